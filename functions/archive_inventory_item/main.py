@@ -1,0 +1,19 @@
+"""DELETE /api/v1/inventory/{item_id}: archive an empty item; its ledger stays."""
+import functions_framework
+
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import items
+
+routes = Routes("archive_inventory_item")
+
+
+@routes.delete("/api/v1/inventory/{item_id}")
+def archive_item(call):
+    return render.outcome(items.archive_item(call.services, call.actor, call.path["item_id"],
+                                             call.idempotency))
+
+
+@functions_framework.http
+def archive_inventory_item(request):
+    return routes.dispatch(request)

@@ -1,0 +1,20 @@
+"""POST /api/v1/inventory/bulk-update: up to 500 changes, all applied or none."""
+import functions_framework
+
+from inventory.domain.commands import BulkUpdate
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import items
+
+routes = Routes("bulk_update_inventory")
+
+
+@routes.post("/api/v1/inventory/bulk-update")
+def bulk_update(call):
+    command = call.body(BulkUpdate)
+    return render.outcome(items.bulk_update(call.services, call.actor, command, call.idempotency))
+
+
+@functions_framework.http
+def bulk_update_inventory(request):
+    return routes.dispatch(request)

@@ -1,0 +1,20 @@
+"""POST /api/v1/inventory: create an item at a location and room."""
+import functions_framework
+
+from inventory.domain.commands import CreateItem
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import items
+
+routes = Routes("create_inventory_item")
+
+
+@routes.post("/api/v1/inventory")
+def create_item(call):
+    command = call.body(CreateItem)
+    return render.outcome(items.create_item(call.services, call.actor, command, call.idempotency))
+
+
+@functions_framework.http
+def create_inventory_item(request):
+    return routes.dispatch(request)

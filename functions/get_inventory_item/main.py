@@ -1,0 +1,18 @@
+"""GET /api/v1/inventory/{item_id}: one item, with its version as the ETag."""
+import functions_framework
+
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import items
+
+routes = Routes("get_inventory_item")
+
+
+@routes.get("/api/v1/inventory/{item_id}")
+def get_item(call):
+    return render.one(items.get_item(call.services, call.actor, call.path["item_id"]))
+
+
+@functions_framework.http
+def get_inventory_item(request):
+    return routes.dispatch(request)

@@ -1,0 +1,20 @@
+"""GET /api/v1/inventory: the organization's active items, filtered and paginated."""
+import functions_framework
+
+from inventory.domain.commands import ListInventory
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import items
+
+routes = Routes("list_inventory")
+
+
+@routes.get("/api/v1/inventory")
+def list_items(call):
+    query = call.query(ListInventory)
+    return render.page(items.list_items(call.services, call.actor, query), query.page, query.limit)
+
+
+@functions_framework.http
+def list_inventory(request):
+    return routes.dispatch(request)

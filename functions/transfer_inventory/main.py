@@ -1,0 +1,20 @@
+"""POST /api/v1/inventory/transfers: move stock to another room or location in one call."""
+import functions_framework
+
+from inventory.domain.commands import Transfer
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import transfers
+
+routes = Routes("transfer_inventory")
+
+
+@routes.post("/api/v1/inventory/transfers")
+def transfer(call):
+    command = call.body(Transfer)
+    return render.outcome(transfers.transfer(call.services, call.actor, command, call.idempotency))
+
+
+@functions_framework.http
+def transfer_inventory(request):
+    return routes.dispatch(request)

@@ -1,0 +1,1 @@
+"""Inventory API for multi-location regulated retail: domain, service, adapters, HTTP."""

@@ -1,0 +1,1 @@
+"""Adapters: the stores, publishers and connectors behind the service's ports."""

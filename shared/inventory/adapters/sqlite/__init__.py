@@ -1,0 +1,4 @@
+"""The embedded store: stdlib sqlite3 in WAL mode, one transaction per use case."""
+from .store import SqliteStore
+
+__all__ = ["SqliteStore"]

@@ -1,0 +1,118 @@
+"""Schema migrations, applied in order on start; PRAGMA user_version records how far a file got."""
+from __future__ import annotations
+
+import sqlite3
+
+# Quantities are stored as integers in thousandths and money in ten-thousandths, so sums and
+# comparisons in SQL stay exact. Instants are fixed-width UTC ISO text, so text order is time order.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE organizations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL REFERENCES organizations(id),
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE locations (
+        organization_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        time_zone TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (organization_id, id)
+    );
+    CREATE TABLE items (
+        organization_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        product_name TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        room_type TEXT NOT NULL,
+        category TEXT,
+        unit TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        reserved_quantity INTEGER NOT NULL CHECK (reserved_quantity >= 0),
+        low_stock_threshold INTEGER,
+        unit_cost INTEGER,
+        unit_price INTEGER,
+        low_stock INTEGER NOT NULL,
+        last_sync TEXT,
+        archived_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (organization_id, id)
+    );
+    CREATE UNIQUE INDEX items_one_active_per_place
+        ON items (organization_id, location_id, room_type, sku) WHERE archived_at IS NULL;
+    CREATE INDEX items_by_location ON items (organization_id, location_id, archived_at, id);
+    CREATE INDEX items_by_update ON items (organization_id, updated_at);
+    CREATE TABLE ledger (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        organization_id TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        quantity_change INTEGER NOT NULL,
+        quantity_before INTEGER NOT NULL,
+        quantity_after INTEGER NOT NULL,
+        reason_code TEXT NOT NULL,
+        notes TEXT,
+        source TEXT NOT NULL,
+        api_key_id TEXT,
+        idempotency_key TEXT,
+        transfer_id TEXT,
+        sync_id TEXT,
+        item_version INTEGER NOT NULL,
+        occurred_at TEXT NOT NULL
+    );
+    CREATE INDEX ledger_by_item ON ledger (organization_id, item_id, seq);
+    CREATE INDEX ledger_by_item_time ON ledger (organization_id, item_id, occurred_at, seq);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        organization_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        published_at TEXT
+    );
+    CREATE INDEX events_unpublished ON events (seq) WHERE published_at IS NULL;
+    CREATE INDEX events_by_org ON events (organization_id, seq);
+    CREATE TABLE idempotency (
+        organization_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (organization_id, key)
+    );
+    """,
+]
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Bring a database file up to the newest schema, one migration per transaction."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in script.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise

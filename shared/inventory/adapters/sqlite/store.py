@@ -1,0 +1,196 @@
+"""SqliteStore: the InventoryStore port over one SQLite file in WAL mode."""
+from __future__ import annotations
+
+import base64
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Callable, Sequence, TypeVar
+
+from pydantic import BaseModel
+
+from ...domain.codes import RoomType
+from ...domain.errors import InvalidInput
+from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
+                              Location, Organization)
+from ...domain.time import format_instant
+from ...service.ports import ItemFilter, Page, Slice
+from .rows import from_row, to_row
+from .schema import migrate
+
+T = TypeVar("T")
+
+
+def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, replace: bool = False) -> None:
+    row = to_row(record)
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    columns = ", ".join(row)
+    marks = ", ".join(f":{name}" for name in row)
+    connection.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", row)
+
+
+class SqliteTransaction:
+    """The Transaction port on one connection inside BEGIN IMMEDIATE … COMMIT."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self._db = connection
+
+    def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
+        row = self._db.execute("SELECT * FROM items WHERE organization_id = ? AND id = ?",
+                               (organization_id, item_id)).fetchone()
+        return from_row(InventoryItem, row) if row else None
+
+    def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
+                         sku: str) -> InventoryItem | None:
+        row = self._db.execute(
+            "SELECT * FROM items WHERE organization_id = ? AND location_id = ? AND room_type = ?"
+            " AND sku = ? AND archived_at IS NULL",
+            (organization_id, location_id, RoomType(room_type).value, sku)).fetchone()
+        return from_row(InventoryItem, row) if row else None
+
+    def get_location(self, organization_id: str, location_id: str) -> Location | None:
+        row = self._db.execute("SELECT * FROM locations WHERE organization_id = ? AND id = ?",
+                               (organization_id, location_id)).fetchone()
+        return from_row(Location, row) if row else None
+
+    def get_idempotency(self, organization_id: str, key: str) -> IdempotencyRecord | None:
+        row = self._db.execute("SELECT * FROM idempotency WHERE organization_id = ? AND key = ?",
+                               (organization_id, key)).fetchone()
+        return from_row(IdempotencyRecord, row) if row else None
+
+    def save_item(self, item: InventoryItem) -> None:
+        _insert(self._db, "items", item, replace=True)
+
+    def save_location(self, location: Location) -> None:
+        _insert(self._db, "locations", location, replace=True)
+
+    def append_ledger(self, entry: LedgerEntry) -> None:
+        _insert(self._db, "ledger", entry)
+
+    def append_event(self, event: Event) -> None:
+        _insert(self._db, "events", event)
+
+    def save_idempotency(self, record: IdempotencyRecord) -> None:
+        _insert(self._db, "idempotency", record, replace=True)
+
+
+class SqliteStore:
+    """One database file; a connection per thread; every use case in one write transaction."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        migrate(self._connection())
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, timeout=60,
+                                         check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed change (and its outbox event) survives a power cut too.
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA busy_timeout = 60000")
+            self._local.connection = connection
+        return connection
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    def transact(self, work: Callable[[SqliteTransaction], T]) -> T:
+        connection = self._connection()
+        # IMMEDIATE takes the write lock up front, so concurrent use cases queue instead of
+        # reading a version that another writer is about to replace (no lost update).
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(SqliteTransaction(connection))
+            connection.execute("COMMIT")
+            return result
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._connection().execute(sql, parameters).fetchall()
+
+    def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
+        return SqliteTransaction(self._connection()).get_item(organization_id, item_id)
+
+    def get_location(self, organization_id: str, location_id: str) -> Location | None:
+        return SqliteTransaction(self._connection()).get_location(organization_id, location_id)
+
+    def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
+                   limit: int) -> Page[InventoryItem]:
+        where = ["organization_id = ?", "archived_at IS NULL"]
+        parameters: list[Any] = [organization_id]
+        for column in ("location_id", "category"):
+            value = getattr(item_filter, column)
+            if value is not None:
+                where.append(f"{column} = ?")
+                parameters.append(value)
+        if item_filter.room_type is not None:
+            where.append("room_type = ?")
+            parameters.append(RoomType(item_filter.room_type).value)
+        if item_filter.low_stock is not None:
+            where.append("low_stock = ?")
+            parameters.append(int(item_filter.low_stock))
+        if item_filter.updated_after is not None:
+            where.append("updated_at > ?")
+            parameters.append(format_instant(item_filter.updated_after))
+        clause = " AND ".join(where)
+        total = self._query(f"SELECT COUNT(*) FROM items WHERE {clause}", parameters)[0][0]
+        rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
+                           [*parameters, limit, (page - 1) * limit])
+        return Page([from_row(InventoryItem, row) for row in rows], total)
+
+    def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
+                     limit: int) -> Slice[LedgerEntry]:
+        before = _decode_cursor(cursor) if cursor else None
+        sql = "SELECT * FROM ledger WHERE organization_id = ? AND item_id = ?"
+        parameters: list[Any] = [organization_id, item_id]
+        if before is not None:
+            sql += " AND seq < ?"
+            parameters.append(before)
+        rows = self._query(sql + " ORDER BY seq DESC LIMIT ?", [*parameters, limit + 1])
+        next_cursor = _encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+        return Slice([from_row(LedgerEntry, row) for row in rows[:limit]], next_cursor)
+
+    def list_locations(self, organization_id: str) -> Sequence[Location]:
+        rows = self._query("SELECT * FROM locations WHERE organization_id = ? ORDER BY id",
+                           [organization_id])
+        return [from_row(Location, row) for row in rows]
+
+    def pending_events(self, limit: int) -> Sequence[Event]:
+        rows = self._query("SELECT * FROM events WHERE published_at IS NULL ORDER BY seq LIMIT ?",
+                           [limit])
+        return [from_row(Event, row) for row in rows]
+
+    def find_api_key(self, key_hash: str) -> ApiKey | None:
+        rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
+        return from_row(ApiKey, rows[0]) if rows else None
+
+    def save_organization(self, organization: Organization) -> None:
+        self.transact(lambda tx: _insert(tx._db, "organizations", organization, replace=True))
+
+    def save_api_key(self, key: ApiKey) -> None:
+        self.transact(lambda tx: _insert(tx._db, "api_keys", key, replace=True))
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = text.partition(":")
+        if kind != "seq":
+            raise ValueError(cursor)
+        return int(number)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API returned", "cursor", "invalid_cursor") from None

@@ -1,0 +1,56 @@
+"""`inventory-admin`: create organizations, locations and API keys, and load the demo data."""
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+from . import bootstrap
+from .domain.codes import Scope
+from .domain.commands import CreateLocation
+from .service import locations
+from .service.admin import create_api_key, create_organization
+from .service.auth import Actor
+from .service.idempotency import Idempotency
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="inventory-admin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    org = commands.add_parser("create-organization", help="a new organization and its first key")
+    org.add_argument("name")
+    key = commands.add_parser("create-key", help="a new API key for an organization")
+    key.add_argument("organization_id")
+    key.add_argument("--name", default="api key")
+    key.add_argument("--scope", action="append", choices=[s.value for s in Scope],
+                     help="repeat for several; default: every scope")
+    loc = commands.add_parser("create-location", help="a location with its IANA time zone")
+    loc.add_argument("organization_id")
+    loc.add_argument("name")
+    loc.add_argument("time_zone", help="for example America/Denver")
+    commands.add_parser("demo", help="create the demo organization and print its key")
+    args = parser.parse_args(argv)
+
+    services = bootstrap.services()
+    if args.command == "create-organization":
+        organization = create_organization(services, args.name)
+        _, secret = create_api_key(services, organization.id, "first key")
+        print(f"organization: {organization.id}\napi key (shown once): {secret}")
+    elif args.command == "create-key":
+        scopes = tuple(Scope(s) for s in args.scope) if args.scope else tuple(Scope)
+        created, secret = create_api_key(services, args.organization_id, args.name, scopes)
+        print(f"api key {created.id} (shown once): {secret}")
+    elif args.command == "create-location":
+        actor = Actor(args.organization_id, "cli", frozenset(Scope))
+        outcome = locations.create_location(
+            services, actor, CreateLocation(name=args.name, time_zone=args.time_zone),
+            Idempotency(f"cli-{uuid.uuid4()}", "cli"))
+        print(f"location: {outcome.body['data']['id']}")
+    elif args.command == "demo":
+        from .local.demo import ensure_demo
+        print(ensure_demo(services, services.settings.data_dir / "demo-api-key"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""What callers ask for: request bodies and query parameters, validated before any store is touched."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .codes import ReasonCode, RoomType, Unit
+from .numbers import Money, Quantity
+from .time import Instant, TimeZoneName
+
+MAX_BULK_UPDATES = 500
+
+
+class RuleBroken(ValueError):
+    """A rule across fields, naming the field to blame (surfaced in the error's `fields`)."""
+
+    def __init__(self, field: str, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.field = field
+        self.code = code
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
+Notes = Annotated[str, Field(max_length=1000)]
+ResourceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+NonNegativeQuantity = Annotated[Quantity, Field(ge=0)]
+NonNegativeMoney = Annotated[Money, Field(ge=0)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Accepted so a caller may name its own organization; any other one is refused.
+    organization_id: ResourceId | None = None
+
+
+class CreateLocation(Command):
+    name: Name
+    time_zone: TimeZoneName
+
+
+class CreateItem(Command):
+    product_id: Code
+    product_name: Name
+    sku: Code
+    location_id: ResourceId
+    room_type: RoomType
+    category: Code | None = None
+    unit: Unit = Unit.EACH
+    quantity: NonNegativeQuantity = Decimal(0)
+    reserved_quantity: NonNegativeQuantity = Decimal(0)
+    low_stock_threshold: NonNegativeQuantity | None = None
+    unit_cost: NonNegativeMoney | None = None
+    unit_price: NonNegativeMoney | None = None
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _reserved_within_quantity(self) -> "CreateItem":
+        if self.reserved_quantity > self.quantity:
+            raise RuleBroken("reserved_quantity", "reserved_quantity cannot exceed quantity")
+        if self.unit is Unit.EACH:
+            for name in ("quantity", "reserved_quantity", "low_stock_threshold"):
+                value = getattr(self, name)
+                if value is not None and value != value.to_integral_value():
+                    raise RuleBroken(name, f"{name} of an item counted in units must be a whole number",
+                                     "fractional_quantity_for_unit")
+        return self
+
+
+class QuantityUpdate(Command):
+    """A change by `quantity_change` with a reason, or a physical count as `quantity` (AUDIT)."""
+
+    quantity_change: Quantity | None = None
+    quantity: NonNegativeQuantity | None = None
+    reason_code: ReasonCode | None = None
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_change(self) -> "QuantityUpdate":
+        if self.quantity_change is not None and self.quantity is not None:
+            raise RuleBroken("quantity", "send either quantity_change or quantity (a count), not both")
+        if self.quantity_change is not None and self.reason_code is None:
+            raise RuleBroken("reason_code", "reason_code is required with quantity_change", "missing")
+        if self.quantity is not None and self.reason_code not in (None, ReasonCode.AUDIT):
+            raise RuleBroken("reason_code", "a counted quantity is recorded with reason_code AUDIT")
+        if self.quantity_change is None and self.quantity is None and self.reason_code is not None:
+            raise RuleBroken("quantity_change", "reason_code needs quantity_change or quantity", "missing")
+        return self
+
+    @property
+    def changes_quantity(self) -> bool:
+        return self.quantity_change is not None or self.quantity is not None
+
+    @property
+    def reason(self) -> ReasonCode:
+        return self.reason_code or ReasonCode.AUDIT
+
+
+class UpdateItem(QuantityUpdate):
+    """PATCH body: a quantity change or count, and/or attributes that never touch quantity."""
+
+    product_name: Name | None = None
+    category: Code | None = None
+    unit_cost: NonNegativeMoney | None = None
+    unit_price: NonNegativeMoney | None = None
+    low_stock_threshold: NonNegativeQuantity | None = None
+    reserved_quantity: NonNegativeQuantity | None = None
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> "UpdateItem":
+        if not (self.model_fields_set - {"organization_id", "notes"}):
+            raise RuleBroken("quantity_change", "nothing to update: send quantity_change, quantity or an attribute", "missing")
+        if "product_name" in self.model_fields_set and self.product_name is None:
+            raise RuleBroken("product_name", "product_name cannot be cleared")
+        if "reserved_quantity" in self.model_fields_set and self.reserved_quantity is None:
+            raise RuleBroken("reserved_quantity", "reserved_quantity cannot be cleared; set it to 0")
+        return self
+
+    def attribute_changes(self) -> dict:
+        """Attributes the caller set, including an explicit null that clears one."""
+        names = ("product_name", "category", "unit_cost", "unit_price", "low_stock_threshold",
+                 "reserved_quantity")
+        return {name: getattr(self, name) for name in names if name in self.model_fields_set}
+
+
+class BulkLine(QuantityUpdate):
+    id: ResourceId
+
+    @model_validator(mode="after")
+    def _has_change(self) -> "BulkLine":
+        if not self.changes_quantity:
+            raise RuleBroken("quantity_change", "each update needs quantity_change with reason_code, or quantity", "missing")
+        return self
+
+
+class BulkUpdate(Command):
+    updates: Annotated[list[BulkLine], Field(min_length=1, max_length=MAX_BULK_UPDATES)]
+
+
+class Transfer(Command):
+    """Move stock from an item to another room and/or location, as two TRANSFER entries."""
+
+    from_item_id: ResourceId
+    to_location_id: ResourceId | None = None
+    to_room_type: RoomType | None = None
+    quantity: Annotated[Quantity, Field(gt=0)]
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _goes_somewhere(self) -> "Transfer":
+        if self.to_location_id is None and self.to_room_type is None:
+            raise RuleBroken("to_room_type", "name to_location_id, to_room_type or both", "missing")
+        return self
+
+
+class ListInventory(Command):
+    location_id: ResourceId | None = None
+    room_type: RoomType | None = None
+    category: Code | None = None
+    low_stock: bool | None = None
+    updated_after: Instant | None = None
+    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class ListChanges(Command):
+    cursor: Annotated[str, Field(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class ListLocations(Command):
+    pass

@@ -1,0 +1,121 @@
+"""The records the service keeps: organizations, keys, locations, items, ledger entries, events."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from .codes import ChangeSource, ReasonCode, RoomType, Scope, Unit
+from .numbers import Money, Quantity
+from .time import Instant, TimeZoneName
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Organization(Record):
+    id: str
+    name: str
+    created_at: Instant
+
+
+class ApiKey(Record):
+    """A key is stored as the SHA-256 of its secret; the secret itself is shown once."""
+
+    id: str
+    organization_id: str
+    name: str
+    key_hash: str
+    scopes: tuple[Scope, ...]
+    created_at: Instant
+    revoked_at: Instant | None = None
+
+
+class Location(Record):
+    id: str
+    organization_id: str
+    name: str
+    time_zone: TimeZoneName
+    created_at: Instant
+
+
+class InventoryItem(Record):
+    id: str
+    organization_id: str
+    product_id: str
+    product_name: str
+    sku: str
+    location_id: str
+    room_type: RoomType
+    category: str | None = None
+    unit: Unit = Unit.EACH
+    quantity: Quantity
+    reserved_quantity: Quantity = Decimal(0)
+    low_stock_threshold: Quantity | None = None
+    unit_cost: Money | None = None
+    unit_price: Money | None = None
+    last_sync: Instant | None = None
+    archived_at: Instant | None = None
+    created_at: Instant
+    updated_at: Instant
+    version: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def available_quantity(self) -> Quantity:
+        return self.quantity - self.reserved_quantity
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def low_stock(self) -> bool:
+        """Available quantity is below the item's threshold."""
+        return self.low_stock_threshold is not None and self.available_quantity < self.low_stock_threshold
+
+
+class LedgerEntry(Record):
+    """One immutable quantity change; an item's quantity is the sum of its entries."""
+
+    id: str
+    organization_id: str
+    item_id: str
+    location_id: str
+    quantity_change: Quantity
+    quantity_before: Quantity
+    quantity_after: Quantity
+    reason_code: ReasonCode
+    notes: str | None = None
+    source: ChangeSource
+    api_key_id: str | None = None
+    idempotency_key: str | None = None
+    transfer_id: str | None = None
+    sync_id: str | None = None
+    item_version: int
+    occurred_at: Instant
+
+
+class Event(Record):
+    """An outbox row: written with the change, published after commit, never lost."""
+
+    id: str
+    organization_id: str
+    type: str
+    subject_id: str  # the item id: Pub/Sub ordering key
+    occurred_at: Instant
+    data: dict[str, Any]
+
+    def envelope(self) -> dict[str, Any]:
+        """The Standard Webhooks payload `{type, timestamp, data}`."""
+        return {"type": self.type, "timestamp": self.model_dump()["occurred_at"], "data": self.data}
+
+
+class IdempotencyRecord(Record):
+    """The first response to a mutating request, replayed for a retry with the same key."""
+
+    organization_id: str
+    key: str
+    fingerprint: str
+    status: int
+    body: str
+    created_at: Instant

@@ -1,0 +1,98 @@
+"""A request as the handlers see it: who calls, which path parameters, the typed body and query."""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cached_property
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .. import bootstrap
+from ..domain import wire
+from ..domain.codes import Scope
+from ..domain.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from ..service.auth import Actor, authenticate
+from ..service.idempotency import Idempotency
+from ..service.ports import Services
+from .errors import from_validation
+
+M = TypeVar("M", bound=BaseModel)
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,255}$")
+IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+class Call:
+    def __init__(self, request: Any, path_params: dict[str, str], scope: Scope | None):
+        self.request = request
+        self.path = path_params
+        self._scope = scope
+        self.services: Services = bootstrap.services()
+
+    @cached_property
+    def actor(self) -> Actor:
+        actor = authenticate(self.services.store, self.request.headers.get("Authorization"))
+        if self._scope is not None:
+            actor.require(self._scope)
+        return actor
+
+    def query(self, model: type[M]) -> M:
+        values: dict[str, Any] = {}
+        for name in self.request.args:
+            found = self.request.args.getlist(name)
+            values[name] = found[0] if len(found) == 1 else found
+        try:
+            return model.model_validate(values)
+        except ValidationError as error:
+            raise from_validation(error) from None
+
+    @cached_property
+    def json(self) -> Any:
+        limit = self.services.settings.max_body_bytes
+        if (self.request.content_length or 0) > limit:
+            raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
+        raw = self.request.get_data(cache=True)
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
+        if not raw.strip():
+            raise BadRequest("this request needs a JSON body", "body", "body_required")
+        if self.request.mimetype != "application/json":
+            raise UnsupportedMediaType("send the body as Content-Type: application/json",
+                                       "Content-Type")
+        try:
+            return wire.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise BadRequest(f"the body is not valid JSON: {error}", "body", "invalid_json") from None
+
+    def body(self, model: type[M]) -> M:
+        if not isinstance(self.json, dict):
+            raise BadRequest("the body must be a JSON object", "body", "invalid_body")
+        try:
+            return model.model_validate(self.json)
+        except ValidationError as error:
+            raise from_validation(error) from None
+
+    @cached_property
+    def idempotency(self) -> Idempotency:
+        """The request's Idempotency-Key and a fingerprint of what it asks for."""
+        key = self.request.headers.get("Idempotency-Key")
+        if key is None:
+            raise BadRequest("mutating requests need an Idempotency-Key header (a UUID will do)",
+                             "Idempotency-Key", "idempotency_key_required")
+        if not IDEMPOTENCY_KEY.match(key):
+            raise BadRequest("Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 . _ : -",
+                             "Idempotency-Key", "invalid_idempotency_key")
+        body = self.json if self.request.get_data(cache=True).strip() else None
+        digest = hashlib.sha256(
+            f"{self.request.method} {self.request.path}\n{wire.canonical(body)}".encode())
+        return Idempotency(key, digest.hexdigest())
+
+    def if_match(self) -> int | None:
+        header = self.request.headers.get("If-Match")
+        if header is None or header.strip() == "*":
+            return None
+        found = IF_MATCH.match(header.strip())
+        if not found:
+            raise BadRequest('If-Match must be an ETag this API returned, such as "3"',
+                             "If-Match", "invalid_if_match")
+        return int(found.group(1))

@@ -1,0 +1,61 @@
+"""One table from refusal type to HTTP status, and the one error envelope every function sends."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..domain import errors as e
+from ..domain.commands import RuleBroken
+
+STATUS: dict[type[e.DomainError], int] = {
+    e.BadRequest: 400,
+    e.Unauthenticated: 401,
+    e.Forbidden: 403,
+    e.NotFound: 404,
+    e.MethodNotAllowed: 405,
+    e.Conflict: 409,
+    e.InsufficientStock: 409,
+    e.VersionMismatch: 412,
+    e.PayloadTooLarge: 413,
+    e.UnsupportedMediaType: 415,
+    e.InvalidInput: 422,
+    e.IdempotencyConflict: 422,
+}
+
+
+def status_of(error: e.DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def envelope(code: str, message: str, request_id: str,
+             fields: list[e.FieldError] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
+    if fields:
+        body["fields"] = [{"field": f.field, "code": f.code, "message": f.message} for f in fields]
+    return {"error": body}
+
+
+def from_validation(error: ValidationError, prefix: str = "") -> e.InvalidInput:
+    """Pydantic's findings as a 422 naming each offending field (`updates[3].reason_code`)."""
+    fields = []
+    for problem in error.errors(include_url=False):
+        path = prefix
+        for part in problem["loc"]:
+            if isinstance(part, int):
+                path += f"[{part}]"
+            else:
+                path += ("." if path else "") + str(part)
+        cause = (problem.get("ctx") or {}).get("error")
+        code, message = problem["type"], problem["msg"].removeprefix("Value error, ")
+        if isinstance(cause, RuleBroken):
+            path = (path + "." if path else "") + cause.field
+            code, message = cause.code, str(cause)
+        if code == "extra_forbidden":
+            code, message = "unknown_field", "unknown field"
+        fields.append(e.FieldError(path or "body", code, message))
+    summary = "; ".join(f"{f.field}: {f.message}" for f in fields[:5])
+    return e.InvalidInput(f"invalid request: {summary}", code="validation_failed", fields=fields)

@@ -1,0 +1,57 @@
+"""One structured JSON line per request, in the shape Cloud Logging reads."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from typing import Any
+
+_logger = logging.getLogger("inventory.request")
+
+
+def _configure() -> None:
+    if not _logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        _logger.addHandler(handler)
+        _logger.setLevel(logging.INFO)
+        _logger.propagate = False
+
+
+def trace_field(trace_header: str | None) -> dict[str, str]:
+    """`X-Cloud-Trace-Context: TRACE/SPAN;o=1` as the field that links a log line to its trace."""
+    project = os.environ.get("GOOGLE_CLOUD_PROJECT")
+    if not trace_header or not project:
+        return {}
+    trace_id = trace_header.split("/", 1)[0]
+    return {"logging.googleapis.com/trace": f"projects/{project}/traces/{trace_id}"}
+
+
+def log_request(*, function: str, method: str, url: str, status: int, latency_s: float,
+                request_id: str, organization_id: str | None, user_agent: str | None,
+                remote_ip: str | None, trace_header: str | None, error_code: str | None) -> None:
+    _configure()
+    severity = "ERROR" if status >= 500 else "WARNING" if status >= 400 else "INFO"
+    line: dict[str, Any] = {
+        "severity": severity,
+        "message": f"{method} {url.split('?', 1)[0]} {status}",
+        "httpRequest": {"requestMethod": method, "requestUrl": url, "status": status,
+                        "latency": f"{latency_s:.6f}s", "userAgent": user_agent,
+                        "remoteIp": remote_ip},
+        "request_id": request_id, "function": function, "organization_id": organization_id,
+        "status": status, "latency_ms": round(latency_s * 1000, 3),
+    }
+    if error_code:
+        line["error_code"] = error_code
+    line.update(trace_field(trace_header))
+    _logger.info(json.dumps(line))
+
+
+def log_exception(function: str, request_id: str, error: BaseException) -> None:
+    """An unhandled error, with its stack in `message` so Error Reporting groups it."""
+    _configure()
+    stack = "".join(traceback.format_exception(error))
+    _logger.error(json.dumps({"severity": "ERROR", "message": stack, "function": function,
+                              "request_id": request_id}))

@@ -1,0 +1,127 @@
+"""Routing a function's requests by method and path template, with auth, CORS, errors and logs.
+
+A function declares its routes; the same templates are in serverless.yaml, which the local
+server and the API Gateway config read (a test keeps them equal).
+"""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Response
+
+from .. import bootstrap
+from ..domain.codes import Scope
+from ..domain.errors import DomainError, MethodNotAllowed, NotFound
+from . import request_log
+from .call import Call
+from .errors import envelope, status_of
+from .paths import compile_template
+from .render import json_response
+
+Handler = Callable[[Call], Response]
+CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    scope: Scope | None
+    handler: Handler
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return compile_template(self.template)
+
+
+class Routes:
+    """The routes of one function; `dispatch` is what its functions-framework entry point calls."""
+
+    def __init__(self, function: str):
+        self.function = function
+        self.routes: list[Route] = []
+
+    def add(self, method: str, template: str, scope: Scope | None) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method, template, scope, handler))
+            return handler
+        return register
+
+    def get(self, template: str, scope: Scope | None = Scope.INVENTORY_READ):
+        return self.add("GET", template, scope)
+
+    def post(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
+        return self.add("POST", template, scope)
+
+    def patch(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
+        return self.add("PATCH", template, scope)
+
+    def delete(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
+        return self.add("DELETE", template, scope)
+
+    def _match(self, path: str) -> list[tuple[Route, dict[str, str]]]:
+        found = []
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match:
+                found.append((route, match.groupdict()))
+        # A literal segment beats a parameter (/inventory/snapshot before /inventory/{id}).
+        found.sort(key=lambda pair: len(pair[1]))
+        return found
+
+    def dispatch(self, request: Any) -> Response:
+        started = time.perf_counter()
+        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        call: Call | None = None
+        error_code = None
+        try:
+            matches = self._match(request.path)
+            allowed = sorted({route.method for route, _ in matches} | ({"OPTIONS"} if matches else set()))
+            if not matches:
+                raise NotFound(f"no route for {request.path}", code="route_not_found")
+            if request.method == "OPTIONS":
+                response = Response(status=204, headers={"Allow": ", ".join(allowed)})
+            else:
+                chosen = next(((r, p) for r, p in matches if r.method == request.method), None)
+                if chosen is None:
+                    raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}",
+                                           code="method_not_allowed")
+                route, params = chosen
+                call = Call(request, params, route.scope)
+                call.actor  # authenticate before reading anything else
+                response = route.handler(call)
+        except DomainError as refusal:
+            error_code = refusal.code
+            response = json_response(envelope(refusal.code, refusal.message, request_id, refusal.fields),
+                                     status_of(refusal))
+            if isinstance(refusal, MethodNotAllowed):
+                response.headers["Allow"] = ", ".join(
+                    sorted({r.method for r, _ in self._match(request.path)} | {"OPTIONS"}))
+        except Exception as crash:  # the one place a bug becomes a 500, logged with its stack
+            request_log.log_exception(self.function, request_id, crash)
+            error_code = "internal_error"
+            response = json_response(envelope("internal_error", "an unexpected error occurred; "
+                                              "it has been logged", request_id), 500)
+        self._decorate(response, request_id, call)
+        organization = call.__dict__.get("actor") if call is not None else None
+        request_log.log_request(
+            function=self.function, method=request.method, url=request.url,
+            status=response.status_code, latency_s=time.perf_counter() - started,
+            request_id=request_id,
+            organization_id=organization.organization_id if organization else None,
+            user_agent=request.headers.get("User-Agent"), remote_ip=request.remote_addr,
+            trace_header=request.headers.get("X-Cloud-Trace-Context"), error_code=error_code)
+        return response
+
+    def _decorate(self, response: Response, request_id: str, call: Call | None) -> None:
+        origin = bootstrap.settings().cors_origin
+        response.headers["X-Request-Id"] = request_id
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Idempotent-Replayed, X-Request-Id"
+        response.headers["Access-Control-Max-Age"] = "600"

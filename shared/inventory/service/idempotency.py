@@ -1,0 +1,57 @@
+"""Exactly-once mutations: the first response to an Idempotency-Key is stored with the change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from ..domain import wire
+from ..domain.errors import IdempotencyConflict
+from ..domain.models import IdempotencyRecord
+from .auth import Actor
+from .ports import Services, Transaction
+
+REPLAY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    fingerprint: str  # hash of method, path and canonical body
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A mutation's response document, as first sent; `replayed` marks a retry's copy."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def run_once(services: Services, actor: Actor, idempotency: Idempotency,
+             decide: Callable[[Transaction, datetime], Outcome]) -> Outcome:
+    """Run `decide` in one transaction unless this key already has a response, then replay it.
+
+    The record is written in the same transaction as the change, so a retry racing the
+    first request either sees the committed change and its response, or waits for it.
+    A refused request stores nothing: its retry is judged again.
+    """
+
+    def work(tx: Transaction) -> Outcome:
+        now = services.clock.now()
+        record = tx.get_idempotency(actor.organization_id, idempotency.key)
+        if record is not None and now - record.created_at < REPLAY_WINDOW:
+            if record.fingerprint != idempotency.fingerprint:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used for a different request",
+                    "Idempotency-Key")
+            return Outcome(record.status, wire.loads(record.body), replayed=True)
+        outcome = decide(tx, now)
+        tx.save_idempotency(IdempotencyRecord(
+            organization_id=actor.organization_id, key=idempotency.key,
+            fingerprint=idempotency.fingerprint, status=outcome.status,
+            body=wire.dumps(outcome.body), created_at=now))
+        return outcome
+
+    return services.store.transact(work)

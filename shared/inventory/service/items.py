@@ -1,0 +1,192 @@
+"""Inventory use cases: read, create, adjust with reason codes, count, bulk adjust, archive, history."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from ..domain.codes import ChangeSource, ReasonCode, Scope
+from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
+from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
+                             VersionMismatch)
+from ..domain.events import events_for_change
+from ..domain.ledger import ChangeContext, apply_change, count_difference
+from ..domain.models import InventoryItem, LedgerEntry
+from ..domain.numbers import normalized
+from .auth import Actor
+from .idempotency import Idempotency, Outcome, run_once
+from .ports import ItemFilter, Page, Services, Slice, Transaction
+from .recording import active_item, record_change
+
+
+def get_item(services: Services, actor: Actor, item_id: str) -> InventoryItem:
+    actor.require(Scope.INVENTORY_READ)
+    item = services.store.get_item(actor.organization_id, item_id)
+    if item is None:
+        raise NotFound(f"no inventory item {item_id}", "id", "item_not_found")
+    return item
+
+
+def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[InventoryItem]:
+    """Active items of the caller's organization, filtered, oldest first (a stable order)."""
+    actor.require(Scope.INVENTORY_READ)
+    actor.check_organization(query.organization_id)
+    item_filter = ItemFilter(location_id=query.location_id, room_type=query.room_type,
+                             category=query.category, low_stock=query.low_stock,
+                             updated_after=query.updated_after)
+    return services.store.list_items(actor.organization_id, item_filter, query.page, query.limit)
+
+
+def list_changes(services: Services, actor: Actor, item_id: str,
+                 query: ListChanges) -> Slice[LedgerEntry]:
+    """An item's ledger, newest first."""
+    get_item(services, actor, item_id)
+    actor.check_organization(query.organization_id)
+    return services.store.list_changes(actor.organization_id, item_id, query.cursor, query.limit)
+
+
+def create_item(services: Services, actor: Actor, command: CreateItem,
+                idempotency: Idempotency) -> Outcome:
+    """Create an item at a location and room; an opening quantity is its first ledger entry."""
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        org = actor.organization_id
+        if tx.get_location(org, command.location_id) is None:
+            raise NotFound(f"no location {command.location_id}", "location_id", "location_not_found")
+        if tx.find_active_item(org, command.location_id, command.room_type, command.sku):
+            raise Conflict(f"sku {command.sku} already has an item in that location and room",
+                           "sku", "duplicate_item")
+        fields = command.model_dump(exclude={"organization_id", "notes", "quantity"})
+        empty = InventoryItem(id=services.new_id("itm"), organization_id=org, quantity=Decimal(0),
+                              created_at=now, updated_at=now, version=1, **fields)
+        entry = None
+        item = empty
+        if command.quantity != 0:
+            item, entry = apply_change(
+                empty, quantity_change=command.quantity, reason=ReasonCode.ADJUSTMENT,
+                notes=command.notes or "opening quantity",
+                context=_context(actor, idempotency, ChangeSource.CREATE),
+                change_id=services.new_id("chg"), now=now)
+            item = item.model_copy(update={"version": 1})
+            entry = entry.model_copy(update={"item_version": 1})
+        record_change(services, tx, None, item, entry, now)
+        return Outcome(201, {"data": item.model_dump()})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def update_item(services: Services, actor: Actor, item_id: str, command: UpdateItem,
+                if_match: int | None, idempotency: Idempotency) -> Outcome:
+    """PATCH: a change with a reason code, a physical count, and/or attribute edits."""
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        before = active_item(tx, actor.organization_id, item_id)
+        if if_match is not None and if_match != before.version:
+            raise VersionMismatch(f"item is at version {before.version}, not {if_match}",
+                                  "If-Match")
+        item, entry = before, None
+        if command.changes_quantity:
+            delta = (command.quantity_change if command.quantity_change is not None
+                     else count_difference(before, command.quantity))
+            item, entry = apply_change(
+                before, quantity_change=delta, reason=command.reason, notes=command.notes,
+                context=_context(actor, idempotency, ChangeSource.API),
+                change_id=services.new_id("chg"), now=now)
+        attributes = command.attribute_changes()
+        if attributes:
+            item = _edit_attributes(item, attributes, now, bump=entry is None)
+        record_change(services, tx, before, item, entry, now)
+        body = {"data": item.model_dump()}
+        if entry is not None:
+            body["change"] = entry.model_dump()
+        return Outcome(200, body)
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
+                idempotency: Idempotency) -> Outcome:
+    """Apply up to 500 changes atomically: every one is checked, and one refusal refuses all."""
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        originals: dict[str, InventoryItem | None] = {}
+        for line in command.updates:  # every read before any write
+            if line.id not in originals:
+                originals[line.id] = tx.get_item(actor.organization_id, line.id)
+        current = dict(originals)
+        entries: list[tuple[InventoryItem, InventoryItem, LedgerEntry]] = []
+        problems: list[FieldError] = []
+        context = _context(actor, idempotency, ChangeSource.BULK)
+        for index, line in enumerate(command.updates):
+            prefix = f"updates[{index}]."
+            item = current[line.id]
+            if item is None:
+                problems.append(FieldError(prefix + "id", "item_not_found", f"no inventory item {line.id}"))
+                continue
+            try:
+                delta = (line.quantity_change if line.quantity_change is not None
+                         else count_difference(item, line.quantity, prefix))
+                after, entry = apply_change(
+                    item, quantity_change=delta, reason=line.reason, notes=line.notes,
+                    context=context, change_id=services.new_id("chg"), now=now,
+                    field_prefix=prefix)
+            except DomainError as refusal:
+                problems.extend(refusal.fields or [FieldError(prefix + "id", refusal.code, refusal.message)])
+                continue
+            entries.append((item, after, entry))
+            current[line.id] = after
+        if problems:
+            raise InvalidInput(f"{len(problems)} of {len(command.updates)} updates were refused; "
+                               "nothing was applied", code="bulk_update_refused", fields=problems)
+        for before, after, entry in entries:
+            record_change(services, tx, before, after, entry, now, save=False)
+        for item_id, item in current.items():
+            if item is not originals[item_id]:
+                tx.save_item(item)
+        return Outcome(200, {
+            "data": [current[item_id].model_dump() for item_id in dict.fromkeys(
+                line.id for line in command.updates)],
+            "changes": [entry.model_dump() for _, _, entry in entries]})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def archive_item(services: Services, actor: Actor, item_id: str,
+                 idempotency: Idempotency) -> Outcome:
+    """Retire an empty item: it leaves lists and keeps its ledger."""
+    actor.require(Scope.INVENTORY_WRITE)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        before = active_item(tx, actor.organization_id, item_id)
+        if before.quantity != 0 or before.reserved_quantity != 0:
+            raise Conflict(f"item still holds {normalized(before.quantity)}; record its removal "
+                           "with a reason code before archiving", "quantity", "item_has_stock")
+        item = before.model_copy(update={"archived_at": now, "updated_at": now,
+                                         "version": before.version + 1})
+        record_change(services, tx, before, item, None, now)
+        return Outcome(200, {"data": item.model_dump()})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def _edit_attributes(item: InventoryItem, attributes: dict, now: datetime,
+                     bump: bool) -> InventoryItem:
+    reserved = attributes.get("reserved_quantity", item.reserved_quantity)
+    if reserved > item.quantity:
+        raise InvalidInput(f"reserved_quantity cannot exceed the {normalized(item.quantity)} on hand",
+                           "reserved_quantity", "reserved_exceeds_quantity")
+    update = dict(attributes, updated_at=now)
+    if bump:
+        update["version"] = item.version + 1
+    return InventoryItem.model_validate({**item.model_dump(exclude={"available_quantity", "low_stock"}),
+                                         **update})
+
+
+def _context(actor: Actor, idempotency: Idempotency, source: ChangeSource, **extra) -> ChangeContext:
+    return ChangeContext(source=source, api_key_id=actor.api_key_id,
+                         idempotency_key=idempotency.key, **extra)

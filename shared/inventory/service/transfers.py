@@ -1,0 +1,65 @@
+"""Moving stock between rooms and locations: two TRANSFER entries that share a transfer id."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from ..domain.codes import ChangeSource, ReasonCode, Scope
+from ..domain.commands import Transfer
+from ..domain.errors import InsufficientStock, InvalidInput, NotFound
+from ..domain.ledger import ChangeContext, apply_change
+from ..domain.models import InventoryItem
+from ..domain.numbers import normalized
+from .auth import Actor
+from .idempotency import Idempotency, Outcome, run_once
+from .recording import active_item, record_change
+from .ports import Services, Transaction
+
+
+def transfer(services: Services, actor: Actor, command: Transfer,
+             idempotency: Idempotency) -> Outcome:
+    """Move a quantity out of one item into the same SKU elsewhere, creating it there if needed."""
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        org = actor.organization_id
+        source = active_item(tx, actor.organization_id, command.from_item_id)
+        to_location = command.to_location_id or source.location_id
+        to_room = command.to_room_type or source.room_type
+        if (to_location, to_room) == (source.location_id, source.room_type):
+            raise InvalidInput("the destination is the item's own location and room",
+                               "to_room_type", "same_place")
+        if tx.get_location(org, to_location) is None:
+            raise NotFound(f"no location {to_location}", "to_location_id", "location_not_found")
+        destination = tx.find_active_item(org, to_location, to_room, source.sku)
+        if command.quantity > source.available_quantity:
+            raise InsufficientStock(
+                f"only {normalized(source.available_quantity)} available to move", "quantity",
+                "insufficient_available")
+        transfer_id = services.new_id("trf")
+        context = ChangeContext(source=ChangeSource.TRANSFER, api_key_id=actor.api_key_id,
+                                idempotency_key=idempotency.key, transfer_id=transfer_id)
+        created = destination is None
+        if destination is None:
+            destination = InventoryItem(
+                id=services.new_id("itm"), organization_id=org, product_id=source.product_id,
+                product_name=source.product_name, sku=source.sku, location_id=to_location,
+                room_type=to_room, category=source.category, unit=source.unit,
+                quantity=Decimal(0), unit_cost=source.unit_cost, unit_price=source.unit_price,
+                created_at=now, updated_at=now, version=0)
+        source_after, out_entry = apply_change(
+            source, quantity_change=-command.quantity, reason=ReasonCode.TRANSFER,
+            notes=command.notes, context=context, change_id=services.new_id("chg"), now=now,
+            field_prefix="")
+        destination_after, in_entry = apply_change(
+            destination, quantity_change=command.quantity, reason=ReasonCode.TRANSFER,
+            notes=command.notes, context=context, change_id=services.new_id("chg"), now=now)
+        record_change(services, tx, source, source_after, out_entry, now)
+        record_change(services, tx, None if created else destination, destination_after, in_entry, now)
+        return Outcome(201, {"data": {
+            "transfer_id": transfer_id, "quantity": command.quantity,
+            "from_item": source_after.model_dump(), "to_item": destination_after.model_dump(),
+            "changes": [out_entry.model_dump(), in_entry.model_dump()]}})
+
+    return run_once(services, actor, idempotency, decide)
