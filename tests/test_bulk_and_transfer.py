@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import outbox
+from conftest import events_of
 
 
 def test_bulk_update_applies_every_change(api, location, services):
     a = api.item(location["id"], sku="A", quantity=10)
     b = api.item(location["id"], sku="B", quantity=5)
-    start = len(outbox(services))
+    start = len(events_of(api))
     response = api.post("/api/v1/inventory/bulk-update", {"updates": [
         {"id": a["id"], "quantity_change": -3, "reason_code": "SALE"},
         {"id": b["id"], "quantity_change": 2, "reason_code": "RETURN", "notes": "refund"},
@@ -20,7 +20,7 @@ def test_bulk_update_applies_every_change(api, location, services):
     assert [c["reason_code"] for c in response.json["changes"]] == ["SALE", "RETURN", "AUDIT"]
     assert [c["quantity_change"] for c in api.changes(a["id"])] == [-1, -3, 10]
     assert api.get(f"/api/v1/inventory/{a['id']}").json["data"]["version"] == 3
-    assert len([e for e in outbox(services)[start:] if e.type == "inventory.updated"]) == 3
+    assert len([e for e in events_of(api)[start:] if e["type"] == "inventory.updated"]) == 3
 
 
 def test_bulk_update_refuses_all_with_per_index_errors(api, location):

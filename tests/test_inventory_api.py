@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import outbox
+from conftest import events_of
 
 
 def test_list_returns_seed_shape_with_pagination_and_stable_order(api, location):
@@ -71,7 +71,7 @@ def test_create_records_opening_quantity_in_the_ledger(api, location):
 
 
 def test_patch_adjusts_with_reason_and_writes_ledger_and_outbox(api, item, services):
-    before_events = len(outbox(services))
+    before_events = len(events_of(api))
     response = api.patch(f"/api/v1/inventory/{item['id']}",
                          {"quantity_change": -2, "reason_code": "SALE", "notes": "order 1001"})
     assert response.status == 200, response
@@ -83,9 +83,9 @@ def test_patch_adjusts_with_reason_and_writes_ledger_and_outbox(api, item, servi
     assert change["reason_code"] == "SALE" and change["notes"] == "order 1001"
     assert change["api_key_id"].startswith("key_")
     assert change["idempotency_key"].startswith("test-")
-    events = outbox(services)[before_events:]
-    assert [e.type for e in events] == ["inventory.updated"]
-    assert events[0].data["change"]["id"] == change["id"]
+    events = events_of(api)[before_events:]
+    assert [e["type"] for e in events] == ["inventory.updated"]
+    assert events[0]["data"]["change"]["id"] == change["id"]
 
 
 def test_count_with_quantity_records_an_audit_change(api, item):
@@ -168,11 +168,11 @@ def test_locations_are_created_and_listed_with_time_zone(api):
 
 
 def test_low_stock_event_fires_once_per_crossing(api, item, services):
-    start = len(outbox(services))
+    start = len(events_of(api))
     path = f"/api/v1/inventory/{item['id']}"
     for change, reason in [(-7, "SALE"), (-1, "SALE"), (5, "RETURN"), (-5, "SALE")]:
         assert api.patch(path, {"quantity_change": change, "reason_code": reason}).status == 200
-    types = [e.type for e in outbox(services)[start:]]
+    types = [e["type"] for e in events_of(api)[start:]]
     assert types.count("inventory.low_stock") == 2
     assert types.count("inventory.updated") == 4
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import outbox
+from conftest import events_of
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ def snapshot_of(api, services):
     """What a refused request must leave unchanged: the item, its ledger and the outbox."""
     def take(item_id):
         return (api.get(f"/api/v1/inventory/{item_id}").json["data"], api.changes(item_id),
-                len(outbox(services)))
+                len(events_of(api)))
     return take
 
 

@@ -9,7 +9,7 @@ import threading
 
 from .service.clock import SystemClock
 from .service.ids import new_id
-from .service.ports import InventoryStore, Services
+from .service.ports import EventPublisher, InventoryStore, Services, WebhookSender
 from .settings import Settings
 
 _lock = threading.Lock()
@@ -32,6 +32,23 @@ def build_store(settings: Settings) -> InventoryStore:
     raise ValueError(f"INVENTORY_STORE={settings.store!r} is not a store this build knows")
 
 
+def build_publisher(services: Services) -> EventPublisher:
+    settings = services.settings
+    if settings.events == "local":
+        from .adapters.local_bus import LocalBus
+        from .service.delivery import fan_out
+        return LocalBus(lambda event: fan_out(services, event))
+    if settings.events == "pubsub":
+        from .adapters.pubsub import PubSubPublisher
+        return PubSubPublisher(settings.project, settings.events_topic)
+    raise ValueError(f"INVENTORY_EVENTS={settings.events!r} is not a publisher this build knows")
+
+
+def build_sender(settings: Settings) -> WebhookSender:
+    from .adapters.webhook_sender import HttpWebhookSender
+    return HttpWebhookSender(allow_loopback=settings.webhook_allow_loopback)
+
+
 def services() -> Services:
     """The instance's services, built on first use and reused across invocations."""
     global _services
@@ -39,8 +56,11 @@ def services() -> Services:
         with _lock:
             if _services is None:
                 current = settings()
-                _services = Services(store=build_store(current), clock=SystemClock(),
-                                     new_id=new_id, settings=current)
+                built = Services(store=build_store(current), clock=SystemClock(), new_id=new_id,
+                                 settings=current)
+                built.publisher_factory = lambda: build_publisher(built)
+                built.sender_factory = lambda: build_sender(current)
+                _services = built
     return _services
 
 

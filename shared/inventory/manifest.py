@@ -33,6 +33,12 @@ class Function:
     memory_mb: int
     timeout: str
     routes: tuple[HttpRoute, ...]
+    topic: str | None = None     # Pub/Sub topic that triggers it (an `event` or a `schedule`)
+    schedule: str | None = None  # Cloud Scheduler rate, for timer functions
+
+    @property
+    def trigger(self) -> str:
+        return "http" if self.routes else "schedule" if self.schedule else "event"
 
     @property
     def main(self) -> Path:
@@ -70,8 +76,13 @@ def load(root: Path | None = None) -> Manifest:
     for name, spec in document["functions"].items():
         routes = tuple(HttpRoute(name, event["http"]["method"].upper(), event["http"]["path"])
                        for event in spec.get("events", []) if "http" in event)
+        events = spec.get("events", [])
+        topic = next((e["event"]["resource"] for e in events if "event" in e), None)
+        schedule = next((e["schedule"] for e in events if "schedule" in e), None)
         functions.append(Function(
             name=name, source=root / spec["source"],
             memory_mb=int(spec.get("memorySize", provider.get("memorySize", 256))),
-            timeout=str(spec.get("timeout", provider.get("timeout", "60s"))), routes=routes))
+            timeout=str(spec.get("timeout", provider.get("timeout", "60s"))), routes=routes,
+            topic=topic or (schedule or {}).get("topic"),
+            schedule=(schedule or {}).get("rate")))
     return Manifest(root, tuple(functions))

@@ -12,6 +12,13 @@ class Settings:
     data_dir: Path = Path("data")      # INVENTORY_DATA_DIR: where the embedded database lives
     max_body_bytes: int = 1_048_576    # INVENTORY_MAX_BODY_BYTES
     cors_origin: str = "*"             # INVENTORY_CORS_ORIGIN
+    events: str = "local"              # INVENTORY_EVENTS: local (in-process bus) | pubsub
+    events_topic: str = "inventory-events"  # INVENTORY_EVENTS_TOPIC
+    project: str = "inventory-local"   # GOOGLE_CLOUD_PROJECT
+    webhook_allow_loopback: bool = False    # INVENTORY_WEBHOOK_ALLOW_LOOPBACK: local receivers
+    webhook_timeout_s: float = 10.0    # INVENTORY_WEBHOOK_TIMEOUT_S
+    webhook_concurrency: int = 16      # INVENTORY_WEBHOOK_CONCURRENCY
+    webhook_retry_schedule: tuple[float, ...] = ()  # INVENTORY_WEBHOOK_RETRY_SCHEDULE: seconds, e.g. "1,2,4"
 
     @property
     def sqlite_path(self) -> Path:
@@ -25,4 +32,12 @@ class Settings:
             data_dir=Path(env.get("INVENTORY_DATA_DIR", str(cls.data_dir))),
             max_body_bytes=int(env.get("INVENTORY_MAX_BODY_BYTES", cls.max_body_bytes)),
             cors_origin=env.get("INVENTORY_CORS_ORIGIN", cls.cors_origin),
+            events=env.get("INVENTORY_EVENTS", cls.events),
+            events_topic=env.get("INVENTORY_EVENTS_TOPIC", cls.events_topic),
+            project=env.get("GOOGLE_CLOUD_PROJECT", cls.project),
+            webhook_allow_loopback=env.get("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "") in ("1", "true", "yes"),
+            webhook_timeout_s=float(env.get("INVENTORY_WEBHOOK_TIMEOUT_S", cls.webhook_timeout_s)),
+            webhook_concurrency=int(env.get("INVENTORY_WEBHOOK_CONCURRENCY", cls.webhook_concurrency)),
+            webhook_retry_schedule=tuple(
+                float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
         )

@@ -171,3 +171,41 @@ class ListChanges(Command):
 
 class ListLocations(Command):
     pass
+
+
+class CreateSubscription(Command):
+    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    events: Annotated[list[str], Field(min_length=1, max_length=10)]
+    description: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _known_events(self) -> "CreateSubscription":
+        from .events import EVENT_TYPES
+        for index, name in enumerate(self.events):
+            if name != "*" and name not in EVENT_TYPES:
+                raise RuleBroken(f"events[{index}]", f"unknown event type {name!r}; "
+                                 f"use one of {', '.join(EVENT_TYPES)} or *", "unknown_event_type")
+        return self
+
+
+class ListDeliveries(Command):
+    cursor: Annotated[str, Field(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class ListEvents(Command):
+    after: Annotated[str, Field(max_length=200)] | None = None
+    type: Annotated[str, Field(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+    @model_validator(mode="after")
+    def _known_types(self) -> "ListEvents":
+        from .events import EVENT_TYPES
+        for name in self.types:
+            if name not in EVENT_TYPES:
+                raise RuleBroken("type", f"unknown event type {name!r}", "unknown_event_type")
+        return self
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.type or "").split(",") if t)

@@ -38,8 +38,8 @@ def page(result: Page, page_number: int, limit: int) -> Response:
                                          "total": result.total}})
 
 
-def cursor_slice(result: Slice, limit: int) -> Response:
-    return json_response({"data": [r.model_dump() for r in result.items],
+def cursor_slice(result: Slice, limit: int, exclude: set[str] | None = None) -> Response:
+    return json_response({"data": [r.model_dump(exclude=exclude) for r in result.items],
                           "pagination": {"limit": limit, "next_cursor": result.next_cursor,
                                          "has_more": result.next_cursor is not None}})
 

@@ -7,8 +7,9 @@ from typing import Any, Callable
 
 from ..domain import wire
 from ..domain.errors import IdempotencyConflict
-from ..domain.models import IdempotencyRecord
+from ..domain.models import Event, IdempotencyRecord
 from .auth import Actor
+from .outbox import publish_committed
 from .ports import Services, Transaction
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -38,7 +39,11 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
     A refused request stores nothing: its retry is judged again.
     """
 
+    written: list[Event] = []
+
     def work(tx: Transaction) -> Outcome:
+        written.clear()  # the store may run this again after contention
+        tx = _RecordingEvents(tx, written)
         now = services.clock.now()
         record = tx.get_idempotency(actor.organization_id, idempotency.key)
         if record is not None and now - record.created_at < REPLAY_WINDOW:
@@ -54,4 +59,22 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
             body=wire.dumps(outcome.body), created_at=now))
         return outcome
 
-    return services.store.transact(work)
+    outcome = services.store.transact(work)
+    if not outcome.replayed:
+        publish_committed(services, list(written))
+    return outcome
+
+
+class _RecordingEvents:
+    """The transaction, noting the outbox events written so they can be published after commit."""
+
+    def __init__(self, tx: Transaction, written: list[Event]):
+        self._tx = tx
+        self._written = written
+
+    def append_event(self, event: Event) -> None:
+        self._written.append(event)
+        self._tx.append_event(event)
+
+    def __getattr__(self, name: str):
+        return getattr(self._tx, name)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
 from ..domain.codes import RoomType
 from ..domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                              Location, Organization)
+from ..domain.webhooks import Delivery, WebhookSubscription
 
 T = TypeVar("T")
 
@@ -54,6 +56,12 @@ class Transaction(Protocol):
     def append_event(self, event: Event) -> None: ...
     def save_idempotency(self, record: IdempotencyRecord) -> None: ...
 
+    def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None: ...
+    def subscriptions_for(self, organization_id: str, event_type: str) -> Sequence[WebhookSubscription]: ...
+    def get_delivery(self, delivery_id: str) -> Delivery | None: ...
+    def save_subscription(self, subscription: WebhookSubscription) -> None: ...
+    def save_delivery(self, delivery: Delivery) -> None: ...
+
 
 class InventoryStore(Protocol):
     def transact(self, work: Callable[[Transaction], T]) -> T:
@@ -67,7 +75,22 @@ class InventoryStore(Protocol):
                      limit: int) -> Slice[LedgerEntry]: ...
     def list_locations(self, organization_id: str) -> Sequence[Location]: ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
-    def pending_events(self, limit: int) -> Sequence[Event]: ...
+    def pending_events(self, limit: int) -> Sequence[Event]:
+        """Outbox events not yet published, in commit order."""
+        ...
+    def mark_published(self, event_ids: Sequence[str], at: datetime) -> None: ...
+    def get_event(self, organization_id: str, event_id: str) -> Event | None: ...
+    def list_events(self, organization_id: str, after: str | None, types: Sequence[str],
+                    limit: int) -> Slice[Event]:
+        """Events in commit order after an opaque cursor; `next_cursor` resumes after the last."""
+        ...
+
+    def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]: ...
+    def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
+                        limit: int) -> Slice[Delivery]: ...
+    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+        """Pending deliveries whose next attempt time has come and that no worker holds."""
+        ...
 
     def find_api_key(self, key_hash: str) -> ApiKey | None: ...
     def save_organization(self, organization: Organization) -> None: ...
@@ -81,6 +104,22 @@ class Clock(Protocol):
 IdGenerator = Callable[[str], str]
 
 
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[Event]) -> None:
+        """Hand committed events on for delivery; raise if they may not have been taken."""
+        ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: int | None  # None when no HTTP answer came (refused, timed out)
+    error: str | None = None
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, headers: dict[str, str], body: str, timeout_s: float) -> SendResult: ...
+
+
 @dataclass
 class Services:
     """The collaborators one function instance hands every use case."""
@@ -89,3 +128,14 @@ class Services:
     clock: Clock
     new_id: IdGenerator
     settings: Any = None
+    # Built on first use, so a function that never publishes never imports a cloud client.
+    publisher_factory: Callable[[], EventPublisher] | None = None
+    sender_factory: Callable[[], WebhookSender] | None = None
+
+    @cached_property
+    def publisher(self) -> EventPublisher | None:
+        return self.publisher_factory() if self.publisher_factory else None
+
+    @cached_property
+    def sender(self) -> WebhookSender | None:
+        return self.sender_factory() if self.sender_factory else None

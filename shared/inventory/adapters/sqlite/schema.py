@@ -99,6 +99,39 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, key)
     );
     """,
+    # 2: webhook subscriptions and their deliveries.
+    """
+    CREATE TABLE webhook_subscriptions (
+        organization_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        description TEXT,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deleted_at TEXT,
+        PRIMARY KEY (organization_id, id)
+    );
+    CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_status_code INTEGER,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        lease_until TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        delivered_at TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+    CREATE INDEX deliveries_by_subscription ON deliveries (organization_id, subscription_id, created_at, id);
+    """,
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -14,6 +15,7 @@ from ...domain.errors import InvalidInput
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
 from ...domain.time import format_instant
+from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
 from .rows import from_row, to_row
 from .schema import migrate
@@ -72,6 +74,27 @@ class SqliteTransaction:
 
     def save_idempotency(self, record: IdempotencyRecord) -> None:
         _insert(self._db, "idempotency", record, replace=True)
+
+    def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
+        row = self._db.execute("SELECT * FROM webhook_subscriptions WHERE organization_id = ? AND id = ?",
+                               (organization_id, subscription_id)).fetchone()
+        return from_row(WebhookSubscription, row) if row else None
+
+    def subscriptions_for(self, organization_id: str, event_type: str) -> list[WebhookSubscription]:
+        rows = self._db.execute("SELECT * FROM webhook_subscriptions WHERE organization_id = ?"
+                                " AND deleted_at IS NULL ORDER BY id", (organization_id,)).fetchall()
+        found = [from_row(WebhookSubscription, row) for row in rows]
+        return [s for s in found if s.wants(event_type)]
+
+    def get_delivery(self, delivery_id: str) -> Delivery | None:
+        row = self._db.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
+        return from_row(Delivery, row) if row else None
+
+    def save_subscription(self, subscription: WebhookSubscription) -> None:
+        _insert(self._db, "webhook_subscriptions", subscription, replace=True)
+
+    def save_delivery(self, delivery: Delivery) -> None:
+        _insert(self._db, "deliveries", delivery, replace=True)
 
 
 class SqliteStore:
@@ -170,6 +193,54 @@ class SqliteStore:
                            [limit])
         return [from_row(Event, row) for row in rows]
 
+    def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
+        stamp = format_instant(at)
+        self.transact(lambda tx: tx._db.executemany(
+            "UPDATE events SET published_at = ? WHERE id = ? AND published_at IS NULL",
+            [(stamp, event_id) for event_id in event_ids]))
+
+    def get_event(self, organization_id: str, event_id: str) -> Event | None:
+        rows = self._query("SELECT * FROM events WHERE organization_id = ? AND id = ?",
+                           [organization_id, event_id])
+        return from_row(Event, rows[0]) if rows else None
+
+    def list_events(self, organization_id: str, after: str | None, types: Sequence[str],
+                    limit: int) -> Slice[Event]:
+        sql = "SELECT * FROM events WHERE organization_id = ? AND seq > ?"
+        parameters: list[Any] = [organization_id, _decode_cursor(after, "after") if after else 0]
+        if types:
+            sql += f" AND type IN ({', '.join('?' for _ in types)})"
+            parameters += list(types)
+        rows = self._query(sql + " ORDER BY seq LIMIT ?", [*parameters, limit])
+        # The cursor always advances to the last event read, so a consumer polls from there.
+        last = rows[-1]["seq"] if rows else (_decode_cursor(after, "after") if after else 0)
+        return Slice([from_row(Event, row) for row in rows], _encode_cursor(last))
+
+    def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
+        rows = self._query("SELECT * FROM webhook_subscriptions WHERE organization_id = ?"
+                           " AND deleted_at IS NULL ORDER BY id", [organization_id])
+        return [from_row(WebhookSubscription, row) for row in rows]
+
+    def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
+                        limit: int) -> Slice[Delivery]:
+        sql = "SELECT rowid AS position, * FROM deliveries WHERE organization_id = ? AND subscription_id = ?"
+        parameters: list[Any] = [organization_id, subscription_id]
+        if cursor:
+            sql += " AND rowid < ?"
+            parameters.append(_decode_cursor(cursor))
+        rows = self._query(sql + " ORDER BY rowid DESC LIMIT ?", [*parameters, limit + 1])
+        next_cursor = _encode_cursor(rows[limit - 1]["position"]) if len(rows) > limit else None
+        return Slice([from_row(Delivery, row) for row in rows[:limit]], next_cursor)
+
+    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+        stamp = format_instant(now)
+        rows = self._query(
+            "SELECT * FROM deliveries WHERE state = 'pending'"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?",
+            [stamp, stamp, limit])
+        return [from_row(Delivery, row) for row in rows]
+
     def find_api_key(self, key_hash: str) -> ApiKey | None:
         rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
         return from_row(ApiKey, rows[0]) if rows else None
@@ -185,7 +256,7 @@ def _encode_cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> int:
+def _decode_cursor(cursor: str, field: str = "cursor") -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, number = text.partition(":")
@@ -193,4 +264,4 @@ def _decode_cursor(cursor: str) -> int:
             raise ValueError(cursor)
         return int(number)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this API returned", "cursor", "invalid_cursor") from None
+        raise InvalidInput(f"{field} is not a cursor this API returned", field, "invalid_cursor") from None

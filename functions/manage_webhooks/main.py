@@ -1,0 +1,61 @@
+"""Webhook subscriptions: subscribe, list, get, delete, rotate the secret, delivery log, redeliver."""
+import functions_framework
+
+from inventory.domain.codes import Scope
+from inventory.domain.commands import CreateSubscription, ListDeliveries
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import subscriptions
+
+routes = Routes("manage_webhooks")
+MANAGE = Scope.WEBHOOKS_MANAGE
+ROOT = "/api/v1/webhooks"
+
+
+@routes.post(ROOT, scope=MANAGE)
+def subscribe(call):
+    command = call.body(CreateSubscription)
+    return render.outcome(subscriptions.create_subscription(call.services, call.actor, command,
+                                                            call.idempotency))
+
+
+@routes.get(ROOT, scope=MANAGE)
+def list_subscriptions(call):
+    return render.json_response({"data": subscriptions.list_subscriptions(call.services, call.actor)})
+
+
+@routes.get(ROOT + "/{subscription_id}", scope=MANAGE)
+def get_subscription(call):
+    found = subscriptions.get_subscription(call.services, call.actor, call.path["subscription_id"])
+    return render.json_response({"data": found})
+
+
+@routes.delete(ROOT + "/{subscription_id}", scope=MANAGE)
+def delete_subscription(call):
+    return render.outcome(subscriptions.delete_subscription(
+        call.services, call.actor, call.path["subscription_id"], call.idempotency))
+
+
+@routes.post(ROOT + "/{subscription_id}/rotate-secret", scope=MANAGE)
+def rotate_secret(call):
+    return render.outcome(subscriptions.rotate_secret(
+        call.services, call.actor, call.path["subscription_id"], call.idempotency))
+
+
+@routes.get(ROOT + "/{subscription_id}/deliveries", scope=MANAGE)
+def list_deliveries(call):
+    query = call.query(ListDeliveries)
+    found = subscriptions.list_deliveries(call.services, call.actor, call.path["subscription_id"], query)
+    return render.cursor_slice(found, query.limit, exclude={"organization_id", "lease_until"})
+
+
+@routes.post(ROOT + "/{subscription_id}/deliveries/{delivery_id}/redeliver", scope=MANAGE)
+def redeliver(call):
+    return render.outcome(subscriptions.redeliver(
+        call.services, call.actor, call.path["subscription_id"], call.path["delivery_id"],
+        call.idempotency))
+
+
+@functions_framework.http
+def manage_webhooks(request):
+    return routes.dispatch(request)

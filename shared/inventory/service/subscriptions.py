@@ -1,0 +1,114 @@
+"""Webhook subscriptions: subscribe, list, get, delete, rotate the secret, the delivery log, redeliver."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from ..domain.codes import Scope
+from ..domain.commands import CreateSubscription, ListDeliveries
+from ..domain.errors import Conflict, NotFound
+from ..domain.signing import new_secret
+from ..domain.webhooks import Delivery, DeliveryState, WebhookSubscription
+from .auth import Actor
+from .idempotency import Idempotency, Outcome, run_once
+from .ports import Services, Slice, Transaction
+from .url_policy import check_webhook_url
+
+HIDDEN = {"secret", "organization_id"}
+
+
+def shown(subscription: WebhookSubscription, with_secret: bool = False) -> dict[str, Any]:
+    """A subscription as the API shows it: the secret only at creation and rotation."""
+    return subscription.model_dump(exclude={"organization_id"} if with_secret else HIDDEN)
+
+
+def create_subscription(services: Services, actor: Actor, command: CreateSubscription,
+                        idempotency: Idempotency) -> Outcome:
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    actor.check_organization(command.organization_id)
+    url = check_webhook_url(command.url, allow_loopback=services.settings.webhook_allow_loopback)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        subscription = WebhookSubscription(
+            id=services.new_id("whk"), organization_id=actor.organization_id, url=url,
+            events=tuple(dict.fromkeys(command.events)), description=command.description,
+            secret=new_secret(), created_at=now, updated_at=now)
+        tx.save_subscription(subscription)
+        return Outcome(201, {"data": shown(subscription, with_secret=True)})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def list_subscriptions(services: Services, actor: Actor) -> Sequence[dict[str, Any]]:
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    return [shown(s) for s in services.store.list_subscriptions(actor.organization_id)]
+
+
+def get_subscription(services: Services, actor: Actor, subscription_id: str) -> dict[str, Any]:
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    return shown(_live(services.store.transact(
+        lambda tx: tx.get_subscription(actor.organization_id, subscription_id)), subscription_id))
+
+
+def delete_subscription(services: Services, actor: Actor, subscription_id: str,
+                        idempotency: Idempotency) -> Outcome:
+    actor.require(Scope.WEBHOOKS_MANAGE)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        found = _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
+        deleted = found.model_copy(update={"deleted_at": now, "updated_at": now})
+        tx.save_subscription(deleted)
+        return Outcome(200, {"data": shown(deleted)})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def rotate_secret(services: Services, actor: Actor, subscription_id: str,
+                  idempotency: Idempotency) -> Outcome:
+    """A new signing secret, effective for every delivery attempted from now on."""
+    actor.require(Scope.WEBHOOKS_MANAGE)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        found = _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
+        rotated = found.model_copy(update={"secret": new_secret(), "updated_at": now})
+        tx.save_subscription(rotated)
+        return Outcome(200, {"data": shown(rotated, with_secret=True)})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def list_deliveries(services: Services, actor: Actor, subscription_id: str,
+                    query: ListDeliveries) -> Slice[Delivery]:
+    """The delivery log of a subscription, newest first."""
+    get_subscription(services, actor, subscription_id)
+    return services.store.list_deliveries(actor.organization_id, subscription_id, query.cursor,
+                                          query.limit)
+
+
+def redeliver(services: Services, actor: Actor, subscription_id: str, delivery_id: str,
+              idempotency: Idempotency) -> Outcome:
+    """Put a dead letter back in the queue for an attempt now, with a fresh retry schedule."""
+    actor.require(Scope.WEBHOOKS_MANAGE)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
+        delivery = tx.get_delivery(delivery_id)
+        if (delivery is None or delivery.organization_id != actor.organization_id
+                or delivery.subscription_id != subscription_id):
+            raise NotFound(f"no delivery {delivery_id}", "delivery_id", "delivery_not_found")
+        if delivery.state is not DeliveryState.DEAD:
+            raise Conflict("only a dead letter can be redelivered", "delivery_id",
+                           "delivery_not_dead")
+        again = delivery.model_copy(update={"state": DeliveryState.PENDING, "attempts": 0,
+                                            "next_attempt_at": now, "lease_until": None,
+                                            "updated_at": now})
+        tx.save_delivery(again)
+        return Outcome(202, {"data": again.model_dump(exclude={"organization_id", "lease_until"})})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def _live(subscription: WebhookSubscription | None, subscription_id: str) -> WebhookSubscription:
+    if subscription is None or subscription.deleted_at is not None:
+        raise NotFound(f"no webhook subscription {subscription_id}", "id", "subscription_not_found")
+    return subscription
