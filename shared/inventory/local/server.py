@@ -10,6 +10,7 @@ from werkzeug.serving import run_simple
 from .. import bootstrap
 from .demo import ensure_demo
 from .gateway import Gateway
+from .worker import DeliveryWorker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,9 +27,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_demo:
         key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
         print(f"demo API key: {key}", file=sys.stderr)
+    worker = DeliveryWorker(services).start()
     print(f"listening on http://{args.host}:{args.port}/api/v1/inventory", file=sys.stderr)
     sys.stderr.flush()
-    run_simple(args.host, args.port, gateway, threaded=True, use_reloader=False)
+    try:
+        run_simple(args.host, args.port, gateway, threaded=True, use_reloader=False)
+    finally:
+        worker.stop()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ def check_webhook_url(url: str, *, allow_loopback: bool, resolver: Resolver = re
         raise InvalidInput("url must be an absolute https URL", "url", "invalid_url")
     if parts.username or parts.password:
         raise InvalidInput("url must not carry credentials", "url", "invalid_url")
+    if parts.scheme != "https" and not allow_loopback:
+        raise InvalidInput("url must use https", "url", "insecure_url")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
