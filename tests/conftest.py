@@ -71,7 +71,7 @@ class Api:
         sent = {}
         if self.key:
             sent["Authorization"] = f"Bearer {self.key}"
-        if method in ("POST", "PATCH", "DELETE") and idempotency_key is not False:
+        if method in ("POST", "PUT", "PATCH", "DELETE") and idempotency_key is not False:
             sent["Idempotency-Key"] = (idempotency_key if isinstance(idempotency_key, str)
                                        else f"test-{uuid.uuid4()}")
         sent.update(headers or {})

@@ -49,6 +49,30 @@ def build_sender(settings: Settings) -> WebhookSender:
     return HttpWebhookSender(allow_loopback=settings.webhook_allow_loopback)
 
 
+def build_sync_queue(settings: Settings):
+    if settings.events == "pubsub":
+        from .adapters.sync_queue import PubSubSyncQueue
+        return PubSubSyncQueue(settings.project, settings.sync_topic)
+    from .service.ports import StoredSyncQueue
+    return StoredSyncQueue()  # the local worker picks queued runs from the store
+
+
+def build_connector(settings: Settings, connection):
+    """The connector for a location's POS connection; refuses settings it cannot use (422)."""
+    kind = connection.kind.value
+    if kind == "file":
+        from .adapters.pos.file import FilePos
+        return FilePos(settings.pos_file_root, connection.settings["path"])
+    if kind == "http":
+        from .adapters.pos.http import HttpPos
+        return HttpPos(connection.settings["base_url"], connection.secret,
+                       allow_loopback=settings.webhook_allow_loopback)
+    from .adapters.pos.s3 import S3Pos
+    return S3Pos(connection.settings["bucket"], connection.settings.get("prefix", ""),
+                 connection.secret, connection.settings.get("endpoint_url"),
+                 connection.settings.get("region"))
+
+
 def services() -> Services:
     """The instance's services, built on first use and reused across invocations."""
     global _services
@@ -60,6 +84,8 @@ def services() -> Services:
                                  settings=current)
                 built.publisher_factory = lambda: build_publisher(built)
                 built.sender_factory = lambda: build_sender(current)
+                built.sync_queue_factory = lambda: build_sync_queue(current)
+                built.connector_for = lambda connection: build_connector(current, connection)
                 _services = built
     return _services
 

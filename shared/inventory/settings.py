@@ -19,6 +19,13 @@ class Settings:
     webhook_timeout_s: float = 10.0    # INVENTORY_WEBHOOK_TIMEOUT_S
     webhook_concurrency: int = 16      # INVENTORY_WEBHOOK_CONCURRENCY
     webhook_retry_schedule: tuple[float, ...] = ()  # INVENTORY_WEBHOOK_RETRY_SCHEDULE: seconds, e.g. "1,2,4"
+    sync_topic: str = "inventory-sync-requests"  # INVENTORY_SYNC_TOPIC
+    pos_file_root_setting: str = ""    # INVENTORY_POS_FILE_ROOT: file exports must be inside (default DATA_DIR/pos)
+    sync_interval_s: float = 0         # INVENTORY_SYNC_INTERVAL_S: local incremental sync timer (0: off)
+
+    @property
+    def pos_file_root(self) -> Path:
+        return Path(self.pos_file_root_setting) if self.pos_file_root_setting else self.data_dir / "pos"
 
     @property
     def sqlite_path(self) -> Path:
@@ -38,6 +45,9 @@ class Settings:
             webhook_allow_loopback=env.get("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "") in ("1", "true", "yes"),
             webhook_timeout_s=float(env.get("INVENTORY_WEBHOOK_TIMEOUT_S", cls.webhook_timeout_s)),
             webhook_concurrency=int(env.get("INVENTORY_WEBHOOK_CONCURRENCY", cls.webhook_concurrency)),
+            sync_topic=env.get("INVENTORY_SYNC_TOPIC", cls.sync_topic),
+            pos_file_root_setting=env.get("INVENTORY_POS_FILE_ROOT", ""),
+            sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
         )

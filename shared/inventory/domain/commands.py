@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -209,3 +209,29 @@ class ListEvents(Command):
     @property
     def types(self) -> tuple[str, ...]:
         return tuple(t for t in (self.type or "").split(",") if t)
+
+
+class RequestSync(Command):
+    location_id: ResourceId
+    sync_type: Literal["full", "incremental"]
+
+
+class SetPosConnection(Command):
+    """A location's POS: `file` {path}, `http` {base_url} + token, `s3` {bucket, prefix?, endpoint_url?, region?} + secret."""
+
+    kind: Literal["file", "http", "s3"]
+    settings: Annotated[dict[Annotated[str, Field(max_length=50)], Annotated[str, Field(max_length=2000)]],
+                        Field(max_length=10)]
+    secret: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    archive_missing: bool = False
+
+    @model_validator(mode="after")
+    def _needed_settings(self) -> "SetPosConnection":
+        needed = {"file": ("path",), "http": ("base_url",), "s3": ("bucket",)}[self.kind]
+        for name in needed:
+            if not self.settings.get(name):
+                raise RuleBroken(f"settings.{name}", f"a {self.kind} connection needs settings.{name}",
+                                 "missing")
+        if self.kind == "http" and not self.settings["base_url"].startswith(("https://", "http://")):
+            raise RuleBroken("settings.base_url", "base_url must be an http(s) URL", "invalid_url")
+        return self

@@ -60,6 +60,9 @@ class Routes:
     def patch(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
         return self.add("PATCH", template, scope)
 
+    def put(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
+        return self.add("PUT", template, scope)
+
     def delete(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
         return self.add("DELETE", template, scope)
 
@@ -121,7 +124,7 @@ class Routes:
         origin = bootstrap.settings().cors_origin
         response.headers["X-Request-Id"] = request_id
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
         response.headers["Access-Control-Expose-Headers"] = "ETag, Idempotent-Replayed, X-Request-Id"
         response.headers["Access-Control-Max-Age"] = "600"

@@ -1,4 +1,5 @@
-"""The embedded mode's background work: the outbox relay and webhook deliveries, in process.
+"""The embedded mode's background work, in process: queued POS syncs, the sync timer, the outbox
+relay and webhook deliveries.
 
 State lives in SQLite (published marks, delivery rows), so stopping the process at any point
 loses nothing: the next start relays what was left and retries what was due.
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
-from ..service import delivery, outbox
+from ..domain.sync import SyncType
+from ..service import delivery, outbox, sync
 from ..service.ports import Services
 
 _log = logging.getLogger(__name__)
@@ -19,6 +22,7 @@ class DeliveryWorker:
         self.services = services
         self.poll_s = poll_s
         self._stop = threading.Event()
+        self._next_scheduled_sync = 0.0
         self._thread = threading.Thread(target=self._run, name="delivery-worker", daemon=True)
 
     def start(self) -> "DeliveryWorker":
@@ -33,6 +37,12 @@ class DeliveryWorker:
         self._thread.join(timeout=30)
 
     def run_once(self) -> None:
+        for run in self.services.store.queued_sync_runs(10):
+            sync.run_sync(self.services, run.id)
+        interval = self.services.settings.sync_interval_s
+        if interval and time.monotonic() >= self._next_scheduled_sync:
+            sync.schedule_syncs(self.services, SyncType.INCREMENTAL)
+            self._next_scheduled_sync = time.monotonic() + interval
         outbox.relay_pending(self.services)
         delivery.deliver_due(self.services)
 

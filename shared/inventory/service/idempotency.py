@@ -10,6 +10,7 @@ from ..domain.errors import IdempotencyConflict
 from ..domain.models import Event, IdempotencyRecord
 from .auth import Actor
 from .outbox import publish_committed
+from .recording import RecordingEvents
 from .ports import Services, Transaction
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -43,7 +44,7 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
 
     def work(tx: Transaction) -> Outcome:
         written.clear()  # the store may run this again after contention
-        tx = _RecordingEvents(tx, written)
+        tx = RecordingEvents(tx, written)
         now = services.clock.now()
         record = tx.get_idempotency(actor.organization_id, idempotency.key)
         if record is not None and now - record.created_at < REPLAY_WINDOW:
@@ -64,17 +65,3 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
         publish_committed(services, list(written))
     return outcome
 
-
-class _RecordingEvents:
-    """The transaction, noting the outbox events written so they can be published after commit."""
-
-    def __init__(self, tx: Transaction, written: list[Event]):
-        self._tx = tx
-        self._written = written
-
-    def append_event(self, event: Event) -> None:
-        self._written.append(event)
-        self._tx.append_event(event)
-
-    def __getattr__(self, name: str):
-        return getattr(self._tx, name)

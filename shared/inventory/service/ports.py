@@ -9,6 +9,8 @@ from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 from ..domain.codes import RoomType
 from ..domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                              Location, Organization)
+from ..domain.snapshot import SnapshotPage
+from ..domain.sync import PosConnection, SyncRun
 from ..domain.webhooks import Delivery, WebhookSubscription
 
 T = TypeVar("T")
@@ -62,6 +64,12 @@ class Transaction(Protocol):
     def save_subscription(self, subscription: WebhookSubscription) -> None: ...
     def save_delivery(self, delivery: Delivery) -> None: ...
 
+    def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None: ...
+    def get_sync_run(self, sync_id: str) -> SyncRun | None: ...
+    def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None: ...
+    def save_pos_connection(self, connection: PosConnection) -> None: ...
+    def save_sync_run(self, run: SyncRun) -> None: ...
+
 
 class InventoryStore(Protocol):
     def transact(self, work: Callable[[Transaction], T]) -> T:
@@ -73,6 +81,13 @@ class InventoryStore(Protocol):
                    limit: int) -> Page[InventoryItem]: ...
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]: ...
+    def snapshot(self, organization_id: str, location_id: str, at: datetime,
+                 room_type: RoomType | None, category: str | None, after: str | None,
+                 limit: int) -> SnapshotPage:
+        """The location's items that existed at `at` (created by then, not archived by then), by id
+        after `after`, each at the quantity of its last ledger entry at or before `at` (ties in
+        ledger order); totals cover every such item. Reads O(items), never the whole ledger."""
+        ...
     def list_locations(self, organization_id: str) -> Sequence[Location]: ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
     def pending_events(self, limit: int) -> Sequence[Event]:
@@ -88,6 +103,12 @@ class InventoryStore(Protocol):
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]: ...
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]: ...
+    def pos_connections(self) -> Sequence[PosConnection]: ...
+    def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]: ...
+    def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
+        """The watermark of the location's newest successful sync, for an incremental one."""
+        ...
+
     def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
         """Pending deliveries whose next attempt time has come and that no worker holds."""
         ...
@@ -120,6 +141,17 @@ class WebhookSender(Protocol):
     def post(self, url: str, headers: dict[str, str], body: str, timeout_s: float) -> SendResult: ...
 
 
+class SyncQueue(Protocol):
+    def enqueue(self, sync_id: str) -> None:
+        """Ask for a queued sync run to be worked (Pub/Sub in the cloud, the worker locally)."""
+        ...
+
+
+class StoredSyncQueue:
+    def enqueue(self, sync_id: str) -> None:
+        pass  # queued runs stay in the store, where the local worker finds them
+
+
 @dataclass
 class Services:
     """The collaborators one function instance hands every use case."""
@@ -131,6 +163,13 @@ class Services:
     # Built on first use, so a function that never publishes never imports a cloud client.
     publisher_factory: Callable[[], EventPublisher] | None = None
     sender_factory: Callable[[], WebhookSender] | None = None
+    sync_queue_factory: Callable[[], SyncQueue] | None = None
+    # Builds the connector for a location's POS connection, refusing settings it cannot use.
+    connector_for: Callable[[Any], Any] | None = None
+
+    @cached_property
+    def sync_queue(self) -> SyncQueue:
+        return self.sync_queue_factory() if self.sync_queue_factory else StoredSyncQueue()
 
     @cached_property
     def publisher(self) -> EventPublisher | None:

@@ -20,7 +20,7 @@ def active_item(tx: Transaction, organization_id: str, item_id: str) -> Inventor
 
 
 def record_change(services: Services, tx: Transaction, before: InventoryItem | None,
-            after: InventoryItem, entry: LedgerEntry | None, now: datetime, save: bool = True) -> None:
+                  after: InventoryItem, entry: LedgerEntry | None, now: datetime, save: bool = True) -> None:
     """Write the item, its ledger entry and its outbox events in the caller's transaction."""
     if save:
         tx.save_item(after)
@@ -28,3 +28,18 @@ def record_change(services: Services, tx: Transaction, before: InventoryItem | N
         tx.append_ledger(entry)
     for event in events_for_change(before, after, entry, services.new_id, now):
         tx.append_event(event)
+
+
+class RecordingEvents:
+    """A transaction that notes the outbox events written through it, to publish after commit."""
+
+    def __init__(self, tx: Transaction, written: list):
+        self._tx = tx
+        self._written = written
+
+    def append_event(self, event) -> None:
+        self._written.append(event)
+        self._tx.append_event(event)
+
+    def __getattr__(self, name: str):
+        return getattr(self._tx, name)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from ...domain import wire
 from ...domain.models import ApiKey, Event, InventoryItem, LedgerEntry
+from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import WebhookSubscription
 from ...domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int, to_scaled_int
 
@@ -21,7 +22,8 @@ SCALES: dict[type, dict[str, int]] = {
     LedgerEntry: {"quantity_change": _Q, "quantity_before": _Q, "quantity_after": _Q},
 }
 JSON_FIELDS: dict[type, tuple[str, ...]] = {ApiKey: ("scopes",), Event: ("data",),
-                                           WebhookSubscription: ("events",)}
+                                           WebhookSubscription: ("events",),
+                                           PosConnection: ("settings",), SyncRun: ("summary",)}
 
 
 def to_row(record: BaseModel) -> dict[str, Any]:

@@ -132,6 +132,33 @@ MIGRATIONS: list[str] = [
     CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
     CREATE INDEX deliveries_by_subscription ON deliveries (organization_id, subscription_id, created_at, id);
     """,
+    # 3: POS connections and sync runs.
+    """
+    CREATE TABLE pos_connections (
+        organization_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        secret TEXT,
+        archive_missing INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (organization_id, location_id)
+    );
+    CREATE TABLE sync_runs (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        sync_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        error TEXT,
+        watermark TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+    );
+    CREATE INDEX sync_runs_by_location ON sync_runs (organization_id, location_id, status, created_at);
+    """,
 ]
 
 

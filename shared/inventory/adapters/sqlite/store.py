@@ -14,7 +14,10 @@ from ...domain.codes import RoomType
 from ...domain.errors import InvalidInput
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
+from ...domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int
+from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.time import format_instant
+from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
 from .rows import from_row, to_row
@@ -95,6 +98,27 @@ class SqliteTransaction:
 
     def save_delivery(self, delivery: Delivery) -> None:
         _insert(self._db, "deliveries", delivery, replace=True)
+
+    def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
+        row = self._db.execute("SELECT * FROM pos_connections WHERE organization_id = ? AND location_id = ?",
+                               (organization_id, location_id)).fetchone()
+        return from_row(PosConnection, row) if row else None
+
+    def get_sync_run(self, sync_id: str) -> SyncRun | None:
+        row = self._db.execute("SELECT * FROM sync_runs WHERE id = ?", (sync_id,)).fetchone()
+        return from_row(SyncRun, row) if row else None
+
+    def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None:
+        row = self._db.execute(
+            "SELECT * FROM sync_runs WHERE organization_id = ? AND location_id = ?"
+            " AND status IN ('queued', 'running') LIMIT 1", (organization_id, location_id)).fetchone()
+        return from_row(SyncRun, row) if row else None
+
+    def save_pos_connection(self, connection: PosConnection) -> None:
+        _insert(self._db, "pos_connections", connection, replace=True)
+
+    def save_sync_run(self, run: SyncRun) -> None:
+        _insert(self._db, "sync_runs", run, replace=True)
 
 
 class SqliteStore:
@@ -183,6 +207,46 @@ class SqliteStore:
         next_cursor = _encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
         return Slice([from_row(LedgerEntry, row) for row in rows[:limit]], next_cursor)
 
+    def snapshot(self, organization_id: str, location_id: str, at: datetime,
+                 room_type: RoomType | None, category: str | None, after: str | None,
+                 limit: int) -> SnapshotPage:
+        parameters: dict[str, Any] = {"org": organization_id, "location": location_id,
+                                      "at": format_instant(at), "after": after or "",
+                                      "limit": limit + 1}
+        where = ("i.organization_id = :org AND i.location_id = :location AND i.created_at <= :at"
+                 " AND (i.archived_at IS NULL OR i.archived_at > :at)")
+        if room_type is not None:
+            where += " AND i.room_type = :room_type"
+            parameters["room_type"] = RoomType(room_type).value
+        if category is not None:
+            where += " AND i.category = :category"
+            parameters["category"] = category
+        connection = self._connection()
+        # One read transaction: the totals and the page see the same committed state.
+        connection.execute("BEGIN")
+        try:
+            totals = connection.execute(
+                f"SELECT {_QUANTITY_THEN} AS quantity_then, i.unit_cost"
+                f" FROM items AS i INDEXED BY items_by_location WHERE {where}", parameters).fetchall()
+            # The page is chosen first, so only its own items are looked up a second time.
+            rows = connection.execute(
+                f"SELECT i.*, {_QUANTITY_THEN} AS quantity_then FROM ("
+                f"SELECT * FROM items AS i INDEXED BY items_by_location WHERE {where}"
+                " AND i.id > :after ORDER BY i.id LIMIT :limit) AS i ORDER BY i.id",
+                parameters).fetchall()
+        finally:
+            connection.execute("COMMIT")
+        # Scaled integers keep the sums exact: thousandths of a unit times ten-thousandths of money.
+        quantity = sum(row[0] for row in totals)
+        value = sum(row[0] * row[1] for row in totals if row[1] is not None)
+        lines = [SnapshotLine(from_row(InventoryItem, row),
+                              from_scaled_int(row["quantity_then"], QUANTITY_PLACES))
+                 for row in rows[:limit]]
+        return SnapshotPage(
+            lines, SnapshotTotals(len(totals), from_scaled_int(quantity, QUANTITY_PLACES),
+                                  from_scaled_int(value, QUANTITY_PLACES + MONEY_PLACES)),
+            last_id=lines[-1].item.id if len(rows) > limit else None)
+
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._query("SELECT * FROM locations WHERE organization_id = ? ORDER BY id",
                            [organization_id])
@@ -232,6 +296,21 @@ class SqliteStore:
         next_cursor = _encode_cursor(rows[limit - 1]["position"]) if len(rows) > limit else None
         return Slice([from_row(Delivery, row) for row in rows[:limit]], next_cursor)
 
+    def pos_connections(self) -> Sequence[PosConnection]:
+        return [from_row(PosConnection, row) for row in
+                self._query("SELECT * FROM pos_connections ORDER BY organization_id, location_id")]
+
+    def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        rows = self._query("SELECT * FROM sync_runs WHERE status = 'queued' ORDER BY created_at LIMIT ?",
+                           [limit])
+        return [from_row(SyncRun, row) for row in rows]
+
+    def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
+        rows = self._query("SELECT watermark FROM sync_runs WHERE organization_id = ? AND location_id = ?"
+                           " AND status = 'succeeded' AND watermark IS NOT NULL"
+                           " ORDER BY finished_at DESC LIMIT 1", [organization_id, location_id])
+        return rows[0]["watermark"] if rows else None
+
     def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
         stamp = format_instant(now)
         rows = self._query(
@@ -250,6 +329,14 @@ class SqliteStore:
 
     def save_api_key(self, key: ApiKey) -> None:
         self.transact(lambda tx: _insert(tx._db, "api_keys", key, replace=True))
+
+
+# An item's quantity at :at is the quantity after its last ledger entry at or before then
+# (ties in ledger order), found by one seek on ledger_by_item_time per item; 0 before any entry.
+_QUANTITY_THEN = (
+    "COALESCE((SELECT l.quantity_after FROM ledger AS l"
+    " WHERE l.organization_id = i.organization_id AND l.item_id = i.id AND l.occurred_at <= :at"
+    " ORDER BY l.occurred_at DESC, l.seq DESC LIMIT 1), 0)")
 
 
 def _encode_cursor(seq: int) -> str:

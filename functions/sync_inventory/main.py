@@ -1,0 +1,26 @@
+"""POST /api/v1/inventory/sync: queue a full or incremental POS sync (202); GET one run's status."""
+import functions_framework
+
+from inventory.domain.commands import RequestSync
+from inventory.http import render
+from inventory.http.routes import Routes
+from inventory.service import sync
+
+routes = Routes("sync_inventory")
+
+
+@routes.post("/api/v1/inventory/sync")
+def request_sync(call):
+    command = call.body(RequestSync)
+    return render.outcome(sync.request_sync(call.services, call.actor, command, call.idempotency))
+
+
+@routes.get("/api/v1/inventory/sync/{sync_id}")
+def get_run(call):
+    return render.one(sync.get_run(call.services, call.actor, call.path["sync_id"]),
+                      exclude={"organization_id"})
+
+
+@functions_framework.http
+def sync_inventory(request):
+    return routes.dispatch(request)

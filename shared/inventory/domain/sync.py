@@ -1,0 +1,121 @@
+"""POS sync: a location's connection to its point of sale, the rows it sends, and sync runs."""
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .codes import RoomType, Unit
+from .models import Record
+from .numbers import Money, Quantity
+from .time import Instant
+
+SYNC_COMPLETED = "inventory.sync.completed"
+
+
+class ConnectorKind(str, Enum):
+    FILE = "file"
+    HTTP = "http"
+    S3 = "s3"
+
+
+class SyncType(str, Enum):
+    FULL = "full"
+    INCREMENTAL = "incremental"
+
+
+class SyncStatus(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PosConnection(Record):
+    """How to reach a location's POS. `secret` (a token or key) is write-only: never shown."""
+
+    organization_id: str
+    location_id: str
+    kind: ConnectorKind
+    settings: dict[str, str]
+    secret: str | None = None
+    archive_missing: bool = False  # a full sync zeroes items the POS no longer lists
+    updated_at: Instant
+
+    def shown(self) -> dict[str, Any]:
+        body = self.model_dump(exclude={"organization_id", "secret"})
+        body["has_secret"] = self.secret is not None
+        return body
+
+
+class PosRow(BaseModel):
+    """One row of a POS export, validated before it can touch an item."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    sku: Annotated[str, Field(min_length=1, max_length=100)]
+    room_type: RoomType = RoomType.SALES_FLOOR
+    quantity: Annotated[Quantity, Field(ge=0)]
+    product_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    product_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    category: Annotated[str, Field(max_length=100)] | None = None
+    unit: Unit = Unit.EACH
+    unit_cost: Annotated[Money, Field(ge=0)] | None = None
+    unit_price: Annotated[Money, Field(ge=0)] | None = None
+
+
+class RowError(BaseModel):
+    row: int
+    sku: str | None = None
+    field: str
+    message: str
+
+
+def parse_row(number: int, raw: dict[str, Any]) -> PosRow | RowError:
+    """A POS row as typed data, or the reason it was refused (CSV text numbers are read exactly)."""
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if k}
+    values = {k: v for k, v in values.items() if v not in ("", None)}
+    for name in ("quantity", "unit_cost", "unit_price"):
+        if isinstance(values.get(name), str):
+            try:
+                values[name] = Decimal(values[name])
+            except ArithmeticError:
+                return RowError(row=number, sku=values.get("sku"), field=name,
+                                message=f"{name} is not a number")
+    if isinstance(values.get("quantity"), float) or isinstance(values.get("quantity"), bool):
+        return RowError(row=number, sku=values.get("sku"), field="quantity", message="not a number")
+    try:
+        return PosRow.model_validate(values)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"]) or "row"
+        return RowError(row=number, sku=str(values.get("sku")) if values.get("sku") else None,
+                        field=field, message=first["msg"].removeprefix("Value error, "))
+
+
+class SyncSummary(BaseModel):
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: list[str] = Field(default_factory=list)  # skus at the location the POS did not list
+    errors: list[RowError] = Field(default_factory=list)
+
+
+class SyncRun(Record):
+    id: str
+    organization_id: str
+    location_id: str
+    sync_type: SyncType
+    status: SyncStatus
+    summary: SyncSummary = Field(default_factory=SyncSummary)
+    error: str | None = None
+    watermark: str | None = None  # what the next incremental sync asks for changes since
+    created_at: Instant
+    started_at: Instant | None = None
+    finished_at: Instant | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in (SyncStatus.QUEUED, SyncStatus.RUNNING)

@@ -1,0 +1,78 @@
+"""Point-in-time snapshots: a location's stock as of the end of a local day, or as of an instant."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime
+
+from ..domain.codes import Scope
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.models import Location
+from ..domain.snapshot import Snapshot, SnapshotQuery, end_of_day, local_date
+from ..domain.time import format_instant, parse_instant
+from .auth import Actor
+from .ports import Services
+
+
+def snapshot(services: Services, actor: Actor, query: SnapshotQuery) -> Snapshot:
+    """Quantities at the instant the query names, replayed from the ledger; one page of items."""
+    actor.require(Scope.INVENTORY_READ)
+    actor.check_organization(query.organization_id)
+    location = services.store.get_location(actor.organization_id, query.location_id)
+    if location is None:
+        raise NotFound(f"no location {query.location_id}", "location_id", "location_not_found")
+    if query.cursor:
+        as_of, after = _read_cursor(query)
+    else:
+        as_of, after = _instant_of(query, location, services.clock.now()), None
+    page = services.store.snapshot(actor.organization_id, location.id, as_of, query.room_type,
+                                   query.category, after, query.limit)
+    next_cursor = _write_cursor(query, as_of, page.last_id) if page.last_id else None
+    return Snapshot(location.id, as_of, page, next_cursor)
+
+
+def _instant_of(query: SnapshotQuery, location: Location, now: datetime) -> datetime:
+    """`at` as given, or the end of `date` in the location's zone; today (not over yet) means now."""
+    if query.at is not None:
+        if query.at > now:
+            raise InvalidInput("at is in the future; a snapshot answers for the past",
+                               "at", "at_in_future")
+        return query.at
+    today = local_date(now, location.time_zone)
+    if query.date > today:
+        raise InvalidInput(f"{query.date.isoformat()} has not begun in {location.time_zone} "
+                           f"(today there is {today.isoformat()})", "date", "date_in_future")
+    return min(end_of_day(query.date, location.time_zone), now)
+
+
+# A cursor carries the instant of its first page, so paging through "today" stays one
+# snapshot, and names the query it belongs to, so it cannot be replayed against another.
+def _fingerprint(query: SnapshotQuery) -> str:
+    named = [query.location_id, query.date.isoformat() if query.date else None,
+             format_instant(query.at) if query.at else None,
+             query.room_type.value if query.room_type else None, query.category]
+    return hashlib.sha256(json.dumps(named).encode()).hexdigest()[:16]
+
+
+def _write_cursor(query: SnapshotQuery, as_of: datetime, after: str) -> str:
+    text = json.dumps({"q": _fingerprint(query), "t": format_instant(as_of), "a": after},
+                      separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _read_cursor(query: SnapshotQuery) -> tuple[datetime, str]:
+    cursor = query.cursor or ""
+    try:
+        found = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        fingerprint, as_of, after = found["q"], parse_instant(found["t"]), found["a"]
+        if not isinstance(after, str) or not isinstance(fingerprint, str):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise InvalidInput("cursor is not a cursor this API returned", "cursor",
+                           "invalid_cursor") from None
+    if fingerprint != _fingerprint(query):
+        raise InvalidInput("cursor belongs to a snapshot with other parameters; repeat the "
+                           "first request's location_id, date or at, room_type and category",
+                           "cursor", "cursor_mismatch")
+    return as_of, after

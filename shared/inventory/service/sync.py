@@ -1,0 +1,280 @@
+"""POS sync use cases: connect a location, request a sync, run it page by page, schedule it.
+
+A full sync makes our counts equal the POS's: missing items are created, differing quantities
+are corrected by AUDIT entries (source pos_sync, the sync id), and items the POS does not list
+are reported. An incremental sync asks only for what changed since the last good watermark.
+Each page is one transaction, so a failure mid-way leaves every applied page consistent.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+from ..domain.codes import ChangeSource, ReasonCode, Scope
+from ..domain.commands import RequestSync, SetPosConnection
+from ..domain.errors import Conflict, DomainError, NotFound
+from ..domain.ledger import ChangeContext, apply_change
+from ..domain.models import Event, InventoryItem
+from ..domain.sync import (SYNC_COMPLETED, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
+                           SyncStatus, SyncSummary, SyncType, parse_row)
+from .auth import Actor
+from .idempotency import Idempotency, Outcome, run_once
+from .outbox import publish_committed
+from .ports import ItemFilter, Services, Transaction
+from .recording import RecordingEvents, record_change
+
+
+class PosPage(Protocol):
+    rows: Sequence[dict[str, Any]]
+    watermark: str | None
+
+
+class PosConnector(Protocol):
+    def pages(self, since: str | None) -> Iterable[PosPage]:
+        """Rows in pages; `since` is the watermark of the last good incremental sync (or None)."""
+        ...
+
+
+ConnectorFactory = Callable[[PosConnection], PosConnector]
+
+
+def set_connection(services: Services, actor: Actor, location_id: str, command: SetPosConnection,
+                   idempotency: Idempotency) -> Outcome:
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        if tx.get_location(actor.organization_id, location_id) is None:
+            raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
+        connection = PosConnection(organization_id=actor.organization_id, location_id=location_id,
+                                   kind=ConnectorKind(command.kind), settings=command.settings,
+                                   secret=command.secret, archive_missing=command.archive_missing,
+                                   updated_at=now)
+        services.connector_for(connection)  # refuses settings it cannot use
+        tx.save_pos_connection(connection)
+        return Outcome(200, {"data": connection.shown()})
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def get_connection(services: Services, actor: Actor, location_id: str) -> dict[str, Any]:
+    actor.require(Scope.INVENTORY_READ)
+    found = services.store.transact(lambda tx: tx.get_pos_connection(actor.organization_id, location_id))
+    if found is None:
+        raise NotFound(f"location {location_id} has no POS connection", "location_id",
+                       "no_pos_connection")
+    return found.shown()
+
+
+def request_sync(services: Services, actor: Actor, command: RequestSync,
+                 idempotency: Idempotency) -> Outcome:
+    """Queue a sync (202); refused with 409 while one is queued or running for the location."""
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> Outcome:
+        run = _queue(services, tx, actor.organization_id, command.location_id,
+                     SyncType(command.sync_type), now)
+        return Outcome(202, {"data": run.model_dump(exclude={"organization_id"})})
+
+    outcome = run_once(services, actor, idempotency, decide)
+    if not outcome.replayed:
+        services.sync_queue.enqueue(outcome.body["data"]["id"])
+    return outcome
+
+
+def get_run(services: Services, actor: Actor, sync_id: str) -> SyncRun:
+    actor.require(Scope.INVENTORY_READ)
+    run = services.store.transact(lambda tx: tx.get_sync_run(sync_id))
+    if run is None or run.organization_id != actor.organization_id:
+        raise NotFound(f"no sync run {sync_id}", "id", "sync_not_found")
+    return run
+
+
+def schedule_syncs(services: Services, sync_type: SyncType) -> list[str]:
+    """The timer's work: queue a sync for every location with a POS connection (skipping busy ones)."""
+    queued = []
+    for connection in services.store.pos_connections():
+        try:
+            run = services.store.transact(lambda tx: _queue(
+                services, tx, connection.organization_id, connection.location_id, sync_type,
+                services.clock.now()))
+        except Conflict:
+            continue
+        services.sync_queue.enqueue(run.id)
+        queued.append(run.id)
+    return queued
+
+
+def run_sync(services: Services, sync_id: str) -> SyncRun:
+    """Do a queued sync: fetch the POS's pages and reconcile each in its own transaction."""
+    run = services.store.transact(lambda tx: _start(services, tx, sync_id))
+    if run is None or run.status is not SyncStatus.RUNNING:
+        return run
+    summary = SyncSummary()
+    seen: set[tuple[str, str]] = set()
+    watermark = None
+    try:
+        connection = services.store.transact(
+            lambda tx: tx.get_pos_connection(run.organization_id, run.location_id))
+        if connection is None:
+            raise NotFound("the location has no POS connection", "location_id", "no_pos_connection")
+        since = None
+        if run.sync_type is SyncType.INCREMENTAL:
+            since = services.store.last_sync_watermark(run.organization_id, run.location_id)
+        number = 0
+        for page in services.connector_for(connection).pages(since):
+            parsed = []
+            for raw in page.rows:
+                number += 1
+                row = parse_row(number, raw)
+                if isinstance(row, PosRow) and (row.room_type.value, row.sku) in seen:
+                    row = RowError(row=number, sku=row.sku, field="sku",
+                                   message="the same SKU and room appear twice in this sync")
+                if isinstance(row, PosRow):
+                    seen.add((row.room_type.value, row.sku))
+                parsed.append(row)
+            _apply_page(services, run, parsed, summary)
+            watermark = page.watermark or watermark
+        if run.sync_type is SyncType.FULL:
+            _report_missing(services, run, connection, seen, summary)
+        status, error = SyncStatus.SUCCEEDED, None
+    except Exception as failure:  # the POS or its data failed: applied pages stay, the run says why
+        status, error = SyncStatus.FAILED, _reason(failure)
+    return _finish(services, run, status, error, summary, watermark)
+
+
+def _queue(services: Services, tx: Transaction, organization_id: str, location_id: str,
+           sync_type: SyncType, now: datetime) -> SyncRun:
+    if tx.get_location(organization_id, location_id) is None:
+        raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
+    if tx.get_pos_connection(organization_id, location_id) is None:
+        raise Conflict("the location has no POS connection; set one first", "location_id",
+                       "no_pos_connection")
+    active = tx.active_sync_run(organization_id, location_id)
+    if active is not None:
+        raise Conflict(f"sync {active.id} is already {active.status.value} for this location",
+                       "location_id", "sync_in_progress")
+    run = SyncRun(id=services.new_id("syn"), organization_id=organization_id,
+                  location_id=location_id, sync_type=sync_type, status=SyncStatus.QUEUED,
+                  created_at=now)
+    tx.save_sync_run(run)
+    return run
+
+
+def _start(services: Services, tx: Transaction, sync_id: str) -> SyncRun | None:
+    run = tx.get_sync_run(sync_id)
+    if run is None or run.status is not SyncStatus.QUEUED:
+        return run
+    started = run.model_copy(update={"status": SyncStatus.RUNNING, "started_at": services.clock.now()})
+    tx.save_sync_run(started)
+    return started
+
+
+def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
+                summary: SyncSummary) -> None:
+    written: list[Event] = []
+
+    def work(tx: Transaction) -> SyncSummary:
+        written.clear()
+        page = SyncSummary()
+        now = services.clock.now()
+        context = ChangeContext(source=ChangeSource.POS_SYNC, sync_id=run.id)
+        found = {(r.room_type, r.sku): tx.find_active_item(run.organization_id, run.location_id,
+                                                           r.room_type, r.sku)
+                 for r in rows if isinstance(r, PosRow)}
+        for row in rows:
+            if isinstance(row, RowError):
+                page.errors.append(row)
+                continue
+            page.seen += 1
+            item = found[(row.room_type, row.sku)]
+            try:
+                if item is None:
+                    item = _new_item(services, run, row, now)
+                    before, page.created = None, page.created + 1
+                elif item.quantity == row.quantity:
+                    page.unchanged += 1
+                    continue
+                else:
+                    before, page.updated = item, page.updated + 1
+                after, entry = apply_change(
+                    item, quantity_change=row.quantity - item.quantity, reason=ReasonCode.AUDIT,
+                    notes=f"POS sync {run.id}", context=context,
+                    change_id=services.new_id("chg"), now=now)
+                after = after.model_copy(update={"last_sync": now})
+                if before is None:
+                    after = after.model_copy(update={"version": 1})
+                    entry = entry.model_copy(update={"item_version": 1})
+            except DomainError as refusal:
+                page.errors.append(RowError(row=0, sku=row.sku, field="quantity", message=refusal.message))
+                continue
+            record_change(services, RecordingEvents(tx, written), before, after, entry, now)
+        return page
+
+    page = services.store.transact(work)
+    publish_committed(services, list(written))
+    summary.seen += page.seen
+    summary.created += page.created
+    summary.updated += page.updated
+    summary.unchanged += page.unchanged
+    summary.errors += page.errors
+
+
+def _new_item(services: Services, run: SyncRun, row: PosRow, now: datetime) -> InventoryItem:
+    return InventoryItem(
+        id=services.new_id("itm"), organization_id=run.organization_id,
+        product_id=row.product_id or row.sku, product_name=row.product_name or row.sku,
+        sku=row.sku, location_id=run.location_id, room_type=row.room_type, category=row.category,
+        unit=row.unit, quantity=Decimal(0), unit_cost=row.unit_cost, unit_price=row.unit_price,
+        created_at=now, updated_at=now, version=0)
+
+
+def _report_missing(services: Services, run: SyncRun, connection: PosConnection,
+                    seen: set[tuple[str, str]], summary: SyncSummary) -> None:
+    """List the location's items the POS did not send; zero them if the location says so."""
+    missing: list[InventoryItem] = []
+    page_number = 1
+    while True:
+        page = services.store.list_items(run.organization_id, ItemFilter(location_id=run.location_id),
+                                         page_number, 200)
+        missing += [i for i in page.items if (i.room_type.value, i.sku) not in seen]
+        if page_number * 200 >= page.total:
+            break
+        page_number += 1
+    summary.missing = [item.sku for item in missing]
+    if connection.archive_missing:
+        zeroed = [PosRow(sku=i.sku, room_type=i.room_type, quantity=Decimal(0))
+                  for i in missing if i.quantity != 0]
+        if zeroed:
+            _apply_page(services, run, zeroed, SyncSummary())
+
+
+def _finish(services: Services, run: SyncRun, status: SyncStatus, error: str | None,
+            summary: SyncSummary, watermark: str | None) -> SyncRun:
+    written: list[Event] = []
+
+    def work(tx: Transaction) -> SyncRun:
+        written.clear()
+        now = services.clock.now()
+        done = run.model_copy(update={"status": status, "error": error, "summary": summary,
+                                      "finished_at": now,
+                                      "watermark": watermark if status is SyncStatus.SUCCEEDED else None})
+        tx.save_sync_run(done)
+        event = Event(id=services.new_id("evt"), organization_id=run.organization_id,
+                      type=SYNC_COMPLETED, subject_id=run.location_id, occurred_at=now,
+                      data={"sync": done.model_dump(exclude={"organization_id"})})
+        tx.append_event(event)
+        written.append(event)
+        return done
+
+    done = services.store.transact(work)
+    publish_committed(services, written)
+    return done
+
+
+def _reason(failure: Exception) -> str:
+    message = failure.message if isinstance(failure, DomainError) else str(failure)
+    return f"{type(failure).__name__}: {message}"[:500]
+
