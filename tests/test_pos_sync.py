@@ -1,10 +1,15 @@
 """POS sync: file and REST connectors, full and incremental runs, refusals and bad POS data."""
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import events_of
 from inventory import bootstrap
@@ -23,6 +28,12 @@ MG-10,sales_floor,6,Mango Gummies,edibles,each,8,20
 def loopback_allowed(monkeypatch):
     monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
     bootstrap.reset()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def export(services, name: str, text: str) -> str:
@@ -187,3 +198,43 @@ def test_scheduled_sync_queues_every_connected_location(api, location, services)
     done = sync.run_sync(bootstrap.services(), queued[0])
     assert done.status.value == "succeeded" and done.location_id == location["id"]
     assert other["id"] != location["id"]
+
+
+@pytest.fixture
+def s3_server(tmp_path):
+    """moto in server mode on a free loopback port: a real S3 API over HTTP."""
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1",
+                                "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(endpoint, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_s3_csv_exports_sync_full_then_only_newer_objects(loopback_allowed, api, location, services, s3_server):
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="pos-exports")
+    s3.put_object(Bucket="pos-exports", Key="denver/2026-11-24.csv", Body=CSV.encode())
+    s3.put_object(Bucket="pos-exports", Key="denver/readme.txt", Body=b"not an export")
+    connect(api, location["id"], kind="s3", secret="testing:testing",
+            settings={"bucket": "pos-exports", "prefix": "denver/", "endpoint_url": s3_server})
+    full = run(api, services, location["id"])
+    assert full["status"] == "succeeded", full
+    assert full["summary"]["created"] == 3
+    time.sleep(1.1)  # S3 LastModified has one-second resolution
+    s3.put_object(Bucket="pos-exports", Key="denver/2026-11-25.csv",
+                  Body=b"sku,room_type,quantity\nBD-35,sales_floor,39\n")
+    incremental = run(api, services, location["id"], "incremental")
+    assert incremental["summary"]["seen"] == 1 and incremental["summary"]["updated"] == 1
+    assert by_sku(api)["BD-35"]["quantity"] == 39

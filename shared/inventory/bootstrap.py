@@ -70,7 +70,7 @@ def build_connector(settings: Settings, connection):
     from .adapters.pos.s3 import S3Pos
     return S3Pos(connection.settings["bucket"], connection.settings.get("prefix", ""),
                  connection.secret, connection.settings.get("endpoint_url"),
-                 connection.settings.get("region"))
+                 connection.settings.get("region"), allow_loopback=settings.webhook_allow_loopback)
 
 
 def services() -> Services:

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ...service.url_policy import check_webhook_url
 from .file import FilePos
 from .pages import Page, in_pages
 
 
 class S3Pos:
     def __init__(self, bucket: str, prefix: str, secret: str | None, endpoint_url: str | None,
-                 region: str | None):
+                 region: str | None, allow_loopback: bool = False):
         import boto3  # only syncs from S3 load the AWS SDK
 
+        if endpoint_url:  # an S3-compatible store: the same address rules as webhooks
+            check_webhook_url(endpoint_url, allow_loopback=allow_loopback)
         access_key, _, secret_key = (secret or "").partition(":")
         self.bucket, self.prefix = bucket, prefix
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region or "us-east-1",
