@@ -238,3 +238,11 @@ def test_s3_csv_exports_sync_full_then_only_newer_objects(loopback_allowed, api,
     incremental = run(api, services, location["id"], "incremental")
     assert incremental["summary"]["seen"] == 1 and incremental["summary"]["updated"] == 1
     assert by_sku(api)["BD-35"]["quantity"] == 39
+
+
+def test_shipped_sample_export_syncs_cleanly(api, location, services):
+    sample = (Path(__file__).resolve().parents[1] / "samples" / "pos-export.csv").read_text()
+    connect(api, location["id"], kind="file", settings={"path": export(services, "sample.csv", sample)})
+    result = run(api, services, location["id"])
+    assert result["status"] == "succeeded" and result["summary"]["errors"] == []
+    assert result["summary"]["created"] == 4
