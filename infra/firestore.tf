@@ -1,0 +1,122 @@
+# Firestore in native mode and the composite indexes the store's queries need.
+#
+# Layout (every document also stores its own id as the field `id`, and organization_id):
+#   items/{item_id}                     InventoryItem (+ low_stock stored for filtering)
+#   items/{item_id}/ledger/{entry_id}   LedgerEntry (collection group "ledger")
+#   events/{event_id}                   Event (+ sequence: commit order, published_at: outbox)
+#   deliveries/{delivery_id}            Delivery
+#   webhook_subscriptions, locations, api_keys, idempotency: point reads and
+#   single-field queries only, which Firestore's automatic indexes serve.
+
+resource "google_firestore_database" "main" {
+  name                              = "(default)"
+  location_id                       = var.firestore_location
+  type                              = "FIRESTORE_NATIVE"
+  concurrency_mode                  = "PESSIMISTIC"
+  app_engine_integration_mode       = "DISABLED"
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
+  delete_protection_state           = "DELETE_PROTECTION_ENABLED"
+  deletion_policy                   = "ABANDON"
+}
+
+locals {
+  # name => where the query runs and its fields in index order ([field, ASCENDING|DESCENDING]).
+  firestore_indexes = {
+    # GET /inventory: organization and archived_at == null, any of the equality filters,
+    # ordered by id. One index per filter; Firestore merges them for combined filters.
+    items_active = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["archived_at", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_by_location = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_by_room_type = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["room_type", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_by_category = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["category", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_by_low_stock = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["low_stock", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    # Incremental sync: items changed since T, organization-wide or at one location.
+    items_updated_since = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_at_location_updated_since = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    # GET /inventory/{id}/changes: one item's ledger, newest first.
+    ledger_of_item = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    # Snapshot: every entry at a location with occurred_at <= T, newest first; the first seen
+    # per item is its quantity at T.
+    ledger_at_location_until = {
+      collection = "ledger"
+      scope      = "COLLECTION_GROUP"
+      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["occurred_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    # GET /events: the organization's events in commit order, optionally of some types.
+    events_in_order = {
+      collection = "events"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["sequence", "ASCENDING"]]
+    }
+    events_of_types_in_order = {
+      collection = "events"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["type", "ASCENDING"], ["sequence", "ASCENDING"]]
+    }
+    # Outbox relay: published_at == null, in commit order.
+    events_unpublished = {
+      collection = "events"
+      scope      = "COLLECTION"
+      fields     = [["published_at", "ASCENDING"], ["sequence", "ASCENDING"]]
+    }
+    # Retry timer: pending deliveries whose next attempt is due.
+    deliveries_due = {
+      collection = "deliveries"
+      scope      = "COLLECTION"
+      fields     = [["state", "ASCENDING"], ["next_attempt_at", "ASCENDING"]]
+    }
+    # Delivery log of one subscription, newest first.
+    deliveries_of_subscription = {
+      collection = "deliveries"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["subscription_id", "ASCENDING"], ["created_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+  }
+}
+
+resource "google_firestore_index" "index" {
+  for_each = local.firestore_indexes
+
+  database    = google_firestore_database.main.name
+  collection  = each.value.collection
+  query_scope = each.value.scope
+
+  dynamic "fields" {
+    for_each = each.value.fields
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}

@@ -1,0 +1,85 @@
+variable "project_id" {
+  description = "Google Cloud project that holds every resource."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions, the bucket, the scheduler jobs and the gateway."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "manifest_path" {
+  description = "The one manifest of functions (Serverless Framework shape), read with yamldecode."
+  type        = string
+  default     = "../serverless.yaml"
+}
+
+variable "bundle_dir" {
+  description = "Where scripts/build_bundles.py writes <function>.zip."
+  type        = string
+  default     = "../build/bundles"
+}
+
+variable "firestore_location" {
+  description = "Firestore location (a multi-region such as nam5, or a region)."
+  type        = string
+  default     = "nam5"
+}
+
+variable "base_topics" {
+  description = <<-EOT
+    Topics the code publishes to whether or not a function consumes them yet. Topics that
+    trigger functions (event resources and schedule topics) are added from the manifest.
+  EOT
+  type        = list(string)
+  default     = ["inventory-events", "inventory-sync-requests"]
+}
+
+variable "http_publish_topics" {
+  description = "Topics the HTTP functions publish to (events after commit, sync requests)."
+  type        = list(string)
+  default     = ["inventory-events", "inventory-sync-requests"]
+}
+
+variable "worker_publish_topics" {
+  description = "Topics the event and timer functions publish to (the outbox relay)."
+  type        = list(string)
+  default     = ["inventory-events"]
+}
+
+variable "max_delivery_attempts" {
+  description = "Pub/Sub deliveries of one message before it moves to the dead-letter topic."
+  type        = number
+  default     = 10
+}
+
+variable "private_functions" {
+  description = <<-EOT
+    true: HTTP functions accept only the gateway's service account; the gateway signs each
+    backend call with a Google ID token (jwt_audience) and moves the client's
+    `Authorization: Bearer <api key>` to `X-Forwarded-Authorization`, which the HTTP layer
+    must read first. false: the gateway passes `Authorization` through untouched
+    (disable_auth) and the functions are invocable by anyone (the API key still guards them).
+  EOT
+  type        = bool
+  default     = true
+}
+
+variable "secret_functions" {
+  description = "Functions that read or write webhook signing secrets and so mount the encryption key."
+  type        = list(string)
+  default     = ["manage_webhooks", "webhook_dispatcher", "retry_webhook_deliveries"]
+}
+
+variable "max_instances" {
+  description = "Upper bound on instances per function (cost and Firestore contention guard)."
+  type        = number
+  default     = 20
+}
+
+variable "kms_key_name" {
+  description = "Optional Cloud KMS key (projects/.../cryptoKeys/...) for the bundle bucket, topics and secret; null keeps Google-managed keys."
+  type        = string
+  default     = null
+}

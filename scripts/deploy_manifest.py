@@ -1,0 +1,129 @@
+"""serverless.yaml read the way infra/ reads it: functions, triggers, topics, timers, gateway paths.
+
+infra/manifest.tf and infra/gateway.tf compute the same things in Terraform; this module is
+their executable twin, used by the tests and by `python scripts/deploy_manifest.py`, which
+prints the gateway's OpenAPI document with placeholder function URLs.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBSUB_EVENT = "google.cloud.pubsub.topic.v1.messagePublished"
+# The same patterns as infra/manifest.tf (RE2 and Python agree on them); a test checks that.
+EVERY_MINUTES = r"^(every|rate\()\s*(\d+)\s*minutes?\)?$"
+EVERY_HOURS = r"^(every|rate\()\s*(\d+)\s*hours?\)?$"
+READ_METHODS = {"GET", "HEAD"}
+
+
+@dataclass(frozen=True)
+class Route:
+    function: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    name: str
+    handler: str
+    memory_mb: int
+    timeout_s: int
+    routes: tuple[Route, ...]
+    event_topic: str | None
+    schedule: str | None
+    schedule_topic: str | None
+
+    @property
+    def topic(self) -> str | None:
+        """The Pub/Sub topic that starts it (its event's, or its timer's), None for HTTP."""
+        return None if self.routes else self.event_topic or self.schedule_topic
+
+    @property
+    def cron(self) -> str | None:
+        return None if self.schedule is None else to_cron(self.schedule)
+
+    @property
+    def read_only(self) -> bool:
+        """An HTTP function with only GET routes: it never writes, so it never publishes."""
+        return bool(self.routes) and all(r.method in READ_METHODS for r in self.routes)
+
+
+def to_cron(rate: str) -> str:
+    """Serverless rates ("every 5 minutes", "rate(1 hour)") as unix-cron; cron passes through."""
+    rate = rate.strip()
+    count = re.search(r"(\d+)", rate)
+    if re.match(EVERY_MINUTES, rate):
+        return f"*/{count[1]} * * * *"
+    if re.match(EVERY_HOURS, rate):
+        return f"0 */{count[1]} * * *"
+    return rate.removeprefix("cron(").removesuffix(")")
+
+
+def load(path: Path = ROOT / "serverless.yaml") -> dict[str, DeployedFunction]:
+    document = yaml.safe_load(Path(path).read_text())
+    provider = document.get("provider", {})
+    functions = {}
+    for name, spec in document["functions"].items():
+        events = spec.get("events", [])
+
+        def events_of(kind: str, key: str) -> list[dict]:
+            return [e[kind] for e in events if isinstance(e.get(kind), dict) and key in e[kind]]
+
+        schedules = events_of("schedule", "rate")
+        topics = [e["resource"].split("/")[-1] for e in events_of("event", "resource")]
+        functions[name] = DeployedFunction(
+            name=name, handler=spec.get("handler", name),
+            memory_mb=int(spec.get("memorySize", provider.get("memorySize", 256))),
+            timeout_s=int(str(spec.get("timeout", provider.get("timeout", "60s"))).removesuffix("s")),
+            routes=tuple(Route(name, e["method"].upper(), e["path"]) for e in events_of("http", "path")),
+            event_topic=topics[0] if topics else None,
+            schedule=schedules[0]["rate"] if schedules else None,
+            schedule_topic=(schedules[0].get("topic", f"inventory-timers-{name}") if schedules else None))
+    return functions
+
+
+def topics(functions: dict[str, DeployedFunction],
+           base: tuple[str, ...] = ("inventory-events", "inventory-sync-requests")) -> set[str]:
+    return set(base) | {f.topic for f in functions.values() if f.topic}
+
+
+def operation_id(method: str, path: str) -> str:
+    return "_".join([method.lower(), *re.findall(r"[A-Za-z0-9]+", path)])
+
+
+def openapi(functions: dict[str, DeployedFunction], uri_of=lambda name: f"https://{name}.example.run.app",
+            private: bool = True) -> dict:
+    """The gateway's OpenAPI 2.0 document, as infra/gateway.tf builds it."""
+    def backend(function: DeployedFunction) -> dict:
+        auth = {"jwt_audience": uri_of(function.name)} if private else {"disable_auth": True}
+        return {"address": uri_of(function.name), "path_translation": "APPEND_PATH_TO_ADDRESS",
+                "deadline": function.timeout_s, **auth}
+
+    routes = [route for f in functions.values() for route in f.routes]
+    paths: dict[str, dict] = {}
+    for path in dict.fromkeys(route.path for route in routes):
+        serving = [route for route in routes if route.path == path]
+        item = {"options": {"operationId": operation_id("options", path), "summary": "CORS preflight",
+                            "x-google-backend": backend(functions[serving[0].function]),
+                            "responses": {"204": {"description": "Preflight answered by the function"}}}}
+        for route in serving:
+            item[route.method.lower()] = {
+                "operationId": operation_id(route.method, path), "summary": route.function,
+                "x-google-backend": backend(functions[route.function]),
+                "responses": {"default": {"description": "See the API reference"}}}
+        item["parameters"] = [{"name": name, "in": "path", "required": True, "type": "string"}
+                              for name in re.findall(r"\{([^}]+)\}", path)]
+        paths[path] = item
+    return {"swagger": "2.0", "info": {"title": "inventory-api", "version": "1.0.0"},
+            "schemes": ["https"], "produces": ["application/json"], "paths": paths}
+
+
+if __name__ == "__main__":
+    manifest = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "serverless.yaml"
+    print(yaml.safe_dump(openapi(load(manifest)), sort_keys=False), end="")
