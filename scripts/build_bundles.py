@@ -134,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
                                   "requirements": requirements_for(function, pins)}
         print(f"{function.name:28} {archive.stat().st_size:>9} bytes  "
               f"{'read-only, no pubsub' if function.read_only else ''}")
-    (args.out / "bundles.json").write_text(json.dumps(summary, indent=2) + "\n")
+    index = args.out / "bundles.json"
+    if args.only and index.exists():  # a partial build updates the index, keeps the others
+        summary = {**json.loads(index.read_text()), **summary}
+    index.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return 0
 
 
