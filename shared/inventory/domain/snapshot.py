@@ -33,6 +33,8 @@ def _calendar_date(value: object) -> date:
 
 
 def _iso_instant(value: object) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
     # An unescaped "+" in a query string arrives as a space: 12:00:00+02:00 -> "12:00:00 02:00".
     if isinstance(value, str):
         text = UNESCAPED_PLUS.sub(r"+\1", value.strip()).replace("Z", "+00:00").replace("z", "+00:00")
