@@ -59,6 +59,7 @@ locals {
       INVENTORY_STORE        = "firestore"
       INVENTORY_EVENTS       = "pubsub"
       INVENTORY_EVENTS_TOPIC = "inventory-events"
+      INVENTORY_SYNC_TOPIC   = "inventory-sync-requests"
       LOG_EXECUTION_ID       = "true"
     })
   }

@@ -2,7 +2,8 @@
 # Event shapes follow the Serverless Framework's:
 #   - http:     {method: GET, path: /api/v1/inventory/{item_id}}
 #   - event:    {eventType: google.cloud.pubsub.topic.v1.messagePublished, resource: <topic>}
-#   - schedule: {rate: "every 5 minutes" | "rate(5 minutes)" | "*/5 * * * *", topic: <topic>}
+#   - schedule: {rate: "every 5 minutes" | "rate(5 minutes)" | "*/5 * * * *", topic: <topic>,
+#                data: <message body, optional>}
 # scripts/gateway_openapi.py mirrors this normalisation for the tests.
 
 locals {
@@ -29,41 +30,49 @@ locals {
         reverse(split("/", event.event.resource))[0] if can(event.event.resource)
       ][0], null)
 
-      schedule = try([
-        for event in try(spec.events, []) : event.schedule.rate if can(event.schedule.rate)
-      ][0], null)
-
-      # One topic per timer: an Eventarc Pub/Sub trigger cannot filter on attributes, so a
-      # shared timer topic would wake every timer function on every tick.
-      schedule_topic = try([
-        for event in try(spec.events, []) :
-        try(event.schedule.topic, "inventory-timers-${name}") if can(event.schedule.rate)
-      ][0], null)
+      # A function may have several timers (scheduled_sync: incremental often, full nightly),
+      # all on its one topic; `data` is the message body the function reads.
+      schedules = [
+        for event in try(spec.events, []) : {
+          rate  = event.schedule.rate
+          topic = try(event.schedule.topic, "inventory-timers-${name}")
+          data  = try(tostring(event.schedule.data), "")
+        } if can(event.schedule.rate)
+      ]
     }
   }
 
   http_functions = { for name, f in local.functions : name => f if length(f.routes) > 0 }
 
-  # Functions started by a Pub/Sub message: an `event` on a topic, or a `schedule` whose
-  # Cloud Scheduler job publishes to a topic.
+  # Functions started by a Pub/Sub message: an `event` on a topic, or `schedule`s whose
+  # Cloud Scheduler jobs publish to a topic. One topic per timer function: an Eventarc
+  # Pub/Sub trigger cannot filter on attributes, so a shared timer topic would wake every
+  # timer function on every tick.
   pubsub_functions = {
     for name, f in local.functions : name => merge(f, {
-      topic = coalesce(f.event_topic, f.schedule_topic)
-    }) if length(f.routes) == 0 && (f.event_topic != null || f.schedule_topic != null)
+      topic = coalesce(f.event_topic, try(f.schedules[0].topic, null))
+    }) if length(f.routes) == 0 && (f.event_topic != null || length(f.schedules) > 0)
   }
 
-  scheduled_functions = { for name, f in local.pubsub_functions : name => f if f.schedule != null }
-
-  # Cloud Scheduler takes unix-cron; Serverless rates are converted, cron passes through.
-  schedules = {
-    for name, f in local.scheduled_functions : name => (
-      can(regex("^(every|rate\\()\\s*(\\d+)\\s*minutes?\\)?$", f.schedule))
-      ? "*/${regex("(\\d+)", f.schedule)[0]} * * * *"
-      : can(regex("^(every|rate\\()\\s*(\\d+)\\s*hours?\\)?$", f.schedule))
-      ? "0 */${regex("(\\d+)", f.schedule)[0]} * * *"
-      : trimsuffix(trimprefix(f.schedule, "cron("), ")")
-    )
-  }
+  # One Cloud Scheduler job per schedule. Cloud Scheduler takes unix-cron: Serverless rates
+  # are converted, a cron expression passes through.
+  timers = merge([
+    for name, f in local.pubsub_functions : {
+      for index, schedule in f.schedules : "${name}-${index}" => {
+        function = name
+        topic    = f.topic
+        data     = schedule.data
+        rate     = schedule.rate
+        cron = (
+          can(regex("^(every|rate\\()\\s*(\\d+)\\s*minutes?\\)?$", schedule.rate))
+          ? "*/${regex("(\\d+)", schedule.rate)[0]} * * * *"
+          : can(regex("^(every|rate\\()\\s*(\\d+)\\s*hours?\\)?$", schedule.rate))
+          ? "0 */${regex("(\\d+)", schedule.rate)[0]} * * *"
+          : trimsuffix(trimprefix(schedule.rate, "cron("), ")")
+        )
+      }
+    }
+  ]...)
 
   topics = toset(concat(var.base_topics, [for f in local.pubsub_functions : f.topic]))
 

@@ -1,12 +1,12 @@
-# A Cloud Scheduler job per scheduled function, publishing a tick to that function's topic.
+# A Cloud Scheduler job per schedule in the manifest, publishing a tick to its function's topic.
 
 resource "google_cloud_scheduler_job" "timer" {
-  for_each = local.scheduled_functions
+  for_each = local.timers
 
   name        = "inventory-${replace(each.key, "_", "-")}"
-  description = "Tick for ${each.key} (${each.value.schedule})"
+  description = "Tick for ${each.value.function} (${each.value.rate})"
   region      = var.region
-  schedule    = local.schedules[each.key]
+  schedule    = each.value.cron
   time_zone   = "Etc/UTC"
 
   # A missed tick is harmless: the next one does the same work.
@@ -16,9 +16,9 @@ resource "google_cloud_scheduler_job" "timer" {
 
   pubsub_target {
     topic_name = google_pubsub_topic.topic[each.value.topic].id
-    data       = base64encode(jsonencode({ function = each.key }))
+    data       = each.value.data == "" ? null : base64encode(each.value.data)
     attributes = {
-      function = each.key
+      function = each.value.function
     }
   }
 }

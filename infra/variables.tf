@@ -43,9 +43,9 @@ variable "http_publish_topics" {
 }
 
 variable "worker_publish_topics" {
-  description = "Topics the event and timer functions publish to (the outbox relay)."
+  description = "Topics the event and timer functions publish to (outbox relay, scheduled sync)."
   type        = list(string)
-  default     = ["inventory-events"]
+  default     = ["inventory-events", "inventory-sync-requests"]
 }
 
 variable "max_delivery_attempts" {

@@ -29,6 +29,19 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Timer:
+    """One Cloud Scheduler job: when, which topic, and the message body the function reads."""
+
+    rate: str
+    topic: str
+    data: str = ""
+
+    @property
+    def cron(self) -> str:
+        return to_cron(self.rate)
+
+
+@dataclass(frozen=True)
 class DeployedFunction:
     name: str
     handler: str
@@ -36,17 +49,14 @@ class DeployedFunction:
     timeout_s: int
     routes: tuple[Route, ...]
     event_topic: str | None
-    schedule: str | None
-    schedule_topic: str | None
+    timers: tuple[Timer, ...]
 
     @property
     def topic(self) -> str | None:
-        """The Pub/Sub topic that starts it (its event's, or its timer's), None for HTTP."""
-        return None if self.routes else self.event_topic or self.schedule_topic
-
-    @property
-    def cron(self) -> str | None:
-        return None if self.schedule is None else to_cron(self.schedule)
+        """The Pub/Sub topic that starts it (its event's, or its timers'), None for HTTP."""
+        if self.routes:
+            return None
+        return self.event_topic or (self.timers[0].topic if self.timers else None)
 
     @property
     def read_only(self) -> bool:
@@ -83,9 +93,15 @@ def load(path: Path = ROOT / "serverless.yaml") -> dict[str, DeployedFunction]:
             timeout_s=int(str(spec.get("timeout", provider.get("timeout", "60s"))).removesuffix("s")),
             routes=tuple(Route(name, e["method"].upper(), e["path"]) for e in events_of("http", "path")),
             event_topic=topics[0] if topics else None,
-            schedule=schedules[0]["rate"] if schedules else None,
-            schedule_topic=(schedules[0].get("topic", f"inventory-timers-{name}") if schedules else None))
+            timers=tuple(Timer(s["rate"], s.get("topic", f"inventory-timers-{name}"), str(s.get("data", "")))
+                         for s in schedules))
     return functions
+
+
+def timers(functions: dict[str, DeployedFunction]) -> dict[str, Timer]:
+    """The Cloud Scheduler jobs, keyed as infra/manifest.tf keys local.timers."""
+    return {f"{name}-{index}": timer for name, f in functions.items() if not f.routes
+            for index, timer in enumerate(f.timers)}
 
 
 def topics(functions: dict[str, DeployedFunction],

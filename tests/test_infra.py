@@ -188,7 +188,12 @@ FUTURE_MANIFEST = textwrap.dedent("""
         events: [{schedule: {rate: "every 5 minutes", topic: inventory-timers-retries}}]
       scheduled_sync:
         handler: scheduled_sync
-        events: [{schedule: {rate: "0 */6 * * *"}}]
+        events:
+          - schedule: {rate: "*/15 * * * *", topic: inventory-timers-sync, data: incremental}
+          - schedule: {rate: "cron(0 3 * * *)", topic: inventory-timers-sync, data: full}
+      nightly_report:
+        handler: nightly_report
+        events: [{schedule: {rate: "every 24 hours"}}]
 """)
 
 
@@ -198,15 +203,29 @@ def test_event_and_schedule_shapes_become_topics_and_timers(tmp_path):
     assert functions["webhook_dispatcher"].topic == "inventory-events"
     assert (functions["webhook_dispatcher"].memory_mb, functions["webhook_dispatcher"].timeout_s) == (512, 120)
     assert functions["run_sync"].topic == "inventory-sync-requests"
-    assert (functions["retry_deliveries"].topic, functions["retry_deliveries"].cron) == \
-        ("inventory-timers-retries", "*/5 * * * *")
-    assert (functions["scheduled_sync"].topic, functions["scheduled_sync"].cron) == \
-        ("inventory-timers-scheduled_sync", "0 */6 * * *")
     assert functions["list_inventory"].topic is None and functions["list_inventory"].read_only
+    timers = {key: (t.topic, t.cron, t.data) for key, t in deploy_manifest.timers(functions).items()}
+    assert timers == {
+        "retry_deliveries-0": ("inventory-timers-retries", "*/5 * * * *", ""),
+        "scheduled_sync-0": ("inventory-timers-sync", "*/15 * * * *", "incremental"),
+        "scheduled_sync-1": ("inventory-timers-sync", "0 3 * * *", "full"),
+        "nightly_report-0": ("inventory-timers-nightly_report", "0 */24 * * *", ""),
+    }
     assert deploy_manifest.topics(functions) == {
         "inventory-events", "inventory-sync-requests", "inventory-timers-retries",
-        "inventory-timers-scheduled_sync"}
+        "inventory-timers-sync", "inventory-timers-nightly_report"}
 
+
+def test_each_timer_function_has_one_topic_for_all_its_schedules(functions):
+    for function in functions.values():
+        assert len({timer.topic for timer in function.timers}) <= 1, function.name
+        assert not (function.timers and function.event_topic), function.name
+
+
+def test_python_twin_uses_terraform_defaults():
+    variables = {k: v for block in parse("variables.tf")["variable"] for k, v in block.items()}
+    assert set(variables["base_topics"]["default"]) == set(deploy_manifest.topics({}))
+    assert '"inventory-timers-${name}"' in (INFRA / "manifest.tf").read_text()
 
 def test_every_topic_has_a_dead_letter_topic_and_a_kept_subscription():
     resources = blocks("resource")
@@ -216,7 +235,7 @@ def test_every_topic_has_a_dead_letter_topic_and_a_kept_subscription():
     assert pending["dead_letter_policy"][0]["max_delivery_attempts"] == "${var.max_delivery_attempts}"
     assert pending["retry_policy"][0]["minimum_backoff"] and pending["retry_policy"][0]["maximum_backoff"]
     timer = resources["google_cloud_scheduler_job.timer"]
-    assert timer["for_each"] == "${local.scheduled_functions}"
+    assert timer["for_each"] == "${local.timers}"
     assert "google_pubsub_topic.topic[each.value.topic]" in timer["pubsub_target"][0]["topic_name"]
 
 
