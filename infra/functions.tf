@@ -122,5 +122,7 @@ resource "google_cloudfunctions2_function" "function" {
     google_project_iam_member.http,
     google_project_iam_member.worker,
     google_project_iam_member.trigger_event_receiver,
+    google_secret_manager_secret_iam_member.http_accessor,
+    google_secret_manager_secret_iam_member.worker_accessor,
   ]
 }
