@@ -1,11 +1,12 @@
 # make run   - serve every HTTP function on 127.0.0.1:8080 on the embedded store, with a demo key
 # make test  - install what the tests need and run them (starts the Google emulators itself)
 # make bench - run every benchmark in bench/ and print their tables
+# make bundles - build what each function uploads into build/bundles/
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench clean
+.PHONY: run test bench bundles clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt shared/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +16,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt shared/pyproject.toml
 run: $(VENV)/.installed
 	$(PY) -m inventory.local.server
 
-test: $(VENV)/.installed
+# checkov has its own pins, so it gets its own virtualenv; tests/test_infra.py runs it.
+.venv-checkov/bin/checkov:
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install -q --disable-pip-version-check checkov==3.3.30
+
+test: $(VENV)/.installed .venv-checkov/bin/checkov
 	$(PY) -m pytest
+
+bundles: $(VENV)/.installed
+	$(PY) scripts/build_bundles.py
 
 bench: $(VENV)/.installed
 	$(PY) bench/run_all.py

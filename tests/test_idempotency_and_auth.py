@@ -100,3 +100,11 @@ def test_another_organizations_item_is_invisible(api, other_api, item):
     assert other_api.get(f"/api/v1/inventory/{item['id']}/changes").status == 404
     assert other_api.get("/api/v1/inventory").json["pagination"]["total"] == 0
     assert api.get(f"/api/v1/inventory/{item['id']}").json["data"]["quantity"] == 10
+
+
+def test_key_forwarded_by_the_gateway_is_accepted(gateway, api, item):
+    """Behind API Gateway with private functions the caller's header is X-Forwarded-Authorization."""
+    behind_gateway = Api(gateway, None).get(
+        "/api/v1/inventory", headers={"Authorization": "Bearer gateway-identity-token",
+                                      "X-Forwarded-Authorization": f"Bearer {api.key}"})
+    assert behind_gateway.status == 200 and behind_gateway.json["pagination"]["total"] == 1
