@@ -27,11 +27,18 @@ class Call:
         self.request = request
         self.path = path_params
         self._scope = scope
-        self.services: Services = bootstrap.services()
+
+    @cached_property
+    def services(self) -> Services:
+        return bootstrap.services()
 
     @cached_property
     def actor(self) -> Actor:
-        actor = authenticate(self.services.store, self.request.headers.get("Authorization"))
+        # Behind API Gateway with private functions, the caller's header arrives as
+        # X-Forwarded-Authorization (Authorization then holds the gateway's own token).
+        headers = self.request.headers
+        authorization = headers.get("X-Forwarded-Authorization") or headers.get("Authorization")
+        actor = authenticate(self.services.store, authorization)
         if self._scope is not None:
             actor.require(self._scope)
         return actor
