@@ -3,13 +3,15 @@ import functions_framework
 
 from inventory.domain.commands import CreateItem
 from inventory.http import render
+from inventory.http.responses import ItemDocument
 from inventory.http.routes import Routes
 from inventory.service import items
 
 routes = Routes("create_inventory_item")
 
 
-@routes.post("/api/v1/inventory")
+@routes.post("/api/v1/inventory", summary="Create an item at a location and room",
+             body=CreateItem, response=ItemDocument, status=201)
 def create_item(call):
     command = call.body(CreateItem)
     return render.outcome(items.create_item(call.services, call.actor, command, call.idempotency))

@@ -2,13 +2,15 @@
 import functions_framework
 
 from inventory.http import render
+from inventory.http.responses import ItemDocument
 from inventory.http.routes import Routes
 from inventory.service import items
 
 routes = Routes("get_inventory_item")
 
 
-@routes.get("/api/v1/inventory/{item_id}")
+@routes.get("/api/v1/inventory/{item_id}", summary="Get one item; its version is the ETag",
+            response=ItemDocument)
 def get_item(call):
     return render.one(items.get_item(call.services, call.actor, call.path["item_id"]))
 

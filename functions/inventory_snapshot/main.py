@@ -3,13 +3,15 @@ import functions_framework
 
 from inventory.domain.snapshot import SnapshotQuery
 from inventory.http import render
+from inventory.http.responses import SnapshotPage
 from inventory.http.routes import Routes
 from inventory.service import snapshot
 
 routes = Routes("inventory_snapshot")
 
 
-@routes.get("/api/v1/inventory/snapshot")
+@routes.get("/api/v1/inventory/snapshot", query=SnapshotQuery, response=SnapshotPage,
+            summary="A location's stock at the end of a local day or at an instant")
 def take_snapshot(call):
     query = call.query(SnapshotQuery)
     result = snapshot.snapshot(call.services, call.actor, query)

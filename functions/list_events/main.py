@@ -3,13 +3,15 @@ import functions_framework
 
 from inventory.domain.commands import ListEvents
 from inventory.http import render
+from inventory.http.responses import EventPage
 from inventory.http.routes import Routes
 from inventory.service import event_feed
 
 routes = Routes("list_events")
 
 
-@routes.get("/api/v1/events")
+@routes.get("/api/v1/events", summary="The organization's events in commit order",
+            query=ListEvents, response=EventPage)
 def feed(call):
     query = call.query(ListEvents)
     found = event_feed.list_events(call.services, call.actor, query)

@@ -3,13 +3,15 @@ import functions_framework
 
 from inventory.domain.commands import ListInventory
 from inventory.http import render
+from inventory.http.responses import ItemPage
 from inventory.http.routes import Routes
 from inventory.service import items
 
 routes = Routes("list_inventory")
 
 
-@routes.get("/api/v1/inventory")
+@routes.get("/api/v1/inventory", summary="List active items, filtered and paginated",
+            query=ListInventory, response=ItemPage)
 def list_items(call):
     query = call.query(ListInventory)
     return render.page(items.list_items(call.services, call.actor, query), query.page, query.limit)

@@ -3,13 +3,15 @@ import functions_framework
 
 from inventory.domain.commands import UpdateItem
 from inventory.http import render
+from inventory.http.responses import ItemUpdated
 from inventory.http.routes import Routes
 from inventory.service import items
 
 routes = Routes("update_inventory")
 
 
-@routes.patch("/api/v1/inventory/{item_id}")
+@routes.patch("/api/v1/inventory/{item_id}", summary="Adjust with a reason, record a count, or edit attributes",
+              body=UpdateItem, response=ItemUpdated)
 def update_item(call):
     command = call.body(UpdateItem)
     return render.outcome(items.update_item(call.services, call.actor, call.path["item_id"],

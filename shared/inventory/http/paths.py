@@ -7,4 +7,7 @@ from functools import lru_cache
 
 @lru_cache(maxsize=None)
 def compile_template(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "/?$")
+    parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
+    body = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+                   for index, part in enumerate(parts))
+    return re.compile("^" + body + "/?$")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import Response
+from pydantic import BaseModel
 
 from .. import bootstrap
 from ..domain.codes import Scope
@@ -32,6 +33,15 @@ class Route:
     template: str
     scope: Scope | None
     handler: Handler
+    # What the OpenAPI document says of the route (inventory.http.openapi reads these).
+    summary: str = ""
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | str | None = None  # the success body's model, or its description
+    status: int = 200
+    media_type: str | tuple[str, ...] = "application/json"
+    errors: tuple[int, ...] = ()  # refusals beyond those the route's shape implies
+    public: bool = False          # served without an API key (the API's own documentation)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -45,26 +55,28 @@ class Routes:
         self.function = function
         self.routes: list[Route] = []
 
-    def add(self, method: str, template: str, scope: Scope | None) -> Callable[[Handler], Handler]:
+    def add(self, method: str, template: str, scope: Scope | None,
+            **described: Any) -> Callable[[Handler], Handler]:
+        """Register a handler; `described` is its OpenAPI metadata (summary, query, body, response, status…)."""
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, template, scope, handler))
+            self.routes.append(Route(method, template, scope, handler, **described))
             return handler
         return register
 
-    def get(self, template: str, scope: Scope | None = Scope.INVENTORY_READ):
-        return self.add("GET", template, scope)
+    def get(self, template: str, scope: Scope | None = Scope.INVENTORY_READ, **described: Any):
+        return self.add("GET", template, scope, **described)
 
-    def post(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
-        return self.add("POST", template, scope)
+    def post(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
+        return self.add("POST", template, scope, **described)
 
-    def patch(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
-        return self.add("PATCH", template, scope)
+    def patch(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
+        return self.add("PATCH", template, scope, **described)
 
-    def put(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
-        return self.add("PUT", template, scope)
+    def put(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
+        return self.add("PUT", template, scope, **described)
 
-    def delete(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE):
-        return self.add("DELETE", template, scope)
+    def delete(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
+        return self.add("DELETE", template, scope, **described)
 
     def _match(self, path: str) -> list[tuple[Route, dict[str, str]]]:
         found = []
@@ -95,7 +107,8 @@ class Routes:
                                            code="method_not_allowed")
                 route, params = chosen
                 call = Call(request, params, route.scope)
-                call.actor  # authenticate before reading anything else
+                if not route.public:
+                    call.actor  # authenticate before reading anything else
                 response = route.handler(call)
         except DomainError as refusal:
             error_code = refusal.code

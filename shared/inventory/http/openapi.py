@@ -1,0 +1,249 @@
+"""The OpenAPI 3.1 document, generated from serverless.yaml, each function's declared routes and
+the pydantic models those routes read and send — never kept by hand.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+
+from ..manifest import Manifest
+from ..manifest import load as load_manifest
+from . import responses
+from .call import IDEMPOTENCY_KEY
+from .routes import Route
+
+TITLE = "Inventory API"
+VERSION = "1.0.0"
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+SUCCESS = {200: "OK", 201: "Created", 202: "Accepted: the work is queued"}
+REF = "#/components/schemas/{model}"
+
+# One reusable response per refusal status; each carries the error envelope.
+REFUSALS = {
+    400: ("BadRequest", "The request cannot be read: a missing or malformed header, or a body "
+          "that is not JSON."),
+    401: ("Unauthenticated", "No API key, or an unknown or revoked one."),
+    403: ("Forbidden", "The key lacks the scope, or names another organization."),
+    404: ("NotFound", "No such resource in the key's organization."),
+    405: ("MethodNotAllowed", "The path does not take this method; `Allow` lists those it takes."),
+    409: ("Conflict", "The request conflicts with the current state (such as stock that would "
+          "go below zero)."),
+    412: ("PreconditionFailed", "`If-Match` names a version that is not the current one."),
+    413: ("PayloadTooLarge", "The body is over the size limit."),
+    415: ("UnsupportedMediaType", "The body is not sent as `application/json`."),
+    422: ("InvalidInput", "The input breaks a rule; `fields` names each offending field. Also an "
+          "`Idempotency-Key` reused with another request."),
+}
+PATH_PARAMETER = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.-]+$"}
+
+
+class SchemaGenerator(GenerateJsonSchema):
+    """Pydantic's JSON Schema, with readable names for generic envelopes and numeric defaults."""
+
+    def normalize_name(self, name: str) -> str:
+        return re.sub(r"[^A-Za-z0-9.\-_]", "", name)  # One[InventoryItem] -> OneInventoryItem
+
+    def encode_default(self, dft: Any) -> Any:
+        if isinstance(dft, Decimal):  # quantities are JSON numbers, not the strings pydantic writes
+            return int(dft) if dft == dft.to_integral_value() else float(dft)
+        return super().encode_default(dft)
+
+
+def query_parameter_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query field's schema less its `null` branch: an absent parameter is the null."""
+    branches = [b for b in schema.get("anyOf", ()) if b != {"type": "null"}]
+    if len(branches) == 1 and len(schema["anyOf"]) == 2:
+        rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+        schema = {**rest, **branches[0]}
+    return schema
+
+
+def function_module(name: str, main: Path) -> ModuleType:
+    """Import a function's main.py under a name of its own (every one is called `main`)."""
+    spec = importlib.util.spec_from_file_location(f"inventory_function_{name}", main)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves generic models through sys.modules
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def declared_routes(manifest: Manifest) -> list[tuple[str, Route]]:
+    """(function name, route) for every HTTP function in the manifest, in manifest order."""
+    found = []
+    for function in manifest.functions:
+        if function.routes:
+            module = function_module(function.name, function.main)
+            found += [(function.name, route) for route in module.routes.routes]
+    return found
+
+
+def refusals_of(route: Route) -> list[int]:
+    """Every 4xx the route can send, from its shape: auth, path ids, query, body, writes."""
+    statuses = {404, 405} | set(route.errors)
+    if not route.public:
+        statuses |= {401, 403}
+    if route.query is not None:
+        statuses |= {422}
+    if route.body is not None:
+        statuses |= {400, 413, 415, 422}
+    if route.method in MUTATING:
+        statuses |= {400, 409, 413, 415, 422}  # Idempotency-Key; a replay in flight; its body
+    if route.method == "PATCH":
+        statuses |= {412}
+    return sorted(statuses)
+
+
+def _has_version(model: Any) -> bool:
+    data = getattr(model, "model_fields", {}).get("data")
+    annotation = data.annotation if data is not None else None
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel) \
+        and "version" in annotation.model_fields
+
+
+def _parameters(route: Route, query_schema: dict[str, Any] | None) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": dict(PATH_PARAMETER)}
+        for name in re.findall(r"\{(\w+)\}", route.template)]
+    if query_schema is not None:
+        required = set(query_schema.get("required", ()))
+        for name, schema in query_schema.get("properties", {}).items():
+            parameter = {"name": name, "in": "query", "required": name in required,
+                         "schema": query_parameter_schema(schema)}
+            if "description" in schema:
+                parameter["description"] = schema["description"]
+            parameters.append(parameter)
+    if route.method in MUTATING:
+        parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
+    if route.method == "PATCH":
+        parameters.append({"$ref": "#/components/parameters/IfMatch"})
+    return parameters
+
+
+def _success(route: Route, schema_ref: dict[str, Any] | None) -> dict[str, Any]:
+    headers: dict[str, Any] = {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}}
+    if _has_version(route.response):
+        headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+    if route.method in MUTATING:
+        headers["Idempotent-Replayed"] = {"$ref": "#/components/headers/IdempotentReplayed"}
+    media_types = (route.media_type,) if isinstance(route.media_type, str) else route.media_type
+    if isinstance(route.response, str) or route.response is None:
+        description = route.response or SUCCESS.get(route.status, "Success")
+        schema: dict[str, Any] = ({"type": "object"} if media_types == ("application/json",)
+                                  else {"type": "string"})
+    else:
+        own = route.response.__dict__.get("__doc__")
+        description = own.strip().splitlines()[0] if own else SUCCESS.get(route.status, "Success")
+        schema = schema_ref or {}
+    return {"description": description, "headers": headers,
+            "content": {media_type: {"schema": schema} for media_type in media_types}}
+
+
+def _components(models_schema: dict[str, Any]) -> dict[str, Any]:
+    envelope = {"application/json": {"schema": {"$ref": REF.format(model="ErrorEnvelope")}}}
+    refusals = {}
+    for status, (name, description) in REFUSALS.items():
+        refusals[name] = {"description": description, "content": envelope,
+                          "headers": {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}}}
+    refusals["MethodNotAllowed"]["headers"]["Allow"] = {
+        "description": "The methods the path takes.", "schema": {"type": "string"}}
+    return {
+        "schemas": models_schema,
+        "responses": refusals,
+        "parameters": {
+            "IdempotencyKey": {
+                "name": "Idempotency-Key", "in": "header", "required": True,
+                "description": "Makes the write happen once: a retry with the same key returns "
+                               "the first response; the same key with another request is refused "
+                               "(422). A UUID will do.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                           "pattern": IDEMPOTENCY_KEY.pattern}},
+            "IfMatch": {
+                "name": "If-Match", "in": "header", "required": False,
+                "description": "Apply only if the item is still at this version (its ETag); "
+                               "otherwise 412.",
+                "schema": {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]{1,18}"?)$'}},
+        },
+        "headers": {
+            "XRequestId": {"description": "This request's id, also in its log line and any error.",
+                           "schema": {"type": "string"}},
+            "ETag": {"description": "The item's version, for `If-Match`.", "required": True,
+                     "schema": {"type": "string"}},
+            "IdempotentReplayed": {"description": "`true` when this is the stored response to an "
+                                                  "earlier request with the same Idempotency-Key.",
+                                   "schema": {"type": "string", "enum": ["true"]}},
+        },
+        "securitySchemes": {
+            "apiKey": {"type": "http", "scheme": "bearer",
+                       "description": "`Authorization: Bearer sk_…`: a key belongs to one "
+                                      "organization and has scopes."}},
+    }
+
+
+def build(manifest: Manifest | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for every HTTP route in serverless.yaml."""
+    manifest = manifest or load_manifest()
+    routes = declared_routes(manifest)
+    wanted: list[tuple[type[BaseModel], str]] = [(responses.ErrorEnvelope, "serialization")]
+    for _, route in routes:
+        if route.query is not None:
+            wanted.append((route.query, "validation"))
+        if route.body is not None:
+            wanted.append((route.body, "validation"))
+        if isinstance(route.response, type):
+            wanted.append((route.response, "serialization"))
+    refs, definitions = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF,
+                                           schema_generator=SchemaGenerator)
+    schemas = definitions.get("$defs", {})
+
+    paths: dict[str, dict[str, Any]] = {}
+    for function, route in routes:
+        query_schema = None
+        if route.query is not None:
+            query_schema = schemas[refs[(route.query, "validation")]["$ref"].rsplit("/", 1)[1]]
+        response_ref = refs.get((route.response, "serialization")) \
+            if isinstance(route.response, type) else None
+        operation: dict[str, Any] = {
+            "operationId": route.handler.__name__,
+            "summary": route.summary or (route.handler.__doc__ or route.handler.__name__).strip(),
+            "tags": [function],
+            "parameters": _parameters(route, query_schema),
+            "responses": {str(route.status): _success(route, response_ref)},
+        }
+        if route.scope is not None and not route.public:
+            operation["description"] = f"Needs an API key with the `{route.scope.value}` scope."
+        if route.public:
+            operation["security"] = []
+        if route.body is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": refs[(route.body, "validation")]}}}
+        for status in refusals_of(route):
+            operation["responses"][str(status)] = {
+                "$ref": f"#/components/responses/{REFUSALS[status][0]}"}
+        paths.setdefault(route.template, {})[route.method.lower()] = operation
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION,
+                 "description": "Multi-location inventory for regulated retail. Quantities and "
+                                "money are exact decimals, sent as JSON numbers. Every write "
+                                "takes an `Idempotency-Key`; every refusal is the error envelope."},
+        "servers": [{"url": "/"}],
+        "security": [{"apiKey": []}],
+        "paths": paths,
+        "components": _components(schemas),
+    }
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    """The document for this checkout's serverless.yaml, built once per process."""
+    return build()

@@ -1,0 +1,173 @@
+"""The documents the routes send, as pydantic models: what the OpenAPI document promises.
+
+The handlers render with `render.py` from the domain records; these models describe the same
+shapes (envelopes, records less their hidden fields, composite results) so that the spec is
+generated, never written by hand. The fuzz test checks every response against them.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema, create_model
+
+from ..domain.codes import RoomType
+from ..domain.models import InventoryItem, LedgerEntry, Location
+from ..domain.numbers import Money, Quantity
+from ..domain.sync import PosConnection, SyncRun
+from ..domain.time import Instant
+from ..domain.webhooks import Delivery, WebhookSubscription
+
+T = TypeVar("T")
+# A computed amount (quantity times cost): exact, but with as many places as the product needs.
+Amount = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+        return cls.__name__ + "".join(getattr(p, "__name__", str(p)) for p in params)
+
+
+def without(record: type[BaseModel], *hidden: str, name: str, **added: Any) -> type[BaseModel]:
+    """`record` as the API shows it: its fields less `hidden`, plus `added` ones."""
+    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in record.model_fields.items()
+                              if n not in hidden}
+    fields.update(added)
+    return create_model(name, __base__=Document, __doc__=record.__doc__, **fields)
+
+
+class One(Document, Generic[T]):
+    data: T
+
+
+class Listing(Document, Generic[T]):
+    data: list[T]
+
+
+class PagePagination(Document):
+    page: int
+    limit: int
+    total: int
+
+
+class Page(Document, Generic[T]):
+    data: list[T]
+    pagination: PagePagination
+
+
+class CursorPagination(Document):
+    limit: int
+    next_cursor: str | None
+    has_more: bool
+
+
+class CursorPage(Document, Generic[T]):
+    data: list[T]
+    pagination: CursorPagination
+
+
+class FieldProblem(Document):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorBody(Document):
+    code: str
+    message: str
+    request_id: str
+    fields: list[FieldProblem] | None = None
+
+
+class ErrorEnvelope(Document):
+    """Every refusal: a machine-readable code, a message, the request id and the offending fields."""
+    error: ErrorBody
+
+
+LocationView = without(Location, "organization_id", name="LocationView")
+SubscriptionView = without(WebhookSubscription, "organization_id", "secret", name="Subscription")
+SubscriptionWithSecret = without(WebhookSubscription, "organization_id",
+                                 name="SubscriptionWithSecret")
+DeliveryView = without(Delivery, "organization_id", "lease_until", name="DeliveryView")
+SyncRunView = without(SyncRun, "organization_id", name="SyncRunView")
+PosConnectionView = without(PosConnection, "organization_id", "secret", name="PosConnectionView",
+                            has_secret=(bool, ...))
+
+
+class ItemUpdated(Document):
+    """The item after a PATCH, and the ledger entry when its quantity changed."""
+    data: InventoryItem
+    change: LedgerEntry | None = None
+
+
+class BulkUpdated(Document):
+    """Each item touched (once, in request order) and every ledger entry written."""
+    data: list[InventoryItem]
+    changes: list[LedgerEntry]
+
+
+class TransferResult(Document):
+    transfer_id: str
+    quantity: Quantity
+    from_item: InventoryItem
+    to_item: InventoryItem
+    changes: list[LedgerEntry]
+
+
+class EventView(Document):
+    """One event as the feed and webhooks carry it (Standard Webhooks payload plus its id)."""
+    id: str
+    type: str
+    timestamp: Instant
+    data: dict[str, Any]
+
+
+class SnapshotLineView(Document):
+    id: str
+    product_id: str
+    product_name: str
+    sku: str
+    room_type: RoomType
+    quantity: Quantity
+    reserved_quantity: Quantity
+    unit_cost: Money | None
+    value: Amount | None  # quantity times unit cost
+
+
+class SnapshotTotalsView(Document):
+    items: int
+    quantity: Quantity
+    value: Amount
+
+
+class SnapshotView(Document):
+    location_id: str
+    as_of: Instant
+    items: list[SnapshotLineView]
+    totals: SnapshotTotalsView
+
+
+class SnapshotPage(Document):
+    data: SnapshotView
+    pagination: CursorPagination
+
+
+# The envelopes the routes name, parametrised here once: pydantic registers a parametrised model
+# in the module that creates it, and function modules are loaded under names of their own.
+ItemDocument = One[InventoryItem]
+ItemPage = Page[InventoryItem]
+ChangePage = CursorPage[LedgerEntry]
+EventPage = CursorPage[EventView]
+LocationList = Listing[LocationView]
+LocationDocument = One[LocationView]
+PosConnectionDocument = One[PosConnectionView]
+SubscriptionList = Listing[SubscriptionView]
+SubscriptionDocument = One[SubscriptionView]
+NewSubscriptionDocument = One[SubscriptionWithSecret]
+DeliveryPage = CursorPage[DeliveryView]
+DeliveryDocument = One[DeliveryView]
+SyncRunDocument = One[SyncRunView]
+TransferDocument = One[TransferResult]

@@ -1,0 +1,116 @@
+"""The OpenAPI document is generated from the code, valid OpenAPI 3.1, complete for every route in
+serverless.yaml, and served with a readable docs page whose assets come from a package."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+from inventory.http import openapi
+from inventory.http.openapi import MUTATING
+from inventory.manifest import load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return openapi.build(load(ROOT))
+
+
+def operations(document: dict):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield path, method.upper(), operation
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_every_route_in_serverless_yaml_is_in_the_document_with_every_method(document):
+    routes = {(r.method, r.path) for r in load(ROOT).http_routes}
+    documented = {(method, path) for path, method, _ in operations(document)}
+    assert documented == routes
+
+
+def test_operation_ids_are_unique_and_every_operation_documents_its_refusals(document):
+    ids = [operation["operationId"] for _, _, operation in operations(document)]
+    assert len(ids) == len(set(ids))
+    for path, method, operation in operations(document):
+        statuses = set(operation["responses"])
+        assert any(s.startswith("2") for s in statuses), (method, path)
+        assert {"404", "405"} <= statuses, (method, path)
+        if operation.get("security") != []:
+            assert {"401", "403"} <= statuses, (method, path)
+        if "requestBody" in operation:
+            assert {"400", "413", "415", "422"} <= statuses, (method, path)
+        if method == "PATCH":
+            assert "412" in statuses
+
+
+def test_writes_require_an_idempotency_key_and_patch_takes_if_match(document):
+    for path, method, operation in operations(document):
+        refs = {p.get("$ref") for p in operation["parameters"]}
+        assert ("#/components/parameters/IdempotencyKey" in refs) == (method in MUTATING), (method, path)
+        assert ("#/components/parameters/IfMatch" in refs) == (method == "PATCH"), (method, path)
+    key = document["components"]["parameters"]["IdempotencyKey"]
+    assert key["in"] == "header" and key["required"] is True
+
+
+def test_path_and_query_parameters_come_from_the_templates_and_query_models(document):
+    listing = document["paths"]["/api/v1/inventory"]["get"]
+    query = {p["name"]: p for p in listing["parameters"] if p.get("in") == "query"}
+    assert {"location_id", "room_type", "category", "low_stock", "page", "limit"} <= set(query)
+    assert query["limit"]["schema"]["maximum"] == 200 and query["limit"]["schema"]["minimum"] == 1
+    for path, _, operation in operations(document):
+        named = {p["name"] for p in operation["parameters"] if p.get("in") == "path"}
+        assert named == set(re.findall(r"\{(\w+)\}", path))
+
+
+def test_quantities_and_money_are_json_numbers_and_bodies_refuse_unknown_fields(document):
+    schemas = document["components"]["schemas"]
+    item = schemas["InventoryItem"]["properties"]
+    assert item["quantity"] == {"title": "Quantity", "type": "number"}
+    assert item["available_quantity"]["type"] == "number"
+    create = schemas["CreateItem"]
+    assert create["additionalProperties"] is False
+    assert create["properties"]["quantity"]["default"] == 0
+    assert set(create["required"]) >= {"product_id", "sku", "location_id", "room_type"}
+
+
+def test_item_responses_document_the_etag_and_writes_the_replay_header(document):
+    get = document["paths"]["/api/v1/inventory/{item_id}"]["get"]["responses"]["200"]
+    assert "ETag" in get["headers"]
+    patch = document["paths"]["/api/v1/inventory/{item_id}"]["patch"]["responses"]["200"]
+    assert {"ETag", "Idempotent-Replayed"} <= set(patch["headers"])
+
+
+def test_the_document_and_docs_page_are_served_without_a_key(gateway, backend):
+    from werkzeug.test import Client
+    client = Client(gateway)
+    served = client.get("/api/v1/openapi.json")
+    assert served.status_code == 200 and served.mimetype == "application/json"
+    assert json.loads(served.get_data()) == json.loads(json.dumps(openapi.document()))
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "/api/v1/openapi.json" in html and "//cdn" not in html and "unpkg" not in html
+    for asset in re.findall(r'(?:src|href)="(/api/v1/docs/assets/[^"]+)"', html):
+        found = client.get(asset)
+        assert found.status_code == 200 and len(found.get_data()) > 100, asset
+    assert client.get("/api/v1/docs/assets/..%2Fmain.py").status_code == 404
+    assert client.get("/api/v1/docs/assets/LICENSE").status_code == 404
+
+
+def test_write_openapi_writes_the_same_document(tmp_path, document):
+    target = tmp_path / "openapi.json"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "write_openapi.py"), str(target)],
+                   check=True, cwd=tmp_path, capture_output=True)
+    assert json.loads(target.read_text()) == json.loads(json.dumps(document))
