@@ -37,7 +37,7 @@ def build_publisher(services: Services) -> EventPublisher:
     if settings.events == "local":
         from .adapters.local_bus import LocalBus
         from .service.delivery import fan_out
-        return LocalBus(lambda event: fan_out(services, event))
+        return LocalBus(lambda events: fan_out(services, events))
     if settings.events == "pubsub":
         from .adapters.pubsub import PubSubPublisher
         return PubSubPublisher(settings.project, settings.events_topic)

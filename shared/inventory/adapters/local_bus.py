@@ -11,11 +11,10 @@ from ..domain.models import Event
 
 
 class LocalBus:
-    def __init__(self, fan_out: Callable[[Event], object]):
+    def __init__(self, fan_out: Callable[[Sequence[Event]], object]):
         self._fan_out = fan_out
         self.wake = threading.Event()
 
     def publish(self, events: Sequence[Event]) -> None:
-        for event in events:
-            self._fan_out(event)
+        self._fan_out(events)
         self.wake.set()

@@ -24,16 +24,18 @@ def delivery_id(event_id: str, subscription_id: str) -> str:
     return "dlv_" + hashlib.sha256(f"{event_id}:{subscription_id}".encode()).hexdigest()[:26]
 
 
-def fan_out(services: Services, event: Event) -> list[Delivery]:
-    """Make the event's deliveries (once, whatever the number of calls); returns those not yet done."""
+def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
+    """Make the events' deliveries in one transaction (once, however often it is called);
+    returns those not yet done."""
 
     def work(tx: Transaction) -> list[Delivery]:
         now = services.clock.now()
-        subscriptions = tx.subscriptions_for(event.organization_id, event.type)
-        existing = {s.id: tx.get_delivery(delivery_id(event.id, s.id)) for s in subscriptions}
+        wanted = []
+        for event in events:
+            for subscription in tx.subscriptions_for(event.organization_id, event.type):
+                wanted.append((event, subscription, tx.get_delivery(delivery_id(event.id, subscription.id))))
         made = []
-        for subscription in subscriptions:
-            found = existing[subscription.id]
+        for event, subscription, found in wanted:  # every read above, every write below
             if found is None:
                 found = Delivery(id=delivery_id(event.id, subscription.id),
                                  organization_id=event.organization_id,
@@ -92,7 +94,7 @@ def attempt(services: Services, delivery_id_: str) -> Delivery | None:
 
 def deliver_event(services: Services, event: Event) -> list[Delivery]:
     """The dispatcher's work for one published event: fan out, then attempt each in parallel."""
-    return _attempt_all(services, [d.id for d in fan_out(services, event)])
+    return _attempt_all(services, [d.id for d in fan_out(services, [event])])
 
 
 def deliver_due(services: Services, limit: int = 200) -> list[Delivery]:

@@ -1,0 +1,7 @@
+"""The baseline: a bare functions-framework HTTP function that answers hello."""
+import functions_framework
+
+
+@functions_framework.http
+def hello(request):
+    return {"hello": "world"}
