@@ -11,8 +11,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import flask
 from flask import Response
 from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException
 
 from .. import bootstrap
 from ..domain.codes import Scope
@@ -54,6 +56,10 @@ class Routes:
     def __init__(self, function: str):
         self.function = function
         self.routes: list[Route] = []
+        # Loaded by functions-framework while it sets up its Flask app (not during a request,
+        # as when the OpenAPI generator imports every function).
+        if flask.has_app_context() and not flask.has_request_context():
+            flask.current_app.register_error_handler(HTTPException, self._framework_refusal)
 
     def add(self, method: str, template: str, scope: Scope | None,
             **described: Any) -> Callable[[Handler], Handler]:
@@ -131,6 +137,17 @@ class Routes:
             organization_id=organization.organization_id if organization else None,
             user_agent=request.headers.get("User-Agent"), remote_ip=request.remote_addr,
             trace_header=request.headers.get("X-Cloud-Trace-Context"), error_code=error_code)
+        return response
+
+    def _framework_refusal(self, refusal: HTTPException) -> Response:
+        """What Flask refuses before `dispatch` runs (a path its URL rules cannot read, such as one
+        with a newline) in the error envelope too, not as an HTML page."""
+        request_id = flask.request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        status = refusal.code or 400
+        code = {404: "route_not_found", 405: "method_not_allowed"}.get(status, "bad_request")
+        response = json_response(envelope(code, "no route for this path" if status == 404
+                                          else refusal.name.lower(), request_id), status)
+        self._decorate(response, request_id, None)
         return response
 
     def _decorate(self, response: Response, request_id: str, call: Call | None) -> None:
