@@ -182,7 +182,7 @@ class History:
                 return lines, totals
 
 
-@settings(max_examples=75, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(opening=st.lists(st.tuples(creates, steps), min_size=1, max_size=6),
        history=st.lists(st.tuples(operations, steps), min_size=12, max_size=40),
