@@ -114,3 +114,20 @@ def test_write_openapi_writes_the_same_document(tmp_path, document):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "write_openapi.py"), str(target)],
                    check=True, cwd=tmp_path, capture_output=True)
     assert json.loads(target.read_text()) == json.loads(json.dumps(document))
+
+
+def test_links_name_operations_and_parameters_that_exist(document):
+    by_id = {operation["operationId"]: (path, operation) for path, _, operation in operations(document)}
+    linked = 0
+    for _, _, operation in operations(document):
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                path, target = by_id[link["operationId"]]
+                names = {p.get("name") for p in target["parameters"]}
+                assert set(link.get("parameters", {})) <= names, link
+                if "requestBody" in link:
+                    body = document["components"]["schemas"][
+                        target["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+                    assert set(link["requestBody"]) <= set(body["properties"]), link
+                linked += 1
+    assert linked >= 15

@@ -43,6 +43,44 @@ REFUSALS = {
     422: ("InvalidInput", "The input breaks a rule; `fields` names each offending field. Also an "
           "`Idempotency-Key` reused with another request."),
 }
+
+# OpenAPI links from a success to the operations it enables, by operationId: clients and the
+# stateful fuzzer follow them (create a location -> create an item there -> adjust -> read the ledger).
+CREATED = "$response.body#/data/id"  # the id of what the source operation created
+LINKS: dict[str, dict[str, dict[str, Any]]] = {
+    "create_location": {
+        "CreateItemHere": {"operationId": "create_item", "requestBody": {"location_id": CREATED}},
+        "ListItemsHere": {"operationId": "list_items", "parameters": {"location_id": CREATED}},
+        "SnapshotHere": {"operationId": "take_snapshot", "parameters": {"location_id": CREATED}},
+        "SetPosConnection": {"operationId": "set_pos_connection", "parameters": {"location_id": CREATED}},
+        "GetPosConnection": {"operationId": "get_pos_connection", "parameters": {"location_id": CREATED}},
+        "SyncHere": {"operationId": "request_sync", "requestBody": {"location_id": CREATED}},
+    },
+    "create_item": {
+        "GetItem": {"operationId": "get_item", "parameters": {"item_id": CREATED}},
+        "UpdateItem": {"operationId": "update_item", "parameters": {"item_id": CREATED}},
+        "ListChanges": {"operationId": "list_changes", "parameters": {"item_id": CREATED}},
+        "ArchiveItem": {"operationId": "archive_item", "parameters": {"item_id": CREATED}},
+        "TransferFrom": {"operationId": "transfer", "requestBody": {"from_item_id": CREATED}},
+    },
+    "update_item": {
+        "ListChanges": {"operationId": "list_changes", "parameters": {"item_id": CREATED}},
+        "GetItem": {"operationId": "get_item", "parameters": {"item_id": CREATED}},
+    },
+    "transfer": {
+        "GetDestination": {"operationId": "get_item",
+                           "parameters": {"item_id": "$response.body#/data/to_item/id"}},
+    },
+    "subscribe": {
+        name: {"operationId": target, "parameters": {"subscription_id": "$response.body#/data/id"}}
+        for name, target in [("GetSubscription", "get_subscription"),
+                             ("DeleteSubscription", "delete_subscription"),
+                             ("RotateSecret", "rotate_secret"), ("ListDeliveries", "list_deliveries")]
+    },
+    "request_sync": {
+        "GetRun": {"operationId": "get_run", "parameters": {"sync_id": "$response.body#/data/id"}},
+    },
+}
 PATH_PARAMETER = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.-]+$"}
 
 
@@ -218,6 +256,8 @@ def build(manifest: Manifest | None = None) -> dict[str, Any]:
             "parameters": _parameters(route, query_schema),
             "responses": {str(route.status): _success(route, response_ref)},
         }
+        if route.handler.__name__ in LINKS:
+            operation["responses"][str(route.status)]["links"] = LINKS[route.handler.__name__]
         if route.scope is not None and not route.public:
             operation["description"] = f"Needs an API key with the `{route.scope.value}` scope."
         if route.public:
