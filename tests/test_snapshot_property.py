@@ -145,14 +145,16 @@ class History:
     # --- the replay the snapshot must agree with ---
 
     def replayed(self, location_id: str, at: datetime, room: RoomType | None) -> dict[str, Decimal]:
+        if not hasattr(self, "_written"):  # the history is over: read each item and ledger once
+            self._written = {item_id: (items.get_item(self.services, self.actor, item_id),
+                                       self.ledger(item_id)) for item_id in self.item_ids}
         expected = {}
-        for item_id in self.item_ids:
-            item = items.get_item(self.services, self.actor, item_id)
+        for item_id, (item, ledger) in self._written.items():
             if item.location_id != location_id or (room is not None and item.room_type != room):
                 continue
             if item.created_at > at or (item.archived_at is not None and item.archived_at <= at):
                 continue
-            expected[item_id] = sum((entry.quantity_change for entry in self.ledger(item_id)
+            expected[item_id] = sum((entry.quantity_change for entry in ledger
                                      if entry.occurred_at <= at), Decimal(0))
         return expected
 
@@ -182,7 +184,7 @@ class History:
                 return lines, totals
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(opening=st.lists(st.tuples(creates, steps), min_size=1, max_size=6),
        history=st.lists(st.tuples(operations, steps), min_size=12, max_size=40),
