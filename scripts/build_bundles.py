@@ -90,6 +90,9 @@ def build(function: deploy_manifest.DeployedFunction, out: Path, pins: dict[str,
     shutil.copy2(ROOT / "functions" / function.name / "main.py", bundle / "main.py")
     shutil.copytree(PACKAGE, bundle / "inventory",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    if function.name == "api_docs":  # the document is built here: the bundle has no manifest
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "write_openapi.py"),
+                        str(bundle / "openapi.json")], check=True, capture_output=True)
     requirements = requirements_for(function, pins)
     (bundle / "requirements.txt").write_text("\n".join(requirements) + "\n")
     check_imports(bundle, blocked_modules(requirements))

@@ -5,6 +5,7 @@ Terraform computes from serverless.yaml is computed by scripts/deploy_manifest.p
 """
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -371,3 +372,10 @@ def test_checkov_finds_nothing_unjustified():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "Failed checks: 0" in result.stdout
+
+
+def test_api_docs_bundle_ships_its_openapi_document(bundles):
+    out, read_only, _ = bundles
+    assert "api_docs" in read_only
+    document = json.loads((out / "api_docs" / "openapi.json").read_text())
+    assert document["openapi"].startswith("3.1") and "/api/v1/inventory" in document["paths"]
