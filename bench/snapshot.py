@@ -26,7 +26,7 @@ from pathlib import Path
 
 from inventory.adapters.sqlite import SqliteStore
 from inventory.adapters.sqlite.store import _QUANTITY_THEN
-from inventory.adapters.sqlite.rows import to_row
+from inventory.adapters.records import to_row
 from inventory.domain.codes import RoomType
 from inventory.domain.models import InventoryItem, Location, Organization
 from inventory.domain.time import format_instant

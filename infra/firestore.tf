@@ -2,7 +2,9 @@
 #
 # Layout (every document also stores its own id as the field `id`, and organization_id):
 #   items/{item_id}                     InventoryItem (+ low_stock stored for filtering)
-#   items/{item_id}/ledger/{entry_id}   LedgerEntry (collection group "ledger")
+#   items/{item_id}/ledger/{entry_id}   LedgerEntry
+#   item_places, sync_locks             point-read lock documents (one active item per place,
+#                                       one active sync per location)
 #   events/{event_id}                   Event (+ sequence: commit order, published_at: outbox)
 #   deliveries/{delivery_id}            Delivery
 #   webhook_subscriptions, locations, api_keys, idempotency: point reads and
@@ -60,18 +62,29 @@ locals {
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
     }
-    # GET /inventory/{id}/changes: one item's ledger, newest first.
-    ledger_of_item = {
+    # GET /inventory/{id}/changes orders an item's ledger by item_version alone (automatic index).
+    # Snapshot: per item, its last entry at or before T (limit 1), so reads grow with the items.
+    ledger_of_item_until = {
       collection = "ledger"
       scope      = "COLLECTION"
-      fields     = [["occurred_at", "DESCENDING"], ["id", "DESCENDING"]]
+      fields     = [["occurred_at", "DESCENDING"], ["item_version", "DESCENDING"]]
     }
-    # Snapshot: every entry at a location with occurred_at <= T, newest first; the first seen
-    # per item is its quantity at T.
-    ledger_at_location_until = {
-      collection = "ledger"
-      scope      = "COLLECTION_GROUP"
-      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["occurred_at", "DESCENDING"], ["id", "DESCENDING"]]
+    # Snapshot: the location's items (any room/category filter), in id order.
+    items_at_location_all = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["room_type", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    # Local worker / run_sync: queued runs oldest first; incremental sync: the last good watermark.
+    sync_runs_queued = {
+      collection = "sync_runs"
+      scope      = "COLLECTION"
+      fields     = [["status", "ASCENDING"], ["created_at", "ASCENDING"]]
+    }
+    sync_runs_last_success = {
+      collection = "sync_runs"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["status", "ASCENDING"], ["finished_at", "DESCENDING"]]
     }
     # GET /events: the organization's events in commit order, optionally of some types.
     events_in_order = {

@@ -15,7 +15,7 @@ from inventory.domain import wire
 from inventory.local.gateway import Gateway
 from inventory.service.admin import create_api_key, create_organization
 
-STORES = ["sqlite"]
+STORES = ["sqlite", pytest.param("firestore", marks=pytest.mark.firestore)]
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +23,24 @@ def gateway() -> Gateway:
     return Gateway()
 
 
+@pytest.fixture(scope="session")
+def firestore_emulator():
+    """Google's Firestore emulator on a free loopback port, for the whole run."""
+    import emulators
+    with emulators.firestore() as host:
+        yield host
+
+
 @pytest.fixture(params=STORES)
 def backend(request, tmp_path, monkeypatch) -> str:
-    """Configure the store for this test; functions build their services lazily from it."""
+    """Configure the store for this test; functions build their services lazily from it.
+    On Firestore each test gets a project of its own on the emulator, so tests share nothing."""
     monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("INVENTORY_STORE", request.param)
+    if request.param == "firestore":
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", request.getfixturevalue("firestore_emulator"))
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", f"test-{uuid.uuid4().hex[:12]}")
+        monkeypatch.setenv("INVENTORY_FEED_SETTLE_S", "0")
     bootstrap.reset()
     yield request.param
     bootstrap.reset()

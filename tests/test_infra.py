@@ -17,6 +17,7 @@ import hcl2
 import pytest
 
 from inventory.domain.models import Event, InventoryItem, LedgerEntry
+from inventory.domain.sync import SyncRun
 from inventory.domain.webhooks import Delivery
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -248,6 +249,7 @@ COLLECTION_FIELDS = {
     "ledger": set(LedgerEntry.model_fields),
     "events": set(Event.model_fields) | {"sequence", "published_at"},
     "deliveries": set(Delivery.model_fields),
+    "sync_runs": set(SyncRun.model_fields),
 }
 
 
@@ -273,11 +275,9 @@ def test_firestore_indexes_cover_the_store_queries():
     for field in ("location_id", "room_type", "category", "low_stock", "archived_at"):
         assert ("items", "COLLECTION", ("organization_id", field, "id")) in by_fields, field
     assert any(c == "items" and "updated_at" in f for c, _, f in by_fields)
-    assert indexes["ledger_of_item"] == ("ledger", "COLLECTION",
-                                         [("occurred_at", "DESCENDING"), ("id", "DESCENDING")])
-    assert indexes["ledger_at_location_until"][:2] == ("ledger", "COLLECTION_GROUP")
-    assert indexes["ledger_at_location_until"][2][1:3] == [("location_id", "ASCENDING"),
-                                                         ("occurred_at", "DESCENDING")]
+    # The snapshot's per-item "last entry at or before T" (adapters/firestore/store.py).
+    assert indexes["ledger_of_item_until"] == ("ledger", "COLLECTION",
+                                               [("occurred_at", "DESCENDING"), ("item_version", "DESCENDING")])
     assert ("events", "COLLECTION", ("organization_id", "sequence")) in by_fields
     resource = blocks("resource")["google_firestore_index.index"]
     assert resource["for_each"] == "${local.firestore_indexes}"

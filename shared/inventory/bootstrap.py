@@ -29,6 +29,9 @@ def build_store(settings: Settings) -> InventoryStore:
     if settings.store == "sqlite":
         from .adapters.sqlite import SqliteStore
         return SqliteStore(settings.sqlite_path)
+    if settings.store == "firestore":
+        from .adapters.firestore import FirestoreStore
+        return FirestoreStore(settings.project, settings.firestore_database, settings.feed_settle_s)
     raise ValueError(f"INVENTORY_STORE={settings.store!r} is not a store this build knows")
 
 

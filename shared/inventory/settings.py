@@ -9,6 +9,8 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Settings:
     store: str = "sqlite"              # INVENTORY_STORE: sqlite | firestore
+    firestore_database: str = "(default)"  # INVENTORY_FIRESTORE_DATABASE
+    feed_settle_s: float = 5.0         # INVENTORY_FEED_SETTLE_S: Firestore event feed hold-back
     data_dir: Path = Path("data")      # INVENTORY_DATA_DIR: where the embedded database lives
     max_body_bytes: int = 1_048_576    # INVENTORY_MAX_BODY_BYTES
     cors_origin: str = "*"             # INVENTORY_CORS_ORIGIN
@@ -36,6 +38,8 @@ class Settings:
         env = os.environ
         return cls(
             store=env.get("INVENTORY_STORE", cls.store),
+            firestore_database=env.get("INVENTORY_FIRESTORE_DATABASE", cls.firestore_database),
+            feed_settle_s=float(env.get("INVENTORY_FEED_SETTLE_S", cls.feed_settle_s)),
             data_dir=Path(env.get("INVENTORY_DATA_DIR", str(cls.data_dir))),
             max_body_bytes=int(env.get("INVENTORY_MAX_BODY_BYTES", cls.max_body_bytes)),
             cors_origin=env.get("INVENTORY_CORS_ORIGIN", cls.cors_origin),

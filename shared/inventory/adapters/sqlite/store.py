@@ -20,7 +20,7 @@ from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
-from .rows import from_row, to_row
+from ..records import from_row, to_row
 from .schema import migrate
 
 T = TypeVar("T")

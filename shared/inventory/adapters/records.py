@@ -1,4 +1,5 @@
-"""Records to rows and back: decimals as scaled integers, enums as their values, JSON as text."""
+"""Records to stored rows and documents and back: decimals as scaled integers, enums as their
+values, instants as fixed-width ISO text, JSON as text. Shared by the SQLite and Firestore stores."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -7,11 +8,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ...domain import wire
-from ...domain.models import ApiKey, Event, InventoryItem, LedgerEntry
-from ...domain.sync import PosConnection, SyncRun
-from ...domain.webhooks import WebhookSubscription
-from ...domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int, to_scaled_int
+from ..domain import wire
+from ..domain.models import ApiKey, Event, InventoryItem, LedgerEntry
+from ..domain.sync import PosConnection, SyncRun
+from ..domain.webhooks import WebhookSubscription
+from ..domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int, to_scaled_int
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -1,0 +1,140 @@
+"""The Transaction port over one Firestore transaction.
+
+Reads go to Firestore inside the transaction (so they take its locks); writes are buffered and
+handed to the transaction only when the work is done, so no read ever follows a write and a
+work function that Firestore runs again starts from nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ...domain.codes import RoomType
+from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
+from ...domain.sync import PosConnection, SyncRun
+from ...domain.webhooks import Delivery, WebhookSubscription
+from ..records import from_row, to_row
+
+
+def digest(*parts: str) -> str:
+    """A document id for a compound or caller-chosen key."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def event_document(event: Event) -> dict[str, Any]:
+    # `sequence` orders the feed: the event's instant, then its id (see FirestoreStore.list_events).
+    return {**to_row(event), "sequence": f"{to_row(event)['occurred_at']}|{event.id}",
+            "published_at": None}
+
+
+class FirestoreTransaction:
+    def __init__(self, client: Any, transaction: Any):
+        self._client = client
+        self._tx = transaction
+        self.writes: list[tuple[Any, dict[str, Any] | None]] = []  # None: delete
+
+    # -- reads -----------------------------------------------------------------------------
+    def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        snapshot = self._client.collection(collection).document(document_id).get(transaction=self._tx)
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
+        found = self._get(collection, document_id)
+        return found if found is not None and found.get("organization_id") == organization_id else None
+
+    def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
+        found = self._owned("items", item_id, organization_id)
+        return from_row(InventoryItem, found) if found else None
+
+    def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
+                         sku: str) -> InventoryItem | None:
+        # A point read of the place's marker, not a query: it takes a lock even when the place
+        # is empty, so two concurrent creates of one SKU in one place cannot both succeed.
+        place = self._get("item_places", digest(organization_id, location_id,
+                                                RoomType(room_type).value, sku))
+        if place is None or not place.get("item_id"):
+            return None
+        return self.get_item(organization_id, place["item_id"])
+
+    def get_location(self, organization_id: str, location_id: str) -> Location | None:
+        found = self._owned("locations", location_id, organization_id)
+        return from_row(Location, found) if found else None
+
+    def get_idempotency(self, organization_id: str, key: str) -> IdempotencyRecord | None:
+        found = self._get("idempotency", digest(organization_id, key))
+        return from_row(IdempotencyRecord, found) if found else None
+
+    def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
+        found = self._owned("webhook_subscriptions", subscription_id, organization_id)
+        return from_row(WebhookSubscription, found) if found else None
+
+    def subscriptions_for(self, organization_id: str, event_type: str) -> list[WebhookSubscription]:
+        query = (self._client.collection("webhook_subscriptions")
+                 .where("organization_id", "==", organization_id).where("deleted_at", "==", None))
+        found = [from_row(WebhookSubscription, s.to_dict()) for s in query.get(transaction=self._tx)]
+        return sorted((s for s in found if s.wants(event_type)), key=lambda s: s.id)
+
+    def get_delivery(self, delivery_id: str) -> Delivery | None:
+        found = self._get("deliveries", delivery_id)
+        return from_row(Delivery, found) if found else None
+
+    def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
+        found = self._get("pos_connections", digest(organization_id, location_id))
+        return from_row(PosConnection, found) if found else None
+
+    def get_sync_run(self, sync_id: str) -> SyncRun | None:
+        found = self._get("sync_runs", sync_id)
+        return from_row(SyncRun, found) if found else None
+
+    def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None:
+        # The location's lock document names its active run; reading it locks it.
+        lock = self._get("sync_locks", digest(organization_id, location_id))
+        if lock is None or not lock.get("sync_id"):
+            return None
+        run = self.get_sync_run(lock["sync_id"])
+        return run if run is not None and run.active else None
+
+    # -- writes (buffered) -----------------------------------------------------------------
+    def _set(self, collection: str, document_id: str, data: dict[str, Any] | None) -> None:
+        self.writes.append((self._client.collection(collection).document(document_id), data))
+
+    def save_item(self, item: InventoryItem) -> None:
+        self._set("items", item.id, to_row(item))
+        if item.version == 1 or item.archived_at is not None:  # created, or leaving its place
+            place = digest(item.organization_id, item.location_id, item.room_type.value, item.sku)
+            self._set("item_places", place, {"item_id": None if item.archived_at else item.id})
+
+    def save_location(self, location: Location) -> None:
+        self._set("locations", location.id, to_row(location))
+
+    def append_ledger(self, entry: LedgerEntry) -> None:
+        self.writes.append((self._client.collection("items").document(entry.item_id)
+                            .collection("ledger").document(entry.id), to_row(entry)))
+
+    def append_event(self, event: Event) -> None:
+        self._set("events", event.id, event_document(event))
+
+    def save_idempotency(self, record: IdempotencyRecord) -> None:
+        self._set("idempotency", digest(record.organization_id, record.key), to_row(record))
+
+    def save_subscription(self, subscription: WebhookSubscription) -> None:
+        self._set("webhook_subscriptions", subscription.id, to_row(subscription))
+
+    def save_delivery(self, delivery: Delivery) -> None:
+        self._set("deliveries", delivery.id, to_row(delivery))
+
+    def save_pos_connection(self, connection: PosConnection) -> None:
+        self._set("pos_connections", digest(connection.organization_id, connection.location_id),
+                  to_row(connection))
+
+    def save_sync_run(self, run: SyncRun) -> None:
+        self._set("sync_runs", run.id, to_row(run))
+        self._set("sync_locks", digest(run.organization_id, run.location_id),
+                  {"sync_id": run.id if run.active else None})
+
+    def apply(self) -> None:
+        for reference, data in self.writes:
+            if data is None:
+                self._tx.delete(reference)
+            else:
+                self._tx.set(reference, data)
