@@ -28,7 +28,7 @@ from inventory.adapters.sqlite import SqliteStore
 from inventory.adapters.sqlite.store import _QUANTITY_THEN
 from inventory.adapters.records import to_row
 from inventory.domain.codes import RoomType
-from inventory.domain.models import InventoryItem, Location, Organization
+from inventory.domain.models import InventoryItem, Location
 from inventory.domain.time import format_instant
 from inventory.service.ports import ItemFilter
 

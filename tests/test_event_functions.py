@@ -59,13 +59,47 @@ def test_dispatcher_delivers_a_pubsub_message_once_however_often_it_arrives(loop
         receiver.stop()
 
 
-def test_outbox_relay_and_retry_timers_run_from_scheduler_messages(api, item):
+class _DeadPublisher:
+    def publish(self, events):
+        raise ConnectionError("the topic is unreachable")
+
+
+def test_outbox_relay_publishes_what_a_failed_publish_left_behind(api, item):
+    services = bootstrap.services()
+    working = services.publisher_factory
+    services.publisher_factory = _DeadPublisher
+    services.__dict__.pop("publisher", None)
+    api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+    left = services.store.pending_events(10)
+    assert [e.type for e in left] == ["inventory.updated"]  # committed, not published
+    services.publisher_factory = working
+    services.__dict__.pop("publisher", None)
     headers, body = pubsub_cloud_event(b"")
     assert app("outbox_relay").post("/", headers=headers, data=body).status_code == 200
-    assert app("retry_webhook_deliveries").post("/", headers=headers, data=body).status_code == 200
-    assert bootstrap.services().store.pending_events(10) == []
+    assert services.store.pending_events(10) == []
 
 
-def test_scheduled_sync_message_queues_syncs(api, location):
+def test_retry_timer_attempts_due_deliveries(loopback_allowed, api, item):
+    receiver = Receiver()
+    try:
+        api.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["inventory.updated"]})
+        api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+        assert receiver.received == []  # fanned out, not yet posted: no worker runs here
+        headers, body = pubsub_cloud_event(b"")
+        assert app("retry_webhook_deliveries").post("/", headers=headers, data=body).status_code == 200
+        receiver.wait_for(1)
+    finally:
+        receiver.stop()
+
+
+def test_scheduled_sync_message_queues_a_sync_of_that_kind(api, location):
+    services = bootstrap.services()
+    root = services.settings.pos_file_root
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pos.csv").write_text("sku,quantity\nA,1\n")
+    api.request("PUT", f"/api/v1/locations/{location['id']}/pos-connection",
+                {"kind": "file", "settings": {"path": "pos.csv"}})
     headers, body = pubsub_cloud_event(b"full")
     assert app("scheduled_sync").post("/", headers=headers, data=body).status_code == 200
+    [queued] = services.store.queued_sync_runs(10)
+    assert queued.location_id == location["id"] and queued.sync_type.value == "full"

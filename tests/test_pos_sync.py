@@ -1,7 +1,6 @@
 """POS sync: file and REST connectors, full and incremental runs, refusals and bad POS data."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from inventory import bootstrap
 from inventory.domain.sync import SyncType
 from inventory.service import sync
 from pos_server import PosServer
+from loopback import free_port
 
 CSV = """sku,room_type,quantity,product_name,category,unit,unit_cost,unit_price
 BD-35,sales_floor,40,Blue Dream 3.5g,flower,each,12.50,35.00
@@ -28,12 +28,6 @@ MG-10,sales_floor,6,Mango Gummies,edibles,each,8,20
 def loopback_allowed(monkeypatch):
     monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
     bootstrap.reset()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def export(services, name: str, text: str) -> str:
@@ -194,10 +188,12 @@ def test_scheduled_sync_queues_every_connected_location(api, location, services)
     connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
     queued = sync.schedule_syncs(bootstrap.services(), SyncType.INCREMENTAL)
     assert len(queued) == 1
+    waiting = bootstrap.services().store.queued_sync_runs(10)
+    assert [run.location_id for run in waiting] == [location["id"]]  # not the unconnected one
+    assert other["id"] not in {run.location_id for run in waiting}
     assert sync.schedule_syncs(bootstrap.services(), SyncType.FULL) == []  # still queued: skipped
     done = sync.run_sync(bootstrap.services(), queued[0])
     assert done.status.value == "succeeded" and done.location_id == location["id"]
-    assert other["id"] != location["id"]
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 receivers on 127.0.0.1. Every delivery is verified with the public standardwebhooks library."""
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +11,10 @@ import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
+from loopback import free_port
 from receiver import Receiver
 
 RETRIES = "0.3,0.3,0.3"  # three quick retries after the first attempt, then a dead letter
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:

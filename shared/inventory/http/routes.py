@@ -99,9 +99,9 @@ class Routes:
         request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         call: Call | None = None
         error_code = None
+        matches = self._match(request.path)
+        allowed = sorted({route.method for route, _ in matches} | ({"OPTIONS"} if matches else set()))
         try:
-            matches = self._match(request.path)
-            allowed = sorted({route.method for route, _ in matches} | ({"OPTIONS"} if matches else set()))
             if not matches:
                 raise NotFound(f"no route for {request.path}", code="route_not_found")
             if request.method == "OPTIONS":
@@ -121,14 +121,13 @@ class Routes:
             response = json_response(envelope(refusal.code, refusal.message, request_id, refusal.fields),
                                      status_of(refusal))
             if isinstance(refusal, MethodNotAllowed):
-                response.headers["Allow"] = ", ".join(
-                    sorted({r.method for r, _ in self._match(request.path)} | {"OPTIONS"}))
+                response.headers["Allow"] = ", ".join(allowed)
         except Exception as crash:  # the one place a bug becomes a 500, logged with its stack
             request_log.log_exception(self.function, request_id, crash)
             error_code = "internal_error"
             response = json_response(envelope("internal_error", "an unexpected error occurred; "
                                               "it has been logged", request_id), 500)
-        self._decorate(response, request_id, call)
+        self._decorate(response, request_id)
         organization = call.__dict__.get("actor") if call is not None else None
         request_log.log_request(
             function=self.function, method=request.method, url=request.url,
@@ -147,10 +146,10 @@ class Routes:
         code = {404: "route_not_found", 405: "method_not_allowed"}.get(status, "bad_request")
         response = json_response(envelope(code, "no route for this path" if status == 404
                                           else refusal.name.lower(), request_id), status)
-        self._decorate(response, request_id, None)
+        self._decorate(response, request_id)
         return response
 
-    def _decorate(self, response: Response, request_id: str, call: Call | None) -> None:
+    def _decorate(self, response: Response, request_id: str) -> None:
         origin = bootstrap.settings().cors_origin
         response.headers["X-Request-Id"] = request_id
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -3,13 +3,14 @@ as API Gateway routes to Cloud Functions: same paths, same function code, one pr
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import functions_framework
 from werkzeug.wrappers import Request
 
 from ..domain import wire
 from ..http.errors import envelope
+from ..http.routes import CORS_HEADERS
 from ..manifest import HttpRoute, Manifest
 from ..manifest import load as load_manifest
 
@@ -43,8 +44,7 @@ class Gateway:
         if request.method == "OPTIONS" and allowed:
             headers += [("Allow", ", ".join(allowed)),
                         ("Access-Control-Allow-Methods", ", ".join(allowed)),
-                        ("Access-Control-Allow-Headers",
-                         "Authorization, Content-Type, Idempotency-Key, If-Match"),
+                        ("Access-Control-Allow-Headers", CORS_HEADERS),
                         ("Access-Control-Max-Age", "600")]
             start_response("204 No Content", headers)
             return [b""]
@@ -60,7 +60,3 @@ class Gateway:
         start_response(status, headers + [("Content-Type", "application/json"),
                                           ("Content-Length", str(len(payload)))])
         return [payload]
-
-
-def create_gateway(**kwargs: Any) -> Gateway:
-    return Gateway(**kwargs)

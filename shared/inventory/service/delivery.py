@@ -70,7 +70,7 @@ def attempt(services: Services, delivery_id_: str) -> Delivery | None:
     delivery, subscription = claimed
     event = services.store.get_event(delivery.organization_id, delivery.event_id)
     if subscription is None or subscription.deleted_at is not None or event is None:
-        status, error = None, "subscription deleted" if event else "event not found"
+        error = "subscription deleted" if event else "event not found"
         outcome = delivery.model_copy(update={"state": DeliveryState.DEAD, "last_error": error,
                                               "lease_until": None, "next_attempt_at": None})
         services.store.transact(lambda tx: tx.save_delivery(outcome))

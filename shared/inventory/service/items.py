@@ -8,7 +8,6 @@ from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
                              VersionMismatch)
-from ..domain.events import events_for_change
 from ..domain.ledger import ChangeContext, apply_change, count_difference
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized

@@ -4,14 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, Sequence, TypeVar
 
-from ..domain.codes import RoomType
-from ..domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
-                             Location, Organization)
-from ..domain.snapshot import SnapshotPage
-from ..domain.sync import PosConnection, SyncRun
-from ..domain.webhooks import Delivery, WebhookSubscription
+if TYPE_CHECKING:  # names for annotations only: every function imports this module at cold start
+    from ..domain.codes import RoomType
+    from ..domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
+                                 Location, Organization)
+    from ..domain.snapshot import SnapshotPage
+    from ..domain.sync import PosConnection, SyncRun
+    from ..domain.webhooks import Delivery, WebhookSubscription
 
 T = TypeVar("T")
 

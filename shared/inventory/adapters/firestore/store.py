@@ -17,7 +17,7 @@ import random
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from ...domain.codes import RoomType
 from ...domain.errors import InvalidInput
