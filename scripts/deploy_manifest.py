@@ -13,11 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from inventory.manifest import EVERY_HOURS, EVERY_MINUTES, Timer, to_cron  # noqa: F401 (re-exported)
+
 ROOT = Path(__file__).resolve().parents[1]
 PUBSUB_EVENT = "google.cloud.pubsub.topic.v1.messagePublished"
-# The same patterns as infra/manifest.tf (RE2 and Python agree on them); a test checks that.
-EVERY_MINUTES = r"^(every|rate\()\s*(\d+)\s*minutes?\)?$"
-EVERY_HOURS = r"^(every|rate\()\s*(\d+)\s*hours?\)?$"
 READ_METHODS = {"GET", "HEAD"}
 
 
@@ -26,19 +25,6 @@ class Route:
     function: str
     method: str
     path: str
-
-
-@dataclass(frozen=True)
-class Timer:
-    """One Cloud Scheduler job: when, which topic, and the message body the function reads."""
-
-    rate: str
-    topic: str
-    data: str = ""
-
-    @property
-    def cron(self) -> str:
-        return to_cron(self.rate)
 
 
 @dataclass(frozen=True)
@@ -62,17 +48,6 @@ class DeployedFunction:
     def read_only(self) -> bool:
         """An HTTP function with only GET routes: it never writes, so it never publishes."""
         return bool(self.routes) and all(r.method in READ_METHODS for r in self.routes)
-
-
-def to_cron(rate: str) -> str:
-    """Serverless rates ("every 5 minutes", "rate(1 hour)") as unix-cron; cron passes through."""
-    rate = rate.strip()
-    count = re.search(r"(\d+)", rate)
-    if re.match(EVERY_MINUTES, rate):
-        return f"*/{count[1]} * * * *"
-    if re.match(EVERY_HOURS, rate):
-        return f"0 */{count[1]} * * *"
-    return rate.removeprefix("cron(").removesuffix(")")
 
 
 def load(path: Path = ROOT / "serverless.yaml") -> dict[str, DeployedFunction]:

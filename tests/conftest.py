@@ -26,7 +26,7 @@ def gateway() -> Gateway:
 @pytest.fixture(scope="session")
 def firestore_emulator():
     """Google's Firestore emulator on a free loopback port, for the whole run."""
-    import emulators
+    from inventory.local import emulators
     with emulators.firestore() as host:
         yield host
 

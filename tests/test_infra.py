@@ -18,6 +18,7 @@ import pytest
 
 from inventory.domain.models import Event, InventoryItem, LedgerEntry
 from inventory.domain.sync import SyncRun
+from inventory import manifest
 from inventory.domain.webhooks import Delivery
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +99,14 @@ def test_schedule_rates_are_read_by_the_same_patterns_in_terraform_and_python():
     assert deploy_manifest.to_cron("every 2 hours") == "0 */2 * * *"
     assert deploy_manifest.to_cron("cron(0 3 * * *)") == "0 3 * * *"
     assert deploy_manifest.to_cron("15 */6 * * *") == "15 */6 * * *"
+
+
+def test_each_timer_has_the_period_the_local_scheduler_runs_it_at():
+    periods = {(t.rate, t.period_s) for f in manifest.load().functions for t in f.timers}
+    assert periods == {("every 1 minutes", 60), ("*/15 * * * *", 900), ("0 3 * * *", 86400)}
+    assert deploy_manifest.Timer("every 2 hours", "t").period_s == 7200
+    with pytest.raises(ValueError):
+        deploy_manifest.Timer("0 3 * * 1", "t").period_s
 
 
 # --- One set of functions everywhere ---------------------------------------------------------

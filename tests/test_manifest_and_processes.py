@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from inventory.manifest import load
-from loopback import free_port
+from inventory.local.loopback import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ from inventory import bootstrap
 from inventory.domain.sync import SyncType
 from inventory.service import sync
 from pos_server import PosServer
-from loopback import free_port
+from inventory.local.loopback import free_port
 
 CSV = """sku,room_type,quantity,product_name,category,unit,unit_cost,unit_price
 BD-35,sales_floor,40,Blue Dream 3.5g,flower,each,12.50,35.00

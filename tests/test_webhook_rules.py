@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from inventory.adapters.webhook_sender import HttpWebhookSender
 from inventory.domain.webhooks import RETRY_SCHEDULE, Delivery, DeliveryState, after_attempt
-from loopback import free_port
+from inventory.local.loopback import free_port
 from receiver import Receiver
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)

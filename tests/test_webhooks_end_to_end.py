@@ -11,7 +11,7 @@ import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from loopback import free_port
+from inventory.local.loopback import free_port
 from receiver import Receiver
 
 RETRIES = "0.3,0.3,0.3"  # three quick retries after the first attempt, then a dead letter

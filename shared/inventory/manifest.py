@@ -26,6 +26,49 @@ class HttpRoute:
         return self.path.count("{")
 
 
+# Serverless rates as infra/manifest.tf reads them (RE2 and Python agree on these patterns).
+EVERY_MINUTES = r"^(every|rate\()\s*(\d+)\s*minutes?\)?$"
+EVERY_HOURS = r"^(every|rate\()\s*(\d+)\s*hours?\)?$"
+
+
+def to_cron(rate: str) -> str:
+    """Serverless rates ("every 5 minutes", "rate(1 hour)") as unix-cron; cron passes through."""
+    rate = rate.strip()
+    count = re.search(r"(\d+)", rate)
+    if re.match(EVERY_MINUTES, rate):
+        return f"*/{count[1]} * * * *"
+    if re.match(EVERY_HOURS, rate):
+        return f"0 */{count[1]} * * *"
+    return rate.removeprefix("cron(").removesuffix(")")
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One Cloud Scheduler job: when, which topic, and the message body the function reads."""
+
+    rate: str
+    topic: str
+    data: str = ""
+
+    @property
+    def cron(self) -> str:
+        return to_cron(self.rate)
+
+    @property
+    def period_s(self) -> float:
+        """How often the job fires: every N minutes or hours, or daily at a fixed time."""
+        minute, hour, *days = self.cron.split()
+        if days != ["*", "*", "*"]:
+            raise ValueError(f"{self.rate!r}: only minute, hourly and daily jobs have a period")
+        if minute.startswith("*/") and hour == "*":
+            return int(minute[2:]) * 60.0
+        if minute.isdigit() and hour.startswith("*/"):
+            return int(hour[2:]) * 3600.0
+        if minute.isdigit() and hour.isdigit():
+            return 86400.0
+        raise ValueError(f"{self.rate!r} has no fixed period")
+
+
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -33,12 +76,12 @@ class Function:
     memory_mb: int
     timeout: str
     routes: tuple[HttpRoute, ...]
-    topic: str | None = None     # Pub/Sub topic that triggers it (an `event` or a `schedule`)
-    schedule: str | None = None  # Cloud Scheduler rate, for timer functions
+    topic: str | None = None     # Pub/Sub topic that triggers it (an `event`'s or its timers')
+    timers: tuple[Timer, ...] = ()  # Cloud Scheduler jobs publishing to that topic
 
     @property
     def trigger(self) -> str:
-        return "http" if self.routes else "schedule" if self.schedule else "event"
+        return "http" if self.routes else "schedule" if self.timers else "event"
 
     @property
     def main(self) -> Path:
@@ -77,12 +120,13 @@ def load(root: Path | None = None) -> Manifest:
         routes = tuple(HttpRoute(name, event["http"]["method"].upper(), event["http"]["path"])
                        for event in spec.get("events", []) if "http" in event)
         events = spec.get("events", [])
-        topic = next((e["event"]["resource"] for e in events if "event" in e), None)
-        schedule = next((e["schedule"] for e in events if "schedule" in e), None)
+        topic = next((e["event"]["resource"].split("/")[-1] for e in events if "event" in e), None)
+        timers = tuple(Timer(e["schedule"]["rate"], e["schedule"].get("topic", f"inventory-timers-{name}"),
+                             str(e["schedule"].get("data", "")))
+                       for e in events if "schedule" in e)
         functions.append(Function(
             name=name, source=root / spec["source"],
             memory_mb=int(spec.get("memorySize", provider.get("memorySize", 256))),
             timeout=str(spec.get("timeout", provider.get("timeout", "60s"))), routes=routes,
-            topic=topic or (schedule or {}).get("topic"),
-            schedule=(schedule or {}).get("rate")))
+            topic=topic or (timers[0].topic if timers else None), timers=timers))
     return Manifest(root, tuple(functions))

@@ -1,11 +1,13 @@
-"""A WSGI gateway that routes by serverless.yaml to each function's own functions-framework app,
-as API Gateway routes to Cloud Functions: same paths, same function code, one process."""
+"""A WSGI gateway that routes by serverless.yaml to each function, as API Gateway routes to Cloud
+Functions: by default to each function's own functions-framework app in this process; given
+backends, to anything WSGI, such as a proxy to the function's own process."""
 from __future__ import annotations
 
 import uuid
 from typing import Callable, Iterable
 
 import functions_framework
+import requests
 from werkzeug.wrappers import Request
 
 from ..domain import wire
@@ -18,13 +20,11 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 class Gateway:
-    def __init__(self, manifest: Manifest | None = None):
+    def __init__(self, manifest: Manifest | None = None, backends: dict[str, WsgiApp] | None = None):
         self.manifest = manifest or load_manifest()
-        self.apps: dict[str, WsgiApp] = {}
-        for function in self.manifest.functions:
-            if function.routes:
-                self.apps[function.name] = functions_framework.create_app(
-                    target=function.name, source=str(function.main))
+        self.apps: dict[str, WsgiApp] = backends or {
+            function.name: functions_framework.create_app(target=function.name, source=str(function.main))
+            for function in self.manifest.functions if function.routes}
 
     def route(self, method: str, path: str) -> tuple[HttpRoute | None, list[str]]:
         """The route for a request (literal segments beat parameters) and the methods the path allows."""
@@ -60,3 +60,30 @@ class Gateway:
         start_response(status, headers + [("Content-Type", "application/json"),
                                           ("Content-Length", str(len(payload)))])
         return [payload]
+
+
+# Per connection, not end to end (RFC 9110 7.6.1): a proxy must not pass these on.
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+              "trailer", "transfer-encoding", "upgrade", "host", "content-length"}
+
+
+class HttpProxy:
+    """A WSGI app that forwards each request to a function served over HTTP, and its answer back."""
+
+    def __init__(self, base_url: str, timeout_s: float = 600):
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.session = requests.Session()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        answer = self.session.request(
+            request.method, self.base_url + request.full_path.rstrip("?"), data=request.get_data(),
+            headers={k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP},
+            allow_redirects=False, timeout=self.timeout_s)
+        body = answer.content
+        headers = [(k, v) for k, v in answer.raw.headers.items()
+                   if k.lower() not in HOP_BY_HOP | {"content-encoding"}]
+        start_response(f"{answer.status_code} {answer.reason}",
+                       headers + [("Content-Length", str(len(body)))])
+        return [body]

@@ -1,0 +1,174 @@
+"""The cloud configuration end to end on one machine: `python -m inventory.local.cloud` runs every
+function as its own functions-framework process on Google's Firestore and Pub/Sub emulators, with
+push subscriptions into the event-triggered functions. A change made through the gateway must
+reach a real receiver on 127.0.0.1 as a verifiable signed webhook, through Pub/Sub."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from standardwebhooks.webhooks import Webhook
+
+from inventory.local.emulators import stop_group
+from inventory.local.loopback import free_port
+from receiver import Receiver
+
+pytestmark = pytest.mark.firestore
+
+TIME_SCALE = "30"  # the every-minute timers (outbox relay, delivery retries) fire every 2 s
+RETRIES = "1,1,1"  # three quick retries after the first attempt, then a dead letter
+
+
+class Topology:
+    def __init__(self, firestore_emulator: str, folder: Path):
+        self.port = free_port()
+        self.pos_root = folder / "pos"
+        self.pos_root.mkdir(parents=True)
+        self.log = folder / "cloud.log"
+        env = dict(os.environ, INVENTORY_WEBHOOK_ALLOW_LOOPBACK="1", INVENTORY_WEBHOOK_TIMEOUT_S="2",
+                   INVENTORY_WEBHOOK_RETRY_SCHEDULE=RETRIES, INVENTORY_POS_FILE_ROOT=str(self.pos_root),
+                   INVENTORY_FEED_SETTLE_S="0", PYTHONUNBUFFERED="1")
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "inventory.local.cloud", f"--port={self.port}",
+                 f"--firestore-emulator={firestore_emulator}", f"--time-scale={TIME_SCALE}",
+                 f"--data-dir={folder}"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.key = self._wait_for_key()
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {self.key}"
+        self._n = 0
+
+    def _wait_for_key(self, timeout_s: float = 180) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = self.log.read_text()
+            if "listening on" in text:
+                return next(line.split(": ", 1)[1] for line in text.splitlines()
+                            if line.startswith("demo API key: "))
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.5)
+        raise AssertionError(f"the topology did not start:\n{self.log.read_text()[-4000:]}")
+
+    def call(self, method, path, body=None, **params) -> requests.Response:
+        headers = {}
+        if method != "GET":
+            self._n += 1
+            headers["Idempotency-Key"] = f"cloud-{time.time_ns()}-{self._n}"
+        return self.session.request(method, self.base + path, json=body, params=params,
+                                    headers=headers, timeout=30)
+
+    def item(self, sku: str) -> dict:
+        return next(i for i in self.call("GET", "/inventory").json()["data"] if i["sku"] == sku)
+
+    def subscribe(self, url: str, events: list[str]) -> dict:
+        response = self.call("POST", "/webhooks", {"url": url, "events": events})
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
+    def wait(self, path: str, predicate, timeout_s: float = 60):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = self.call("GET", path).json()["data"]
+            if predicate(found):
+                return found
+            time.sleep(0.3)
+        raise AssertionError(f"{path} never matched: {self.call('GET', path).text}")
+
+    def stop(self) -> str:
+        stop_group(self.process, timeout_s=30)
+        return self.log.read_text()
+
+
+@pytest.fixture(scope="module")
+def topology(firestore_emulator, tmp_path_factory):
+    running = Topology(firestore_emulator, tmp_path_factory.mktemp("cloud"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def receiver():
+    running = Receiver()
+    yield running
+    running.stop()
+
+
+def verified(received: dict, secret: str) -> dict:
+    return Webhook(secret).verify(received["body"], received["headers"])
+
+
+def test_every_function_runs_as_its_own_process(topology):
+    log = topology.log.read_text()
+    listed = [line.split(":")[0].strip() for line in log.splitlines() if line.startswith("  ")]
+    assert {"webhook_dispatcher", "update_inventory", "run_sync", "outbox_relay"} <= set(listed)
+    assert topology.call("GET", "/openapi.json").status_code == 200
+    assert topology.call("GET", "/inventory").status_code == 200
+    assert topology.call("GET", "/nowhere").status_code == 404
+
+
+def test_an_adjustment_arrives_as_signed_webhooks_through_pubsub_push(topology, receiver):
+    subscription = topology.subscribe(receiver.url(), ["inventory.updated", "inventory.low_stock"])
+    item = topology.item("BD-35")  # 48 on hand, threshold 10
+    response = topology.call("PATCH", f"/inventory/{item['id']}",
+                             {"quantity_change": -40, "reason_code": "SALE"})
+    assert response.status_code == 200, response.text
+    received = receiver.wait_for(2, timeout_s=60)
+    payloads = {p["type"]: p for p in (verified(r, subscription["secret"]) for r in received)}
+    updated = payloads["inventory.updated"]["data"]
+    assert updated["item"]["version"] == item["version"] + 1
+    assert (updated["change"]["quantity_before"], updated["change"]["quantity_after"]) == (48, 8)
+    assert payloads["inventory.low_stock"]["data"]["available_quantity"] == 8
+    logged = topology.wait(f"/webhooks/{subscription['id']}/deliveries",
+                           lambda d: len(d) == 2 and all(x["state"] == "succeeded" for x in d))
+    assert {x["last_status_code"] for x in logged} == {200}
+    assert {x["event_id"] for x in logged} == {r["headers"]["webhook-id"] for r in received}
+    time.sleep(2)  # Pub/Sub acked each push; nothing arrives twice
+    assert len(receiver.received) == 2
+
+
+def test_a_refused_delivery_is_retried_by_the_scheduled_function(topology, receiver):
+    receiver.status = 503
+    subscription = topology.subscribe(receiver.url(), ["inventory.updated"])
+    item = topology.item("MG-10")
+    response = topology.call("PATCH", f"/inventory/{item['id']}",
+                             {"quantity_change": -1, "reason_code": "SALE"})
+    assert response.status_code == 200, response.text
+    receiver.wait_for(1, timeout_s=60)
+    receiver.status = 200
+    [logged] = topology.wait(f"/webhooks/{subscription['id']}/deliveries",
+                             lambda d: d and d[0]["state"] == "succeeded")
+    assert logged["attempts"] >= 2 and logged["last_status_code"] == 200
+    successes = [r for r in receiver.received if r["status"] == 200]
+    assert len(successes) == 1
+    verified(successes[0], subscription["secret"])
+
+
+def test_a_sync_runs_through_pubsub_and_reports_completion(topology, receiver):
+    subscription = topology.subscribe(receiver.url(), ["inventory.sync.completed"])
+    location_id = topology.item("MG-10")["location_id"]
+    (topology.pos_root / "export.csv").write_text(
+        "sku,room_type,quantity,product_name,category,unit,unit_cost,unit_price\n"
+        "MG-10,sales_floor,30,Mango Gummies 10pk,edibles,each,8.00,20.00\n"
+        "NEW-7,vault,5,Pre-roll 1g,pre-rolls,each,2.50,8.00\n")
+    connected = topology.call("PUT", f"/locations/{location_id}/pos-connection",
+                              {"kind": "file", "settings": {"path": "export.csv"}})
+    assert connected.status_code == 200, connected.text
+    queued = topology.call("POST", "/inventory/sync", {"location_id": location_id, "sync_type": "full"})
+    assert queued.status_code == 202, queued.text
+    run = topology.wait(f"/inventory/sync/{queued.json()['data']['id']}",
+                        lambda r: r["status"] in ("succeeded", "failed"))
+    assert run["status"] == "succeeded", run
+    assert (run["summary"]["created"], run["summary"]["updated"]) == (1, 1)
+    assert topology.item("MG-10")["quantity"] == 30
+    [got] = receiver.wait_for(1, timeout_s=60)
+    payload = verified(got, subscription["secret"])
+    assert payload["type"] == "inventory.sync.completed"
+    assert payload["data"]["sync"]["id"] == run["id"] and payload["data"]["sync"]["summary"]["created"] == 1
