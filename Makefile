@@ -1,12 +1,13 @@
 # make run   - serve every HTTP function on 127.0.0.1:8080 on the embedded store, with a demo key
 # make test  - install what the tests need and run them (starts the Google emulators itself)
+# make cloud-local - every function its own process on the Firestore and Pub/Sub emulators
 # make bench - run every benchmark in bench/ and print their tables
 # make bundles - build what each function uploads into build/bundles/
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench bundles clean
+.PHONY: run cloud-local test bench bundles clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt shared/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt shared/pyproject.toml
 
 run: $(VENV)/.installed
 	$(PY) -m inventory.local.server
+
+cloud-local: $(VENV)/.installed
+	$(PY) -m inventory.local.cloud
 
 # checkov has its own pins, so it gets its own virtualenv; tests/test_infra.py runs it.
 .venv-checkov/bin/checkov:
