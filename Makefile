@@ -1,5 +1,5 @@
 # make run   - serve every HTTP function on 127.0.0.1:8080 on the embedded store, with a demo key
-# make test  - install what the tests need and run them (starts the Google emulators itself)
+# make test  - install what the tests need, Chromium too, and run them (starts the Google emulators itself)
 # make cloud-local - every function its own process on the Firestore and Pub/Sub emulators
 # make bench - run every benchmark in bench/ and print their tables
 # make bundles - build what each function uploads into build/bundles/
@@ -25,7 +25,13 @@ cloud-local: $(VENV)/.installed
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/pip install -q --disable-pip-version-check checkov==3.3.30
 
-test: $(VENV)/.installed .venv-checkov/bin/checkov
+# Debian's Chromium, headless, for tests/test_docs_page_browser.py; sudo only when not root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+/usr/bin/chromium:
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+test: $(VENV)/.installed .venv-checkov/bin/checkov /usr/bin/chromium
 	$(PY) -m pytest
 
 bundles: $(VENV)/.installed

@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 class FirestoreStore:
     def __init__(self, project: str, database: str = "(default)", feed_settle_s: float = 5.0,
-                 max_attempts: int = 40):
+                 max_attempts: int = 40, max_backoff_s: float = 2.0):
         from google.api_core import exceptions
         from google.cloud import firestore
 
@@ -45,15 +45,17 @@ class FirestoreStore:
         self.client = firestore.Client(project=project, database=database)
         self.feed_settle = timedelta(seconds=feed_settle_s)
         self.max_attempts = max_attempts
+        self.max_backoff_s = max_backoff_s
 
     def _collection(self, name: str):
         return self.client.collection(name)
 
     # -- transactions ------------------------------------------------------------------------
     def transact(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        """Run `work` in a Firestore transaction; on contention retry it with jittered backoff,
-        beyond the client's own attempts, so that a hot item serializes instead of failing."""
-        delay = 0.01
+        """Run `work` in a Firestore transaction; on contention run it again after a backoff with
+        full jitter (growing to `max_backoff_s`), so that a hot item's writers spread out and
+        serialize instead of colliding again in step."""
+        ceiling = 0.05
         for attempt in range(self.max_attempts):
             try:
                 return self._run(work)
@@ -64,8 +66,8 @@ class FirestoreStore:
                     raise
             if attempt == self.max_attempts - 1:
                 raise
-            time.sleep(random.uniform(0, delay))
-            delay = min(delay * 2, 0.5)
+            time.sleep(random.uniform(0, ceiling))
+            ceiling = min(ceiling * 2, self.max_backoff_s)
         raise AssertionError("unreachable")
 
     def _run(self, work: Callable[[FirestoreTransaction], T]) -> T:
@@ -76,7 +78,8 @@ class FirestoreStore:
             tx.apply()
             return result
 
-        return attempt(self.client.transaction(max_attempts=3))
+        # One attempt per call: retrying at once, as the client would, collides again.
+        return attempt(self.client.transaction(max_attempts=1))
 
     # -- reads outside transactions --------------------------------------------------------
     def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
