@@ -27,10 +27,12 @@ def demo_data_dir() -> tuple[Path, str]:
     return folder, key
 
 
-def start_function(source: Path, target: str, data_dir: Path | None) -> tuple[subprocess.Popen, int, float]:
-    """Start `functions-framework` for one function; returns the process, its port and start time."""
+def start_function(source: Path, target: str, data_dir: Path | None,
+                   environment: dict[str, str] | None = None) -> tuple[subprocess.Popen, int, float]:
+    """Start `functions-framework` for one function; returns the process, its port and start time.
+    `environment` replaces the embedded store's settings (e.g. Firestore on the emulator)."""
     port = free_port()
-    env = dict(os.environ, INVENTORY_STORE="sqlite")
+    env = dict(os.environ, **(environment or {"INVENTORY_STORE": "sqlite"}))
     if data_dir:
         env["INVENTORY_DATA_DIR"] = str(data_dir)
     started = time.perf_counter()

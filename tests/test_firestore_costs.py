@@ -1,0 +1,323 @@
+"""What each use case costs on Firestore, counted on Google's emulator: billed document reads,
+writes and deletes, checked against the table under "### Cost model" in README.md.
+
+The count is taken at the one place every Firestore call goes through: the RPCs of the client
+library's `FirestoreClient` (batch_get_documents for document and transaction gets,
+run_query for query get/stream, run_aggregation_query for count(), commit for batch and
+transaction set/update/create/delete). What Firestore bills (its pricing page):
+- a point read: 1 read per document asked for (one that finds nothing is counted as 1 read too,
+  like a query that returns nothing);
+- a query: 1 read per document returned and per document an offset skipped, and 1 read when it
+  returns nothing;
+- an aggregation (count()): 1 read per 1,000 index entries it matched, at least 1;
+- a commit: 1 write per document set, updated or created; 1 delete per document deleted.
+
+Functions run as in the cloud: Firestore store, events published to Pub/Sub (Google's
+emulator), webhooks posted to a real receiver on loopback.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from inventory import bootstrap
+from inventory.adapters.pubsub import encode
+from inventory.local.pubsub_emulator import PubSubEmulator
+from inventory.service import delivery, outbox
+from receiver import Receiver
+
+pytestmark = pytest.mark.firestore
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+EVENTS_TOPIC = "inventory-events"
+
+
+# -- the counting wrapper -------------------------------------------------------------------
+@dataclass
+class Bill:
+    reads: int = 0
+    writes: int = 0
+    deletes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, reads: int = 0, writes: int = 0, deletes: int = 0) -> None:
+        with self._lock:  # the dispatcher attempts deliveries on worker threads
+            self.reads += reads
+            self.writes += writes
+            self.deletes += deletes
+
+
+# Billable RPCs the store does not use today; the meter refuses them rather than miss them.
+UNCOUNTED_RPCS = ("get_document", "list_documents", "batch_write", "update_document",
+                  "create_document", "delete_document", "listen", "partition_query",
+                  "execute_pipeline")
+
+
+def _refuse(name: str):
+    def refused(*args, **kwargs):
+        raise AssertionError(f"Firestore RPC {name} is not counted by tests/test_firestore_costs.py")
+    return refused
+
+
+class Meter:
+    """Counts the billed operations of every Firestore RPC this process sends while measuring."""
+
+    def __init__(self, monkeypatch):
+        from google.cloud.firestore_v1.services.firestore.client import FirestoreClient
+
+        self.bill = Bill()  # outside `measure` blocks counts go here and are dropped
+        meter = self
+        batch_get, run_query = FirestoreClient.batch_get_documents, FirestoreClient.run_query
+        aggregate, commit = FirestoreClient.run_aggregation_query, FirestoreClient.commit
+
+        def batch_get_counted(client, *args, **kwargs):
+            for response in batch_get(client, *args, **kwargs):
+                if response._pb.WhichOneof("result"):  # found or missing: 1 read each
+                    meter.bill.add(reads=1)
+                yield response
+
+        def run_query_counted(client, *args, **kwargs):
+            documents = skipped = 0
+            for response in run_query(client, *args, **kwargs):
+                documents += response._pb.HasField("document")
+                # The offset's skipped documents come before the first result; the emulator
+                # repeats their number on each response, so the largest is the count.
+                skipped = max(skipped, response._pb.skipped_results)
+                yield response
+            meter.bill.add(reads=max(1, documents + skipped))
+
+        def aggregation_counted(client, *args, **kwargs):
+            matched = 0
+            for response in aggregate(client, *args, **kwargs):
+                if response._pb.HasField("result"):
+                    matched += sum(v.integer_value for v in response._pb.result.aggregate_fields.values())
+                yield response
+            meter.bill.add(reads=max(1, math.ceil(matched / 1000)))
+
+        def commit_counted(client, request=None, **kwargs):
+            writes = request["writes"] if isinstance(request, dict) else (
+                request.writes if request is not None else kwargs.get("writes", []))
+            kinds = [getattr(w, "_pb", w).WhichOneof("operation") for w in writes]
+            meter.bill.add(writes=sum(k in ("update", "transform") for k in kinds),
+                           deletes=kinds.count("delete"))
+            return commit(client, request=request, **kwargs)
+
+        monkeypatch.setattr(FirestoreClient, "batch_get_documents", batch_get_counted)
+        monkeypatch.setattr(FirestoreClient, "run_query", run_query_counted)
+        monkeypatch.setattr(FirestoreClient, "run_aggregation_query", aggregation_counted)
+        monkeypatch.setattr(FirestoreClient, "commit", commit_counted)
+        for name in UNCOUNTED_RPCS:  # a new kind of call must be counted before it is priced
+            monkeypatch.setattr(FirestoreClient, name, _refuse(name))
+
+    @contextmanager
+    def measure(self) -> Iterator[Bill]:
+        self.bill = Bill()
+        try:
+            yield self.bill
+        finally:
+            self.bill = Bill()
+
+
+# -- the table in README.md -----------------------------------------------------------------
+def readme_table() -> dict[str, tuple[int, int]]:
+    """Rows of the table under README's "### Cost model": first cell -> (reads, writes)."""
+    section = README.read_text().split("### Cost model", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("|") and len(cells) >= 3 and cells[1].isdigit() and cells[2].isdigit():
+            rows[cells[0]] = (int(cells[1]), int(cells[2]))
+    return rows
+
+
+def assert_costs(operation: str, bill: Bill) -> None:
+    table = readme_table()
+    assert operation in table, f"README.md's cost table has no row {operation!r}; it has {sorted(table)}"
+    assert bill.deletes == 0, f"{operation} deleted {bill.deletes} documents; README.md says it deletes none"
+    assert (bill.reads, bill.writes) == table[operation], (
+        f"README.md's cost table says {operation!r} costs {table[operation][0]} reads and "
+        f"{table[operation][1]} writes; counted {bill.reads} reads and {bill.writes} writes. "
+        "Update the table (and the cost per million adjustments below it) or the code.")
+
+
+# -- fixtures: functions configured as in the cloud -------------------------------------------
+@pytest.fixture(scope="module")
+def pubsub_emulator():
+    from inventory.local import emulators
+    with emulators.pubsub() as host:
+        yield host
+
+
+@pytest.fixture
+def backend(tmp_path, monkeypatch, firestore_emulator, pubsub_emulator) -> str:
+    """Overrides conftest's: Firestore only, events to a Pub/Sub topic, as deployed."""
+    project = f"cost-{uuid.uuid4().hex[:12]}"
+    PubSubEmulator(pubsub_emulator, project).create_topic(EVENTS_TOPIC)
+    for name, value in {"INVENTORY_DATA_DIR": str(tmp_path / "data"), "INVENTORY_STORE": "firestore",
+                        "INVENTORY_EVENTS": "pubsub", "INVENTORY_EVENTS_TOPIC": EVENTS_TOPIC,
+                        "FIRESTORE_EMULATOR_HOST": firestore_emulator,
+                        "PUBSUB_EMULATOR_HOST": pubsub_emulator, "GOOGLE_CLOUD_PROJECT": project,
+                        "INVENTORY_FEED_SETTLE_S": "0", "INVENTORY_WEBHOOK_ALLOW_LOOPBACK": "1"}.items():
+        monkeypatch.setenv(name, value)
+    bootstrap.reset()
+    yield "firestore"
+    bootstrap.reset()
+
+
+@pytest.fixture
+def meter(monkeypatch) -> Meter:
+    return Meter(monkeypatch)
+
+
+def stocked_location(api, name: str, items: int, changes_per_item: int) -> tuple[dict, list[dict]]:
+    """A location with `items` items, each with an opening entry and further bulk adjustments."""
+    location = api.location(name)
+    made = [api.item(location["id"], sku=f"{name}-{n:03}", quantity=1000) for n in range(items)]
+    add_history(api, made, changes_per_item - 1)
+    return location, made
+
+
+def add_history(api, items: list[dict], changes: int) -> None:
+    for _ in range(changes):
+        response = api.post("/api/v1/inventory/bulk-update", {"updates": [
+            {"id": item["id"], "quantity_change": -1, "reason_code": "SALE"} for item in items]})
+        assert response.status == 200, response
+
+
+def snapshot_bill(api, meter: Meter, location: dict, **query) -> Bill:
+    with meter.measure() as bill:
+        response = api.get("/api/v1/inventory/snapshot",
+                           query={"location_id": location["id"], "at": _now_iso(), **query})
+    assert response.status == 200, response
+    return bill
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# -- the costs --------------------------------------------------------------------------------
+def test_an_adjustment_reads_three_documents_and_writes_five(api, item, meter):
+    """The key, the Idempotency-Key's record (absent), the item; then the item, its ledger entry,
+    the event, the idempotency record, and the event's published mark after Pub/Sub took it."""
+    change = {"quantity_change": -1, "reason_code": "SALE"}
+    with meter.measure() as bill:
+        response = api.patch(f"/api/v1/inventory/{item['id']}", change, idempotency_key="sale-1")
+    assert response.status == 200, response
+    assert_costs("PATCH: one adjustment", bill)
+
+    with meter.measure() as bill:
+        retried = api.patch(f"/api/v1/inventory/{item['id']}", change, idempotency_key="sale-1")
+    assert retried.json == response.json
+    assert_costs("PATCH retried with the same Idempotency-Key", bill)
+
+
+def test_a_bulk_update_costs_a_fixed_part_and_the_same_per_line(api, location, meter):
+    items = [api.item(location["id"], sku=f"B-{n:03}", quantity=100) for n in range(100)]
+    bills = {}
+    for lines in (1, 100):
+        with meter.measure() as bills[lines]:
+            response = api.post("/api/v1/inventory/bulk-update", {"updates": [
+                {"id": item["id"], "quantity_change": -1, "reason_code": "SALE"}
+                for item in items[:lines]]})
+        assert response.status == 200, response
+    assert_costs("bulk update, 1 line", bills[1])
+    assert_costs("bulk update, 100 lines", bills[100])
+    per_line = ((bills[100].reads - bills[1].reads) / 99, (bills[100].writes - bills[1].writes) / 99)
+    assert per_line == (1, 4), f"per bulk line: {per_line} (README.md says 1 read and 4 writes)"
+
+
+def test_a_snapshot_reads_per_item_whatever_the_history(api, meter):
+    small, small_items = stocked_location(api, "Ten", items=10, changes_per_item=3)
+    short_history = snapshot_bill(api, meter, small)
+    assert_costs("snapshot, 10 items", short_history)
+
+    add_history(api, small_items, 12)  # 15 ledger entries per item now
+    long_history = snapshot_bill(api, meter, small)
+    assert (long_history.reads, long_history.writes) == (short_history.reads, short_history.writes), (
+        "a snapshot's reads grew with the ledger history")
+
+    large, _ = stocked_location(api, "Hundred", items=100, changes_per_item=3)
+    assert_costs("snapshot, 100 items", snapshot_bill(api, meter, large))
+    # Totals cover every item on every page, so a page of 10 reads the whole location.
+    assert_costs("snapshot, first page of 10 of 100 items", snapshot_bill(api, meter, large, limit=10))
+
+
+def test_list_and_event_feed_pages(api, meter):
+    location, _ = stocked_location(api, "List", items=100, changes_per_item=1)
+    for page in (1, 2):
+        with meter.measure() as bill:
+            response = api.get("/api/v1/inventory", query={"location_id": location["id"],
+                                                           "limit": 50, "page": page})
+        assert response.status == 200 and len(response.json["data"]) == 50, response
+        assert_costs(f"list page {page} of 50 items", bill)
+
+    with meter.measure() as bill:
+        response = api.get("/api/v1/events", query={"limit": 50})
+    assert response.status == 200 and len(response.json["data"]) == 50, response
+    assert_costs("event feed page of 50 events", bill)
+
+
+@pytest.mark.parametrize("subscribers", [1, 3])
+def test_delivering_an_event_costs_six_reads_and_three_writes_per_subscriber(api, location, meter,
+                                                                            subscribers):
+    item = api.item(location["id"], quantity=1000)
+    receiver = Receiver()
+    try:
+        for n in range(subscribers):
+            api.post("/api/v1/webhooks", {"url": receiver.url(f"/hook{n}"), "events": ["inventory.updated"]})
+        api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+        services = bootstrap.services()
+        event = services.store.list_events(api.organization_id, None, ("inventory.updated",), 10).items[-1]
+        with meter.measure() as bill:  # what webhook_dispatcher does with the Pub/Sub message
+            delivered = delivery.deliver_event(services, event)
+        assert [d.state.value for d in delivered] == ["succeeded"] * subscribers
+        receiver.wait_for(subscribers)
+        label = "1 subscriber" if subscribers == 1 else f"{subscribers} subscribers"
+        assert_costs(f"deliver one event to {label}", bill)
+    finally:
+        receiver.stop()
+    # README prices Pub/Sub at 1.5 kB per message, above its 1,000-byte minimum per request.
+    assert 1000 < pubsub_message_bytes(event) <= 1500, pubsub_message_bytes(event)
+
+
+def pubsub_message_bytes(event) -> int:
+    """Pub/Sub's billed size of the message PubSubPublisher sends for `event`: data, attributes,
+    20 bytes of timestamp and a message id (about 16 digits; 20 allowed)."""
+    attributes = {"type": event.type, "organization_id": event.organization_id, "event_id": event.id}
+    return len(encode(event).encode()) + sum(len(k) + len(v) for k, v in attributes.items()) + 20 + 20
+
+
+class _DeadPublisher:
+    def publish(self, events):
+        raise ConnectionError("the topic is unreachable")
+
+
+def test_idle_timers_read_little_and_the_relay_a_read_and_a_write_per_event(api, location, meter):
+    item = api.item(location["id"], quantity=1000)  # no threshold: one event per sale
+    services = bootstrap.services()
+    with meter.measure() as bill:  # outbox_relay's minute with nothing left behind
+        assert outbox.relay_pending(services) == 0
+    assert_costs("outbox relay tick, nothing pending", bill)
+    with meter.measure() as bill:  # retry_webhook_deliveries' minute with nothing due
+        assert delivery.deliver_due(services) == []
+    assert_costs("webhook retry tick, nothing due", bill)
+
+    working = services.publisher_factory
+    services.publisher_factory = _DeadPublisher
+    services.__dict__.pop("publisher", None)
+    for _ in range(10):
+        api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+    services.publisher_factory = working
+    services.__dict__.pop("publisher", None)
+    with meter.measure() as bill:
+        assert outbox.relay_pending(services) == 10
+    assert_costs("outbox relay, 10 events left behind", bill)
