@@ -132,11 +132,11 @@ def measure(folder: Path, items: int, changes: int, repeat: int) -> dict:
 
     def snapshot_paged(at, limit=1000):
         def run():
-            after, seen = None, 0
-            while True:
-                page = store.snapshot(ORG, LOCATION, at, None, None, after, limit)
+            after, seen, totals = None, 0, None
+            while True:  # later pages carry the first page's totals, as the service's cursor does
+                page = store.snapshot(ORG, LOCATION, at, None, None, after, limit, totals)
                 seen += len(page.lines)
-                after = page.last_id
+                after, totals = page.last_id, page.totals
                 if after is None:
                     assert seen == items
                     return

@@ -25,7 +25,9 @@ locals {
   # name => where the query runs and its fields in index order ([field, ASCENDING|DESCENDING]).
   firestore_indexes = {
     # GET /inventory: organization and archived_at == null, any of the equality filters,
-    # ordered by id. One index per filter; Firestore merges them for combined filters.
+    # ordered by id. One index per filter; Firestore merges them for combined filters. A page
+    # asked for by cursor starts after an id in the same order (start_after on `id`), so these
+    # indexes serve it too.
     items_active = {
       collection = "items"
       scope      = "COLLECTION"
@@ -50,6 +52,34 @@ locals {
       collection = "items"
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["low_stock", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    # GET /inventory?updated_after=T: Firestore orders by the inequality's field after the
+    # explicit order, so the list (ordered by id) reads (id, updated_at). Again one index per
+    # equality filter, merged for combined filters.
+    items_active_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["archived_at", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
+    }
+    items_by_location_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
+    }
+    items_by_room_type_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["room_type", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
+    }
+    items_by_category_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["category", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
+    }
+    items_by_low_stock_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["low_stock", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
     }
     # Incremental sync: items changed since T, organization-wide or at one location.
     items_updated_since = {

@@ -193,11 +193,15 @@ def add_history(api, items: list[dict], changes: int) -> None:
 
 
 def snapshot_bill(api, meter: Meter, location: dict, **query) -> Bill:
+    return snapshot_page(api, meter, location, **query)[0]
+
+
+def snapshot_page(api, meter: Meter, location: dict, **query) -> tuple[Bill, dict]:
+    query = {"location_id": location["id"], "at": _now_iso(), **query}
     with meter.measure() as bill:
-        response = api.get("/api/v1/inventory/snapshot",
-                           query={"location_id": location["id"], "at": _now_iso(), **query})
+        response = api.get("/api/v1/inventory/snapshot", query=query)
     assert response.status == 200, response
-    return bill
+    return bill, response.json
 
 
 def _now_iso() -> str:
@@ -247,18 +251,35 @@ def test_a_snapshot_reads_per_item_whatever_the_history(api, meter):
 
     large, _ = stocked_location(api, "Hundred", items=100, changes_per_item=3)
     assert_costs("snapshot, 100 items", snapshot_bill(api, meter, large))
-    # Totals cover every item on every page, so a page of 10 reads the whole location.
-    assert_costs("snapshot, first page of 10 of 100 items", snapshot_bill(api, meter, large, limit=10))
+    # The first page sums the whole location for the totals; later pages carry them in the
+    # cursor and read only their own items (and one more, to know whether more follow).
+    at = _now_iso()
+    bill, first = snapshot_page(api, meter, large, at=at, limit=10)
+    assert_costs("snapshot, first page of 10 of 100 items", bill)
+    bill, second = snapshot_page(api, meter, large, at=at, limit=10,
+                                 cursor=first["pagination"]["next_cursor"])
+    assert_costs("snapshot, second page of 10 of 100 items", bill)
+    assert second["data"]["totals"] == first["data"]["totals"]
+    assert len(second["data"]["items"]) == 10 and second["pagination"]["has_more"]
 
 
 def test_list_and_event_feed_pages(api, meter):
-    location, _ = stocked_location(api, "List", items=100, changes_per_item=1)
+    location, _ = stocked_location(api, "List", items=101, changes_per_item=1)
+    pages = {}
     for page in (1, 2):
         with meter.measure() as bill:
-            response = api.get("/api/v1/inventory", query={"location_id": location["id"],
-                                                           "limit": 50, "page": page})
-        assert response.status == 200 and len(response.json["data"]) == 50, response
+            pages[page] = api.get("/api/v1/inventory", query={"location_id": location["id"],
+                                                              "limit": 50, "page": page})
+        assert pages[page].status == 200 and len(pages[page].json["data"]) == 50, pages[page]
         assert_costs(f"list page {page} of 50 items", bill)
+    # The cursor of page 1 starts page 2 after its last id: no offset, so no skipped items billed.
+    with meter.measure() as bill:
+        response = api.get("/api/v1/inventory", query={
+            "location_id": location["id"], "limit": 50,
+            "cursor": pages[1].json["pagination"]["next_cursor"]})
+    assert response.status == 200 and response.json["data"] == pages[2].json["data"], response
+    assert response.json["pagination"]["has_more"] and response.json["pagination"]["total"] == 101
+    assert_costs("list page 2 of 50 items via cursor", bill)
 
     with meter.measure() as bill:
         response = api.get("/api/v1/events", query={"limit": 50})
@@ -267,8 +288,8 @@ def test_list_and_event_feed_pages(api, meter):
 
 
 @pytest.mark.parametrize("subscribers", [1, 3])
-def test_delivering_an_event_costs_six_reads_and_three_writes_per_subscriber(api, location, meter,
-                                                                            subscribers):
+def test_delivering_an_event_costs_five_reads_and_three_writes_per_subscriber(api, location, meter,
+                                                                             subscribers):
     item = api.item(location["id"], quantity=1000)
     receiver = Receiver()
     try:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from conftest import events_of
 
 
@@ -12,14 +14,79 @@ def test_list_returns_seed_shape_with_pagination_and_stable_order(api, location)
     second = api.get("/api/v1/inventory", query={"limit": 2, "page": 2})
     assert first.status == 200
     assert set(first.json) == {"data", "pagination"}
-    assert first.json["pagination"] == {"page": 1, "limit": 2, "total": 5}
+    pagination = first.json["pagination"]
+    assert {k: pagination[k] for k in ("page", "limit", "total")} == {"page": 1, "limit": 2, "total": 5}
+    assert pagination["has_more"] is True and pagination["next_cursor"]
     ids = [i["id"] for i in first.json["data"] + second.json["data"]]
     assert ids == [c["id"] for c in created[:4]]
 
 
 def test_list_defaults_to_page_one_and_fifty(api, item):
     response = api.get("/api/v1/inventory")
-    assert response.json["pagination"] == {"page": 1, "limit": 50, "total": 1}
+    assert response.json["pagination"] == {"page": 1, "limit": 50, "total": 1,
+                                           "next_cursor": None, "has_more": False}
+
+
+def test_list_by_cursor_walks_every_item_once_in_id_order(api, location):
+    created = [api.item(location["id"], sku=f"SKU-{n}") for n in range(5)]
+    elsewhere = api.item(api.location("Boulder")["id"], sku="E")
+    seen, pages, query = [], 0, {"location_id": location["id"], "limit": 2}
+    while True:
+        response = api.get("/api/v1/inventory", query=query)
+        assert response.status == 200, response
+        pagination = response.json["pagination"]
+        pages += 1
+        seen += [i["id"] for i in response.json["data"]]
+        assert pagination["total"] == 5 and pagination["limit"] == 2
+        assert pagination["page"] == (1 if pages == 1 else None)
+        assert pagination["has_more"] == (pagination["next_cursor"] is not None)
+        if not pagination["has_more"]:
+            break
+        query["cursor"] = pagination["next_cursor"]
+    assert pages == 3
+    assert seen == sorted(seen) == [c["id"] for c in created]
+    assert elsewhere["id"] not in seen
+
+
+def test_page_and_cursor_agree_and_a_page_cursor_resumes_after_it(api, location):
+    created = [api.item(location["id"], sku=f"SKU-{n}") for n in range(5)]
+    page_two = api.get("/api/v1/inventory", query={"limit": 2, "page": 2})
+    by_cursor = api.get("/api/v1/inventory", query={
+        "limit": 3, "cursor": page_two.json["pagination"]["next_cursor"]})
+    assert [i["id"] for i in by_cursor.json["data"]] == [created[4]["id"]]
+    assert by_cursor.json["pagination"]["next_cursor"] is None
+    last_page = api.get("/api/v1/inventory", query={"limit": 2, "page": 3})
+    assert last_page.json["pagination"]["has_more"] is False
+
+
+def test_a_cursor_skips_an_item_archived_behind_it_and_sees_one_added_ahead(api, location):
+    first_two = [api.item(location["id"], sku=f"SKU-{n}") for n in range(2)]
+    api.item(location["id"], sku="SKU-2")
+    cursor = api.get("/api/v1/inventory", query={"limit": 2}).json["pagination"]["next_cursor"]
+    api.patch(f"/api/v1/inventory/{first_two[0]['id']}", {"quantity_change": -10, "reason_code": "DAMAGE"})
+    assert api.delete(f"/api/v1/inventory/{first_two[0]['id']}").status == 200
+    added = api.item(location["id"], sku="SKU-3")
+    response = api.get("/api/v1/inventory", query={"limit": 2, "cursor": cursor})
+    assert [i["sku"] for i in response.json["data"]] == ["SKU-2", "SKU-3"]
+    assert response.json["data"][-1]["id"] == added["id"]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense!", "aWQ6", "YWZ0ZXItaWQ6", "YWZ0ZXItaWQ6YS9i",
+                                    "eyJhIjoxfQ"])
+def test_a_list_cursor_this_api_did_not_write_is_refused(api, item, cursor):
+    response = api.get("/api/v1/inventory", query={"cursor": cursor})
+    assert response.status == 422, response
+    assert (response.error["code"], response.field_names()) == ("invalid_cursor", ["cursor"])
+
+
+def test_a_list_cursor_with_a_page_number_is_refused(api, location):
+    for n in range(3):
+        api.item(location["id"], sku=f"SKU-{n}")
+    cursor = api.get("/api/v1/inventory", query={"limit": 1}).json["pagination"]["next_cursor"]
+    response = api.get("/api/v1/inventory", query={"limit": 1, "page": 2, "cursor": cursor})
+    assert response.status == 422, response
+    assert [(f["field"], f["code"]) for f in response.error["fields"]] == [("cursor", "cursor_with_page")]
+    assert api.get("/api/v1/inventory", query={"limit": 1, "page": 1, "cursor": cursor}).status == 200
 
 
 def test_list_filters_by_location_room_category_low_stock_and_updated_after(api, location):

@@ -4,6 +4,8 @@ History is written through the API at chosen instants by moving the services' cl
 """
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -267,6 +269,57 @@ def test_a_cursor_keeps_the_instant_of_its_first_page(api, clock, store_location
     assert second["data"]["as_of"] == first["data"]["as_of"]
     assert second["data"]["totals"] == first["data"]["totals"]
     assert len(first["data"]["items"]) + len(second["data"]["items"]) == 5
+
+
+def test_later_pages_skip_items_archived_before_or_created_after_the_instant(api, clock, store_location):
+    clock.set(denver(2026, 1, 5, 9, 0))
+    first, archived, third, fourth = (api.item(store_location["id"], sku=sku, quantity=2)
+                                      for sku in ("A", "B", "C", "D"))
+    clock.advance(hours=1)
+    sell(api, archived, 2, reason="DAMAGE")
+    assert api.delete(f"/api/v1/inventory/{archived['id']}").status == 200
+    instant = clock.advance(hours=1)
+    clock.advance(hours=1)
+    later = [api.item(store_location["id"], sku=sku, quantity=1) for sku in ("E", "F")]
+    clock.advance(hours=1)
+    pages, cursor = [], None
+    while True:
+        body = snapshot(api, store_location, at=iso(instant), limit=1,
+                        **({"cursor": cursor} if cursor else {}))
+        pages.append([line["id"] for line in body["data"]["items"]])
+        assert body["data"]["totals"] == {"items": 3, "quantity": 6, "value": 0}
+        cursor = body["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [[first["id"]], [third["id"]], [fourth["id"]]]
+    assert all(item["id"] > fourth["id"] for item in later)  # read after the last page's item
+
+
+def test_every_page_carries_the_totals_of_the_first(api, clock, store_location, stocked):
+    first = snapshot(api, store_location, date="2026-01-05", limit=2)
+    # An attribute edit changes what a recount would value the past quantities at; the pages of
+    # one snapshot still agree with each other.
+    response = api.patch(f"/api/v1/inventory/{stocked['edible']['id']}", {"unit_cost": 100})
+    assert response.status == 200, response
+    cursor, pages = first["pagination"]["next_cursor"], [first]
+    while cursor:
+        pages.append(snapshot(api, store_location, date="2026-01-05", limit=2, cursor=cursor))
+        cursor = pages[-1]["pagination"]["next_cursor"]
+    assert len(pages) == 3
+    assert all(page["data"]["totals"] == first["data"]["totals"] for page in pages)
+    assert snapshot(api, store_location, date="2026-01-05")["data"]["totals"] != first["data"]["totals"]
+
+
+def test_a_cursor_with_edited_totals_is_refused(api, clock, store_location, stocked):
+    first = snapshot(api, store_location, date="2026-01-05", limit=2)
+    cursor = first["pagination"]["next_cursor"]
+    content = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    for field, value in [("n", 500), ("u", "1E+999999"), ("v", "NaN"), ("a", "x/y")]:
+        edited = base64.urlsafe_b64encode(json.dumps({**content, field: value}).encode()).decode()
+        response = api.get(SNAPSHOT, query={"location_id": store_location["id"],
+                                            "date": "2026-01-05", "limit": 2, "cursor": edited})
+        assert response.status == 422, (field, response)
+        assert (response.error["code"], response.field_names()) == ("invalid_cursor", ["cursor"])
 
 
 @pytest.mark.parametrize("cursor, code", [("not-a-cursor", "invalid_cursor"),

@@ -14,7 +14,8 @@ routes = Routes("list_inventory")
             query=ListInventory, response=ItemPage)
 def list_items(call):
     query = call.query(ListInventory)
-    return render.page(items.list_items(call.services, call.actor, query), query.page, query.limit)
+    return render.page(items.list_items(call.services, call.actor, query),
+                       None if query.cursor else query.page, query.limit)
 
 
 @functions_framework.http

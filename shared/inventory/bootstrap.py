@@ -49,7 +49,8 @@ def build_publisher(services: Services) -> EventPublisher:
 
 def build_sender(settings: Settings) -> WebhookSender:
     from .adapters.webhook_sender import HttpWebhookSender
-    return HttpWebhookSender(allow_loopback=settings.webhook_allow_loopback)
+    return HttpWebhookSender(allow_loopback=settings.webhook_allow_loopback,
+                             connections=settings.webhook_concurrency)
 
 
 def build_sync_queue(settings: Settings):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from ..domain.errors import InvalidInput
 from ..service.ports import SendResult
@@ -9,9 +10,14 @@ from ..service.url_policy import check_webhook_url
 
 
 class HttpWebhookSender:
-    def __init__(self, allow_loopback: bool):
+    def __init__(self, allow_loopback: bool, connections: int = 16):
+        """`connections`: kept-alive connections per host, as many as deliveries run at once
+        (requests keeps 10 by default and reconnects for the rest)."""
         self._allow_loopback = allow_loopback
         self._session = requests.Session()
+        for scheme in ("https://", "http://"):
+            self._session.mount(scheme, HTTPAdapter(pool_connections=connections,
+                                                    pool_maxsize=connections))
 
     def post(self, url: str, headers: dict[str, str], body: str, timeout_s: float) -> SendResult:
         try:

@@ -30,7 +30,7 @@ NonNegativeMoney = Annotated[Money, Field(ge=0)]
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     # Accepted so a caller may name its own organization; any other one is refused.
     organization_id: ResourceId | None = None
 
@@ -160,8 +160,20 @@ class ListInventory(Command):
     category: Code | None = None
     low_stock: bool | None = None
     updated_after: Instant | None = None
-    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    page: Annotated[int, Field(ge=1, le=1_000_000, description=(
+        "Page number (an offset, which reads every item it skips); prefer `cursor` to walk "
+        "far. Not with `cursor`."))] = 1
     limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, Field(max_length=200)] | None = Field(None, description=(
+        "`pagination.next_cursor` of the page before: resumes after its last item (in id "
+        "order) without reading the items before it."))
+
+    @model_validator(mode="after")
+    def _cursor_or_page(self) -> "ListInventory":
+        if self.cursor is not None and self.page != 1:
+            raise RuleBroken("cursor", "send either cursor or page, not both: a cursor already "
+                             "says where the page starts", "cursor_with_page")
+        return self
 
 
 class ListChanges(Command):

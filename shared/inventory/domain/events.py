@@ -9,6 +9,7 @@ from .models import Event, InventoryItem, LedgerEntry
 INVENTORY_UPDATED = "inventory.updated"
 INVENTORY_LOW_STOCK = "inventory.low_stock"
 EVENT_TYPES = (INVENTORY_UPDATED, INVENTORY_LOW_STOCK, "inventory.sync.completed")
+_NOT_IN_PAYLOAD = frozenset({"organization_id"})  # a subscriber's own organization
 
 
 def events_for_change(before: InventoryItem | None, after: InventoryItem,
@@ -16,9 +17,7 @@ def events_for_change(before: InventoryItem | None, after: InventoryItem,
                       now: datetime) -> list[Event]:
     """Events for one item change; `entry` is None when only attributes changed."""
     item = after.model_dump()
-    change = None
-    if entry is not None:
-        change = {k: v for k, v in entry.model_dump().items() if k not in ("organization_id",)}
+    change = None if entry is None else entry.model_dump(exclude=_NOT_IN_PAYLOAD)
     events = [Event(id=new_id("evt"), organization_id=after.organization_id,
                     type=INVENTORY_UPDATED, subject_id=after.id, occurred_at=now,
                     data={"item": item, "change": change})]

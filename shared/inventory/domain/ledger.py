@@ -65,6 +65,20 @@ def apply_change(item: InventoryItem, *, quantity_change: Decimal, reason: Reaso
     return changed, entry
 
 
+def open_item(item: InventoryItem, *, quantity: Decimal, reason: ReasonCode, notes: str | None,
+              context: ChangeContext, change_id: str, now: datetime,
+              ) -> tuple[InventoryItem, LedgerEntry | None]:
+    """A new item (at version 1, holding nothing) with its opening quantity: the opening is its
+    first ledger entry, and an opening of zero writes none (no entry records a change of 0)."""
+    if quantity == 0:
+        return item, None
+    opened, entry = apply_change(item, quantity_change=quantity, reason=reason, notes=notes,
+                                 context=context, change_id=change_id, now=now)
+    # The opening and the creation are one version.
+    return (opened.model_copy(update={"version": item.version}),
+            entry.model_copy(update={"item_version": item.version}))
+
+
 def count_difference(item: InventoryItem, counted: Decimal, field_prefix: str = "") -> Decimal:
     """A physical count becomes the AUDIT change that brings the item to the counted quantity."""
     if counted < 0:

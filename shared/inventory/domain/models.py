@@ -12,7 +12,7 @@ from .time import Instant, TimeZoneName
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Organization(Record):

@@ -53,7 +53,8 @@ class PosConnection(Record):
 class PosRow(BaseModel):
     """One row of a POS export, validated before it can touch an item."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+    row: int = 0  # its 1-based number in the export, so a refusal points at it; 0: not from the POS
     sku: Annotated[str, Field(min_length=1, max_length=100)]
     room_type: RoomType = RoomType.SALES_FLOOR
     quantity: Annotated[Quantity, Field(ge=0)]
@@ -66,6 +67,7 @@ class PosRow(BaseModel):
 
 
 class RowError(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     row: int
     sku: str | None = None
     field: str
@@ -85,6 +87,7 @@ def parse_row(number: int, raw: dict[str, Any]) -> PosRow | RowError:
                                 message=f"{name} is not a number")
     if isinstance(values.get("quantity"), float) or isinstance(values.get("quantity"), bool):
         return RowError(row=number, sku=values.get("sku"), field="quantity", message="not a number")
+    values["row"] = number  # ours, not a column of the export
     try:
         return PosRow.model_validate(values)
     except ValidationError as error:
@@ -95,6 +98,7 @@ def parse_row(number: int, raw: dict[str, Any]) -> PosRow | RowError:
 
 
 class SyncSummary(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     seen: int = 0
     created: int = 0
     updated: int = 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,7 +10,14 @@ from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
 
 def format_instant(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _format_utc(value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc))
+
+
+# A use case prints its one `now` on every record it writes. Keyed by UTC datetimes only, where
+# equal means the same instant (a zone's repeated hour compares equal across its fold).
+@lru_cache(maxsize=1024)
+def _format_utc(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_instant(text: str) -> datetime:

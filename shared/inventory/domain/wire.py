@@ -6,8 +6,13 @@ from typing import Any
 import simplejson
 
 
+# What simplejson.dumps(value, use_decimal=True, separators=(",", ":"), ensure_ascii=False) builds
+# on every call, built once (an encoder keeps no state between calls).
+_ENCODER = simplejson.JSONEncoder(use_decimal=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    return simplejson.dumps(value, use_decimal=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _no_constants(name: str) -> Any:

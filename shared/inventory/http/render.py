@@ -32,10 +32,12 @@ def listing(records: Sequence[BaseModel], exclude: set[str] | None = None) -> Re
     return json_response({"data": [r.model_dump(exclude=exclude) for r in records]})
 
 
-def page(result: Page, page_number: int, limit: int) -> Response:
+def page(result: Page, page_number: int | None, limit: int) -> Response:
+    """A list page; `page_number` is None when the page was asked for by cursor."""
     return json_response({"data": [r.model_dump() for r in result.items],
                           "pagination": {"page": page_number, "limit": limit,
-                                         "total": result.total}})
+                                         "total": result.total, "next_cursor": result.next_cursor,
+                                         "has_more": result.next_cursor is not None}})
 
 
 def cursor_slice(result: Slice, limit: int, exclude: set[str] | None = None) -> Response:

@@ -24,7 +24,7 @@ Amount = Annotated[Decimal, WithJsonSchema({"type": "number"})]
 
 
 class Document(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @classmethod
     def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
@@ -48,9 +48,13 @@ class Listing(Document, Generic[T]):
 
 
 class PagePagination(Document):
-    page: int
+    """`page` is null on a page asked for by `cursor`; `next_cursor` resumes after the last
+    item (null on the last page), whichever way the page was asked for."""
+    page: int | None
     limit: int
     total: int
+    next_cursor: str | None
+    has_more: bool
 
 
 class Page(Document, Generic[T]):

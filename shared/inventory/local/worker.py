@@ -36,21 +36,29 @@ class DeliveryWorker:
             wake.set()
         self._thread.join(timeout=30)
 
-    def run_once(self) -> None:
+    def run_once(self, relay: bool = True) -> None:
         for run in self.services.store.queued_sync_runs(10):
             sync.run_sync(self.services, run.id)
         interval = self.services.settings.sync_interval_s
         if interval and time.monotonic() >= self._next_scheduled_sync:
             sync.schedule_syncs(self.services, SyncType.INCREMENTAL)
             self._next_scheduled_sync = time.monotonic() + interval
-        outbox.relay_pending(self.services)
+        if relay:
+            outbox.relay_pending(self.services)
         delivery.deliver_due(self.services)
 
     def _run(self) -> None:
         wake = getattr(self.services.publisher, "wake", None)
+        next_relay = 0.0
         while not self._stop.is_set():
+            # The relay is for events a failed publish left behind, so it runs once a poll period,
+            # not on each wake-up: a publish wakes the worker just before marking its events
+            # published, and a relay then would fan them out a second time.
+            relay = time.monotonic() >= next_relay
+            if relay:
+                next_relay = time.monotonic() + self.poll_s
             try:
-                self.run_once()
+                self.run_once(relay)
             except Exception:  # keep serving; the next turn retries from durable state
                 _log.exception("delivery worker turn failed")
             if wake is not None:

@@ -7,9 +7,9 @@ claimed with a lease before it is posted and is never posted again once a 2xx is
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
-from typing import Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
 
 from ..domain import wire
 from ..domain.models import Event
@@ -31,8 +31,12 @@ def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
     def work(tx: Transaction) -> list[Delivery]:
         now = services.clock.now()
         wanted = []
+        subscribers: dict[tuple[str, str], Sequence] = {}  # a page of changes shares a few types
         for event in events:
-            for subscription in tx.subscriptions_for(event.organization_id, event.type):
+            kind = (event.organization_id, event.type)
+            if kind not in subscribers:
+                subscribers[kind] = tx.subscriptions_for(*kind)
+            for subscription in subscribers[kind]:
                 wanted.append((event, subscription, tx.get_delivery(delivery_id(event.id, subscription.id))))
         made = []
         for event, subscription, found in wanted:  # every read above, every write below
@@ -50,51 +54,9 @@ def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
     return services.store.transact(work)
 
 
-def attempt(services: Services, delivery_id_: str) -> Delivery | None:
-    """Claim a due delivery, post it signed, record what happened. None if it was not due."""
-    now = services.clock.now()
-
-    def claim(tx: Transaction):
-        delivery = tx.get_delivery(delivery_id_)
-        if delivery is None or not delivery.is_due(now):
-            return None
-        subscription = tx.get_subscription(delivery.organization_id, delivery.subscription_id)
-        claimed = delivery.model_copy(update={"attempts": delivery.attempts + 1,
-                                              "lease_until": now + LEASE, "updated_at": now})
-        tx.save_delivery(claimed)
-        return claimed, subscription
-
-    claimed = services.store.transact(claim)
-    if claimed is None:
-        return None
-    delivery, subscription = claimed
-    event = services.store.get_event(delivery.organization_id, delivery.event_id)
-    if subscription is None or subscription.deleted_at is not None or event is None:
-        error = "subscription deleted" if event else "event not found"
-        outcome = delivery.model_copy(update={"state": DeliveryState.DEAD, "last_error": error,
-                                              "lease_until": None, "next_attempt_at": None})
-        services.store.transact(lambda tx: tx.save_delivery(outcome))
-        return outcome
-    body = wire.dumps(event.envelope())
-    sent_at = services.clock.now()
-    headers = signed_headers(subscription.secret, event.id, int(sent_at.timestamp()), body)
-    result = services.sender.post(subscription.url, headers, body, services.settings.webhook_timeout_s)
-
-    def record(tx: Transaction) -> Delivery:
-        current = tx.get_delivery(delivery.id)
-        if current is not None and current.state is DeliveryState.SUCCEEDED:
-            return current
-        updated = after_attempt(delivery, status=result.status, error=result.error,
-                                now=services.clock.now(), schedule=_schedule(services))
-        tx.save_delivery(updated)
-        return updated
-
-    return services.store.transact(record)
-
-
 def deliver_event(services: Services, event: Event) -> list[Delivery]:
     """The dispatcher's work for one published event: fan out, then attempt each in parallel."""
-    return _attempt_all(services, [d.id for d in fan_out(services, [event])])
+    return _attempt_all(services, [d.id for d in fan_out(services, [event])], {event.id: event})
 
 
 def deliver_due(services: Services, limit: int = 200) -> list[Delivery]:
@@ -103,13 +65,99 @@ def deliver_due(services: Services, limit: int = 200) -> list[Delivery]:
     return _attempt_all(services, [d.id for d in due])
 
 
-def _attempt_all(services: Services, ids: Sequence[str]) -> list[Delivery]:
-    # One subscriber's slow answer holds one worker, never the others' deliveries.
+Outcome = Callable[[Delivery, datetime], Delivery]
+
+
+def _attempt_all(services: Services, ids: Sequence[str],
+                 events: dict[str, Event] | None = None) -> list[Delivery]:
+    """Claim the due deliveries in one transaction, post them in parallel (one subscriber's slow
+    answer holds one worker, never the others' deliveries), and record the outcomes as they
+    come: every answer that arrived meanwhile in one transaction, so a success is on record
+    moments after its 2xx however many posts are still out."""
     if not ids:
         return []
-    workers = min(len(ids), services.settings.webhook_concurrency)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
-        return [d for d in pool.map(lambda i: attempt(services, i), ids) if d is not None]
+    now = services.clock.now()
+    claimed = services.store.transact(lambda tx: _claim(tx, ids, now))
+    events = dict(events or {})
+    posts, finished = [], []
+    refused: list[tuple[Delivery, Outcome]] = []
+    for delivery, subscription in claimed:
+        if delivery.event_id not in events:
+            events[delivery.event_id] = services.store.get_event(delivery.organization_id,
+                                                                 delivery.event_id)
+        event = events[delivery.event_id]
+        if subscription is None or subscription.deleted_at is not None or event is None:
+            refused.append((delivery, _dead("subscription deleted" if event else "event not found")))
+        else:
+            posts.append((delivery, subscription, event))
+    if refused:
+        finished += _record(services, refused)
+    if not posts:
+        return finished
+    schedule = _schedule(services)
+    with ThreadPoolExecutor(max_workers=min(len(posts), services.settings.webhook_concurrency),
+                            thread_name_prefix="webhook") as pool:
+        out = {pool.submit(_post, services, subscription, event): delivery
+               for delivery, subscription, event in posts}
+        while out:
+            done, _ = wait(out, return_when=FIRST_COMPLETED)
+            finished += _record(services, [(out.pop(f), _answered(f.result(), schedule))
+                                           for f in done])
+    return finished
+
+
+def _claim(tx: Transaction, ids: Sequence[str], now: datetime):
+    """Lease each due delivery (an attempt more) and read its subscription: every read first."""
+    due = [d for d in (tx.get_delivery(i) for i in ids) if d is not None and d.is_due(now)]
+    subscriptions = {}
+    for delivery in due:
+        key = (delivery.organization_id, delivery.subscription_id)
+        if key not in subscriptions:
+            subscriptions[key] = tx.get_subscription(*key)
+    claimed = []
+    for delivery in due:
+        lease = delivery.model_copy(update={"attempts": delivery.attempts + 1,
+                                            "lease_until": now + LEASE, "updated_at": now})
+        tx.save_delivery(lease)
+        claimed.append((lease, subscriptions[(delivery.organization_id, delivery.subscription_id)]))
+    return claimed
+
+
+def _post(services: Services, subscription, event: Event):
+    body = wire.dumps(event.envelope())
+    sent_at = services.clock.now()
+    headers = signed_headers(subscription.secret, event.id, int(sent_at.timestamp()), body)
+    return services.sender.post(subscription.url, headers, body, services.settings.webhook_timeout_s)
+
+
+def _answered(result, schedule: tuple[timedelta, ...]) -> Outcome:
+    return lambda delivery, now: after_attempt(delivery, status=result.status, error=result.error,
+                                               now=now, schedule=schedule)
+
+
+def _dead(error: str) -> Outcome:
+    return lambda delivery, now: delivery.model_copy(update={
+        "state": DeliveryState.DEAD, "last_error": error, "lease_until": None,
+        "next_attempt_at": None, "updated_at": now})
+
+
+def _record(services: Services, outcomes: Sequence[tuple[Delivery, Outcome]]) -> list[Delivery]:
+    """Save the outcomes in one transaction; a delivery already recorded as succeeded (by
+    another worker after a Pub/Sub redelivery) stays as it is."""
+
+    def work(tx: Transaction) -> list[Delivery]:
+        current = [tx.get_delivery(delivery.id) for delivery, _ in outcomes]
+        now, saved = services.clock.now(), []
+        for (delivery, outcome), found in zip(outcomes, current):
+            if found is not None and found.state is DeliveryState.SUCCEEDED:
+                saved.append(found)
+                continue
+            updated = outcome(delivery, now)
+            tx.save_delivery(updated)
+            saved.append(updated)
+        return saved
+
+    return services.store.transact(work)
 
 
 def _schedule(services: Services) -> tuple[timedelta, ...]:

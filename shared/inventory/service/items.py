@@ -8,7 +8,7 @@ from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
                              VersionMismatch)
-from ..domain.ledger import ChangeContext, apply_change, count_difference
+from ..domain.ledger import ChangeContext, apply_change, count_difference, open_item
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
@@ -26,13 +26,15 @@ def get_item(services: Services, actor: Actor, item_id: str) -> InventoryItem:
 
 
 def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[InventoryItem]:
-    """Active items of the caller's organization, filtered, oldest first (a stable order)."""
+    """Active items of the caller's organization, filtered, oldest first (ids sort by creation:
+    a stable order), by page number or after a cursor."""
     actor.require(Scope.INVENTORY_READ)
     actor.check_organization(query.organization_id)
     item_filter = ItemFilter(location_id=query.location_id, room_type=query.room_type,
                              category=query.category, low_stock=query.low_stock,
                              updated_after=query.updated_after)
-    return services.store.list_items(actor.organization_id, item_filter, query.page, query.limit)
+    return services.store.list_items(actor.organization_id, item_filter, query.page, query.limit,
+                                     cursor=query.cursor)
 
 
 def list_changes(services: Services, actor: Actor, item_id: str,
@@ -59,16 +61,11 @@ def create_item(services: Services, actor: Actor, command: CreateItem,
         fields = command.model_dump(exclude={"organization_id", "notes", "quantity"})
         empty = InventoryItem(id=services.new_id("itm"), organization_id=org, quantity=Decimal(0),
                               created_at=now, updated_at=now, version=1, **fields)
-        entry = None
-        item = empty
-        if command.quantity != 0:
-            item, entry = apply_change(
-                empty, quantity_change=command.quantity, reason=ReasonCode.ADJUSTMENT,
-                notes=command.notes or "opening quantity",
-                context=_context(actor, idempotency, ChangeSource.CREATE),
-                change_id=services.new_id("chg"), now=now)
-            item = item.model_copy(update={"version": 1})
-            entry = entry.model_copy(update={"item_version": 1})
+        item, entry = open_item(
+            empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
+            notes=command.notes or "opening quantity",
+            context=_context(actor, idempotency, ChangeSource.CREATE),
+            change_id=services.new_id("chg"), now=now)
         record_change(services, tx, None, item, entry, now)
         return Outcome(201, {"data": item.model_dump()})
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Collection, Generic, Protocol, Sequence, TypeVar
 
 if TYPE_CHECKING:  # names for annotations only: every function imports this module at cold start
     from ..domain.codes import RoomType
     from ..domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                                  Location, Organization)
-    from ..domain.snapshot import SnapshotPage
+    from ..domain.snapshot import SnapshotPage, SnapshotTotals
     from ..domain.sync import PosConnection, SyncRun
     from ..domain.webhooks import Delivery, WebhookSubscription
 
@@ -28,8 +28,12 @@ class ItemFilter:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """A page of a filtered list, the `total` it is part of, and a cursor to the page after
+    (None on the last one)."""
+
     items: Sequence[T]
     total: int
+    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ class Transaction(Protocol):
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None: ...
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
                          sku: str) -> InventoryItem | None: ...
+    def find_active_items(self, organization_id: str, location_id: str,
+                          places: Collection[tuple[RoomType, str]],
+                          ) -> dict[tuple[RoomType, str], InventoryItem]:
+        """The location's active items at the given (room type, sku) places, in one batched
+        read; places with no active item are left out. Reads like find_active_item, so a
+        place that is empty now stays locked against a concurrent create where the store locks."""
+        ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
     def get_idempotency(self, organization_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -79,15 +90,24 @@ class InventoryStore(Protocol):
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None: ...
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
-                   limit: int) -> Page[InventoryItem]: ...
+                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
+        """Active items in id order: page `page` (an offset), or, with a `cursor` this method
+        returned, the `limit` items after it (keyset: the items before it are not read)."""
+        ...
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]: ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
-                 limit: int) -> SnapshotPage:
+                 limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
         """The location's items that existed at `at` (created by then, not archived by then), by id
         after `after`, each at the quantity of its last ledger entry at or before `at` (ties in
-        ledger order); totals cover every such item. Reads O(items), never the whole ledger."""
+        ledger order). Without `totals` it sums every such item, reading O(items) (never the
+        whole ledger); given the totals of an earlier page of the same snapshot, it reads only
+        this page's items and returns those totals."""
+        ...
+    def active_places(self, organization_id: str, location_id: str) -> list[tuple[RoomType, str]]:
+        """The (room type, sku) of every active item at the location, read in one query (one
+        consistent view, however large the location), without the items themselves."""
         ...
     def list_locations(self, organization_id: str) -> Sequence[Location]: ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...

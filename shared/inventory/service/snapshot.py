@@ -4,31 +4,37 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime
+from decimal import Decimal
 
 from ..domain.codes import Scope
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.models import Location
-from ..domain.snapshot import Snapshot, SnapshotQuery, end_of_day, local_date
+from ..domain.snapshot import Snapshot, SnapshotQuery, SnapshotTotals, end_of_day, local_date
 from ..domain.time import format_instant, parse_instant
 from .auth import Actor
 from .ports import Services
 
+_ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 def snapshot(services: Services, actor: Actor, query: SnapshotQuery) -> Snapshot:
-    """Quantities at the instant the query names, replayed from the ledger; one page of items."""
+    """Quantities at the instant the query names, replayed from the ledger; one page of items.
+    The first page sums the whole location; later ones take its totals from the cursor."""
     actor.require(Scope.INVENTORY_READ)
     actor.check_organization(query.organization_id)
     location = services.store.get_location(actor.organization_id, query.location_id)
     if location is None:
         raise NotFound(f"no location {query.location_id}", "location_id", "location_not_found")
     if query.cursor:
-        as_of, after = _read_cursor(query)
+        as_of, after, totals = _read_cursor(actor.organization_id, query)
     else:
-        as_of, after = _instant_of(query, location, services.clock.now()), None
+        as_of, after, totals = _instant_of(query, location, services.clock.now()), None, None
     page = services.store.snapshot(actor.organization_id, location.id, as_of, query.room_type,
-                                   query.category, after, query.limit)
-    next_cursor = _write_cursor(query, as_of, page.last_id) if page.last_id else None
+                                   query.category, after, query.limit, totals=totals)
+    next_cursor = (_write_cursor(actor.organization_id, query, as_of, page.last_id, page.totals)
+                   if page.last_id else None)
     return Snapshot(location.id, as_of, page, next_cursor)
 
 
@@ -47,7 +53,11 @@ def _instant_of(query: SnapshotQuery, location: Location, now: datetime) -> date
 
 
 # A cursor carries the instant of its first page, so paging through "today" stays one
-# snapshot, and names the query it belongs to, so it cannot be replayed against another.
+# snapshot, and names the query it belongs to, so it cannot be replayed against another. It also
+# carries the first page's totals: the snapshot of a past instant does not change, so later pages
+# need not read the whole location again. A check over its content (and the organization) makes
+# a cursor cut short or edited by hand fail; it is a checksum, not a secret signature, so a forged
+# one could only mislead its forger about totals the forger may read anyway.
 def _fingerprint(query: SnapshotQuery) -> str:
     named = [query.location_id, query.date.isoformat() if query.date else None,
              format_instant(query.at) if query.at else None,
@@ -55,24 +65,50 @@ def _fingerprint(query: SnapshotQuery) -> str:
     return hashlib.sha256(json.dumps(named).encode()).hexdigest()[:16]
 
 
-def _write_cursor(query: SnapshotQuery, as_of: datetime, after: str) -> str:
-    text = json.dumps({"q": _fingerprint(query), "t": format_instant(as_of), "a": after},
-                      separators=(",", ":"))
+def _check(organization_id: str, content: dict) -> str:
+    signed = json.dumps([organization_id, content], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(signed.encode()).hexdigest()[:16]
+
+
+def _write_cursor(organization_id: str, query: SnapshotQuery, as_of: datetime, after: str,
+                  totals: SnapshotTotals) -> str:
+    content = {"q": _fingerprint(query), "t": format_instant(as_of), "a": after,
+               "n": totals.items, "u": str(totals.quantity), "v": str(totals.value)}
+    content["c"] = _check(organization_id, content)
+    text = json.dumps(content, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _read_cursor(query: SnapshotQuery) -> tuple[datetime, str]:
+def _read_cursor(organization_id: str, query: SnapshotQuery) -> tuple[datetime, str, SnapshotTotals]:
     cursor = query.cursor or ""
     try:
         found = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        fingerprint, as_of, after = found["q"], parse_instant(found["t"]), found["a"]
-        if not isinstance(after, str) or not isinstance(fingerprint, str):
+        content = {key: found[key] for key in ("q", "t", "a", "n", "u", "v")}
+        fingerprint, as_of, after = content["q"], parse_instant(content["t"]), content["a"]
+        if (found["c"] != _check(organization_id, content) or not isinstance(fingerprint, str)
+                or not isinstance(after, str) or not _ITEM_ID.fullmatch(after)):
             raise ValueError(cursor)
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        totals = SnapshotTotals(_count(content["n"]), _amount(content["u"]), _amount(content["v"]))
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
         raise InvalidInput("cursor is not a cursor this API returned", "cursor",
                            "invalid_cursor") from None
     if fingerprint != _fingerprint(query):
         raise InvalidInput("cursor belongs to a snapshot with other parameters; repeat the "
                            "first request's location_id, date or at, room_type and category",
                            "cursor", "cursor_mismatch")
-    return as_of, after
+    return as_of, after, totals
+
+
+def _count(value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError(value)
+    return value
+
+
+def _amount(value: object) -> Decimal:
+    if not isinstance(value, str) or len(value) > 60:
+        raise ValueError(value)
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise ValueError(value)
+    return amount

@@ -14,14 +14,14 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import RequestSync, SetPosConnection
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..domain.ledger import ChangeContext, apply_change
+from ..domain.ledger import ChangeContext, apply_change, open_item
 from ..domain.models import Event, InventoryItem
 from ..domain.sync import (SYNC_COMPLETED, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
                            SyncStatus, SyncSummary, SyncType, parse_row)
 from .auth import Actor
 from .idempotency import Idempotency, Outcome, run_once
 from .outbox import publish_committed
-from .ports import ItemFilter, Services, Transaction
+from .ports import Services, Transaction
 from .recording import RecordingEvents, record_change
 
 
@@ -37,6 +37,7 @@ class PosConnector(Protocol):
 
 
 ConnectorFactory = Callable[[PosConnection], PosConnector]
+ZEROING_PAGE = 500  # missing items zeroed per transaction, as a POS page is applied
 
 
 def set_connection(services: Services, actor: Actor, location_id: str, command: SetPosConnection,
@@ -173,7 +174,10 @@ def _start(services: Services, tx: Transaction, sync_id: str) -> SyncRun | None:
 
 
 def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
-                summary: SyncSummary) -> None:
+                summary: SyncSummary, create: bool = True) -> None:
+    """Reconcile one page of rows in one transaction: its items are read in one batch, then each
+    difference is written as an AUDIT entry with its item and event. With `create` False (the
+    zeroing of missing items) a place with no active item is left alone."""
     written: list[Event] = []
 
     def work(tx: Transaction) -> SyncSummary:
@@ -181,36 +185,41 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
         page = SyncSummary()
         now = services.clock.now()
         context = ChangeContext(source=ChangeSource.POS_SYNC, sync_id=run.id)
-        found = {(r.room_type, r.sku): tx.find_active_item(run.organization_id, run.location_id,
-                                                           r.room_type, r.sku)
-                 for r in rows if isinstance(r, PosRow)}
+        notes = f"POS sync {run.id}"
+        found = tx.find_active_items(run.organization_id, run.location_id,
+                                     [(r.room_type, r.sku) for r in rows if isinstance(r, PosRow)])
+        recording = RecordingEvents(tx, written)
         for row in rows:
             if isinstance(row, RowError):
                 page.errors.append(row)
                 continue
+            item = found.get((row.room_type, row.sku))
+            if item is None and not create:
+                continue  # archived since the report looked: nothing left to zero
             page.seen += 1
-            item = found[(row.room_type, row.sku)]
+            if item is not None and item.quantity == row.quantity:
+                page.unchanged += 1
+                continue
             try:
                 if item is None:
-                    item = _new_item(services, run, row, now)
-                    before, page.created = None, page.created + 1
-                elif item.quantity == row.quantity:
-                    page.unchanged += 1
-                    continue
+                    after, entry = open_item(
+                        _new_item(services, run, row, now), quantity=row.quantity,
+                        reason=ReasonCode.AUDIT, notes=notes, context=context,
+                        change_id=services.new_id("chg"), now=now)
                 else:
-                    before, page.updated = item, page.updated + 1
-                after, entry = apply_change(
-                    item, quantity_change=row.quantity - item.quantity, reason=ReasonCode.AUDIT,
-                    notes=f"POS sync {run.id}", context=context,
-                    change_id=services.new_id("chg"), now=now)
-                after = after.model_copy(update={"last_sync": now})
-                if before is None:
-                    after = after.model_copy(update={"version": 1})
-                    entry = entry.model_copy(update={"item_version": 1})
+                    after, entry = apply_change(
+                        item, quantity_change=row.quantity - item.quantity, reason=ReasonCode.AUDIT,
+                        notes=notes, context=context, change_id=services.new_id("chg"), now=now)
             except DomainError as refusal:
-                page.errors.append(RowError(row=0, sku=row.sku, field="quantity", message=refusal.message))
+                page.errors.append(RowError(row=row.row, sku=row.sku, field="quantity",
+                                            message=refusal.message))
                 continue
-            record_change(services, RecordingEvents(tx, written), before, after, entry, now)
+            if item is None:
+                page.created += 1
+            else:
+                page.updated += 1
+            record_change(services, recording, item, after.model_copy(update={"last_sync": now}),
+                          entry, now)
         return page
 
     page = services.store.transact(work)
@@ -228,27 +237,22 @@ def _new_item(services: Services, run: SyncRun, row: PosRow, now: datetime) -> I
         product_id=row.product_id or row.sku, product_name=row.product_name or row.sku,
         sku=row.sku, location_id=run.location_id, room_type=row.room_type, category=row.category,
         unit=row.unit, quantity=Decimal(0), unit_cost=row.unit_cost, unit_price=row.unit_price,
-        created_at=now, updated_at=now, version=0)
+        created_at=now, updated_at=now, version=1)
 
 
 def _report_missing(services: Services, run: SyncRun, connection: PosConnection,
                     seen: set[tuple[str, str]], summary: SyncSummary) -> None:
-    """List the location's items the POS did not send; zero them if the location says so."""
-    missing: list[InventoryItem] = []
-    page_number = 1
-    while True:
-        page = services.store.list_items(run.organization_id, ItemFilter(location_id=run.location_id),
-                                         page_number, 200)
-        missing += [i for i in page.items if (i.room_type.value, i.sku) not in seen]
-        if page_number * 200 >= page.total:
-            break
-        page_number += 1
-    summary.missing = [item.sku for item in missing]
+    """Report the location's active items the POS did not send, as one query saw them (so items
+    archived or created meanwhile cannot shift or hide any); zero them if the location says so."""
+    places = services.store.active_places(run.organization_id, run.location_id)
+    missing = sorted((sku, room_type) for room_type, sku in places
+                     if (room_type.value, sku) not in seen)
+    summary.missing = [sku for sku, _ in missing]  # by SKU, then room
     if connection.archive_missing:
-        zeroed = [PosRow(sku=i.sku, room_type=i.room_type, quantity=Decimal(0))
-                  for i in missing if i.quantity != 0]
-        if zeroed:
-            _apply_page(services, run, zeroed, SyncSummary())
+        zeroed = [PosRow(sku=sku, room_type=room_type, quantity=Decimal(0))
+                  for sku, room_type in missing]
+        for start in range(0, len(zeroed), ZEROING_PAGE):
+            _apply_page(services, run, zeroed[start:start + ZEROING_PAGE], SyncSummary(), create=False)
 
 
 def _finish(services: Services, run: SyncRun, status: SyncStatus, error: str | None,

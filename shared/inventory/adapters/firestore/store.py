@@ -27,6 +27,7 @@ from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
+from .. import item_cursor
 from ..records import from_row, to_row
 from .transaction import FirestoreTransaction
 
@@ -111,13 +112,21 @@ class FirestoreStore:
         return query
 
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
-                   limit: int) -> Page[InventoryItem]:
+                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
         query = self._items_query(organization_id, item_filter)
         total = int(query.count().get()[0][0].value)
-        # The seed's page numbers are offsets, which Firestore bills as reads; clients that walk
-        # far should filter (updated_after) rather than page deep.
-        rows = query.order_by("id").offset((page - 1) * limit).limit(limit).get()
-        return Page([from_row(InventoryItem, r.to_dict()) for r in rows], total)
+        ordered = query.order_by("id")
+        if cursor is None:
+            # The seed's page numbers are offsets, which Firestore bills as reads (page p reads
+            # p × limit items); the cursor below reads only the page.
+            rows = ordered.offset((page - 1) * limit).limit(limit).get()
+            more = (page - 1) * limit + len(rows) < total
+        else:
+            # A cursor on the order field: the same indexes serve it as serve the first page.
+            rows = ordered.start_after({"id": item_cursor.read(cursor)}).limit(limit + 1).get()
+            more, rows = len(rows) > limit, rows[:limit]
+        items = [from_row(InventoryItem, r.to_dict()) for r in rows]
+        return Page(items, total, item_cursor.write(items[-1].id) if more and items else None)
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
@@ -133,27 +142,44 @@ class FirestoreStore:
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
-                 limit: int) -> SnapshotPage:
-        """One query for the location's items, then per item its last ledger entry at or
-        before `at` (a limit-1 query): reads grow with the items, not with their history."""
-        stamp = format_instant(at)
+                 limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
+        """Per item its last ledger entry at or before `at` (a limit-1 query), so reads grow with
+        the items, not with their history. A first page (no `totals`) reads every item of the
+        location for the totals; a later one reads only its items, and one more to know if
+        more follow."""
         query = (self._collection("items").where("organization_id", "==", organization_id)
                  .where("location_id", "==", location_id))
         if room_type is not None:
             query = query.where("room_type", "==", RoomType(room_type).value)
         if category is not None:
             query = query.where("category", "==", category)
+        query = query.order_by("id")
+        if totals is None:
+            return self._snapshot_with_totals(query, at, after, limit)
+        lines: list[SnapshotLine] = []
+        while True:  # until limit + 1 items existed at `at`, or the location runs out
+            batch = query.start_after({"id": after}) if after else query
+            wanted = limit + 1 - len(lines)
+            documents = list(batch.limit(wanted).get())
+            for document in documents:
+                item = from_row(InventoryItem, document.to_dict())
+                after = item.id
+                if not _existed(item, at):
+                    continue
+                if len(lines) == limit:
+                    return SnapshotPage(lines, totals, last_id=lines[-1].item.id)
+                lines.append(SnapshotLine(item, _quantity_then(document, at)))
+            if len(documents) < wanted:
+                return SnapshotPage(lines, totals)
+
+    def _snapshot_with_totals(self, query, at: datetime, after: str | None,
+                              limit: int) -> SnapshotPage:
         totals, lines, more = SnapshotTotals(), [], False
-        for document in query.order_by("id").stream():
+        for document in query.stream():
             item = from_row(InventoryItem, document.to_dict())
-            if item.created_at > at or (item.archived_at is not None and item.archived_at <= at):
+            if not _existed(item, at):
                 continue
-            last = list(document.reference.collection("ledger")
-                        .where("occurred_at", "<=", stamp)
-                        .order_by("occurred_at", direction="DESCENDING")
-                        .order_by("item_version", direction="DESCENDING").limit(1).get())
-            quantity = (from_row(LedgerEntry, last[0].to_dict()).quantity_after if last
-                        else Decimal(0))
+            quantity = _quantity_then(document, at)
             totals.add(quantity, item.unit_cost)
             if after is None or item.id > after:
                 if len(lines) < limit:
@@ -161,6 +187,14 @@ class FirestoreStore:
                 else:
                     more = True
         return SnapshotPage(lines, totals, last_id=lines[-1].item.id if more else None)
+
+    def active_places(self, organization_id: str, location_id: str) -> list[tuple[RoomType, str]]:
+        # One query (one consistent read), fetching only the two fields: a read per item.
+        query = (self._collection("items").where("organization_id", "==", organization_id)
+                 .where("location_id", "==", location_id).where("archived_at", "==", None)
+                 .select(["room_type", "sku"]))
+        return [(RoomType(found["room_type"]), found["sku"])
+                for found in (document.to_dict() for document in query.stream())]
 
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._collection("locations").where("organization_id", "==", organization_id).get()
@@ -256,6 +290,20 @@ class FirestoreStore:
 
     def save_api_key(self, key: ApiKey) -> None:
         self._collection("api_keys").document(key.key_hash).set(to_row(key))
+
+
+def _existed(item: InventoryItem, at: datetime) -> bool:
+    """Whether a snapshot at `at` holds the item: created by then and not yet archived."""
+    return item.created_at <= at and (item.archived_at is None or item.archived_at > at)
+
+
+def _quantity_then(document, at: datetime) -> Decimal:
+    """The item's quantity after its last ledger entry at or before `at`; 0 before any."""
+    last = list(document.reference.collection("ledger")
+                .where("occurred_at", "<=", format_instant(at))
+                .order_by("occurred_at", direction="DESCENDING")
+                .order_by("item_version", direction="DESCENDING").limit(1).get())
+    return from_row(LedgerEntry, last[0].to_dict()).quantity_after if last else Decimal(0)
 
 
 def _encode(kind: str, number: int) -> str:

@@ -7,13 +7,16 @@ work function that Firestore runs again starts from nothing.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Collection, Iterable
 
 from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ..records import from_row, to_row
+
+
+_DOCUMENTS_PER_GET = 300  # documents asked for in one BatchGetDocuments call
 
 
 def digest(*parts: str) -> str:
@@ -23,8 +26,8 @@ def digest(*parts: str) -> str:
 
 def event_document(event: Event) -> dict[str, Any]:
     # `sequence` orders the feed: the event's instant, then its id (see FirestoreStore.list_events).
-    return {**to_row(event), "sequence": f"{to_row(event)['occurred_at']}|{event.id}",
-            "published_at": None}
+    row = to_row(event)
+    return {**row, "sequence": f"{row['occurred_at']}|{event.id}", "published_at": None}
 
 
 class FirestoreTransaction:
@@ -55,6 +58,31 @@ class FirestoreTransaction:
         if place is None or not place.get("item_id"):
             return None
         return self.get_item(organization_id, place["item_id"])
+
+    def find_active_items(self, organization_id: str, location_id: str,
+                          places: Collection[tuple[RoomType, str]],
+                          ) -> dict[tuple[RoomType, str], InventoryItem]:
+        # As find_active_item, batched: the places' markers in one get_all (each read takes its
+        # lock, empty places too), then the items they name in another.
+        wanted = {digest(organization_id, location_id, RoomType(room_type).value, sku):
+                  (RoomType(room_type), sku) for room_type, sku in places}
+        item_places = {place["item_id"]: wanted[marker_id]
+                       for marker_id, place in self._get_all("item_places", wanted).items()
+                       if place.get("item_id")}
+        return {item_places[item_id]: from_row(InventoryItem, found)
+                for item_id, found in self._get_all("items", item_places).items()
+                if found.get("organization_id") == organization_id}
+
+    def _get_all(self, collection: str, document_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The documents that exist among these, by id, read in the transaction."""
+        references = [self._client.collection(collection).document(i) for i in document_ids]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(references), _DOCUMENTS_PER_GET):
+            for snapshot in self._client.get_all(references[start:start + _DOCUMENTS_PER_GET],
+                                                 transaction=self._tx):
+                if snapshot.exists:
+                    found[snapshot.id] = snapshot.to_dict()
+        return found
 
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         found = self._owned("locations", location_id, organization_id)

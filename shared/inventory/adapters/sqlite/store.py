@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Collection, Sequence, TypeVar
 
 from pydantic import BaseModel
 
@@ -20,18 +20,42 @@ from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
+from .. import item_cursor
 from ..records import from_row, to_row
 from .schema import migrate
 
 T = TypeVar("T")
+_PLACES_PER_STATEMENT = 400  # bound parameters stay under SQLite's oldest limit of 999
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _statement(verb: str, table: str, columns: tuple[str, ...]) -> str:
+    """The SQL for writing these columns, built once (positional parameters bind fastest)."""
+    key = (verb, table, columns)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        if verb == "UPDATE":  # these columns of the row with this key (organization_id, id)
+            assignments = ", ".join(f"{c} = ?" for c in columns if c not in _ITEM_KEY)
+            sql = f"UPDATE {table} SET {assignments} WHERE organization_id = ? AND id = ?"
+        elif verb == "UPSERT":  # a new row, or these columns of the one with its key
+            assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in _ITEM_KEY)
+            sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                   f" ON CONFLICT (organization_id, id) DO UPDATE SET {assignments}")
+        else:
+            sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        _STATEMENTS[key] = sql
+    return sql
+
+
+_ITEM_KEY = ("organization_id", "id")
 
 
 def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, replace: bool = False) -> None:
     row = to_row(record)
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    columns = ", ".join(row)
-    marks = ", ".join(f":{name}" for name in row)
-    connection.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", row)
+    connection.execute(_statement(verb, table, tuple(row)), tuple(row.values()))
 
 
 class SqliteTransaction:
@@ -39,19 +63,61 @@ class SqliteTransaction:
 
     def __init__(self, connection: sqlite3.Connection):
         self._db = connection
+        # Item rows as this transaction last read or wrote them. It holds the write lock, so
+        # they are what the file holds, and saving an item writes only the columns that differ.
+        self._items: dict[tuple[str, str], Any] = {}
+
+    def _item(self, row: sqlite3.Row | None) -> InventoryItem | None:
+        if row is None:
+            return None
+        self._items[(row["organization_id"], row["id"])] = row
+        return from_row(InventoryItem, row)
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
-        row = self._db.execute("SELECT * FROM items WHERE organization_id = ? AND id = ?",
-                               (organization_id, item_id)).fetchone()
-        return from_row(InventoryItem, row) if row else None
+        return self._item(self._db.execute("SELECT * FROM items WHERE organization_id = ? AND id = ?",
+                                           (organization_id, item_id)).fetchone())
 
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
                          sku: str) -> InventoryItem | None:
-        row = self._db.execute(
+        return self._item(self._db.execute(
             "SELECT * FROM items WHERE organization_id = ? AND location_id = ? AND room_type = ?"
             " AND sku = ? AND archived_at IS NULL",
-            (organization_id, location_id, RoomType(room_type).value, sku)).fetchone()
-        return from_row(InventoryItem, row) if row else None
+            (organization_id, location_id, RoomType(room_type).value, sku)).fetchone())
+
+    def find_active_items(self, organization_id: str, location_id: str,
+                          places: Collection[tuple[RoomType, str]],
+                          ) -> dict[tuple[RoomType, str], InventoryItem]:
+        # One seek per place on items_one_active_per_place, a few hundred places per statement.
+        skus_by_room: dict[RoomType, list[str]] = {}
+        for room_type, sku in dict.fromkeys(places):
+            skus_by_room.setdefault(RoomType(room_type), []).append(sku)
+        found: dict[tuple[RoomType, str], InventoryItem] = {}
+        for room_type, skus in skus_by_room.items():
+            for start in range(0, len(skus), _PLACES_PER_STATEMENT):
+                chunk = skus[start:start + _PLACES_PER_STATEMENT]
+                rows = self._db.execute(
+                    "SELECT * FROM items WHERE organization_id = ? AND location_id = ?"
+                    " AND room_type = ? AND archived_at IS NULL"
+                    f" AND sku IN ({', '.join('?' * len(chunk))})",
+                    (organization_id, location_id, room_type.value, *chunk)).fetchall()
+                for row in rows:
+                    found[(room_type, row["sku"])] = self._item(row)
+        return found
+
+    def save_item(self, item: InventoryItem) -> None:
+        """An UPDATE of the columns that changed, or an INSERT of a new item: never the delete and
+        reinsert (every column and index entry written again) of INSERT OR REPLACE."""
+        row = to_row(item)
+        key = (row["organization_id"], row["id"])
+        stored = self._items.get(key)
+        if stored is not None:
+            changed = tuple(c for c, value in row.items() if value != stored[c])
+            if changed:
+                self._db.execute(_statement("UPDATE", "items", changed),
+                                 [*(row[c] for c in changed), *key])
+        else:  # not read here: a new item, or one saved blind
+            self._db.execute(_statement("UPSERT", "items", tuple(row)), tuple(row.values()))
+        self._items[key] = row
 
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         row = self._db.execute("SELECT * FROM locations WHERE organization_id = ? AND id = ?",
@@ -62,9 +128,6 @@ class SqliteTransaction:
         row = self._db.execute("SELECT * FROM idempotency WHERE organization_id = ? AND key = ?",
                                (organization_id, key)).fetchone()
         return from_row(IdempotencyRecord, row) if row else None
-
-    def save_item(self, item: InventoryItem) -> None:
-        _insert(self._db, "items", item, replace=True)
 
     def save_location(self, location: Location) -> None:
         _insert(self._db, "locations", location, replace=True)
@@ -172,7 +235,7 @@ class SqliteStore:
         return SqliteTransaction(self._connection()).get_location(organization_id, location_id)
 
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
-                   limit: int) -> Page[InventoryItem]:
+                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
         where = ["organization_id = ?", "archived_at IS NULL"]
         parameters: list[Any] = [organization_id]
         for column in ("location_id", "category"):
@@ -191,9 +254,16 @@ class SqliteStore:
             parameters.append(format_instant(item_filter.updated_after))
         clause = " AND ".join(where)
         total = self._query(f"SELECT COUNT(*) FROM items WHERE {clause}", parameters)[0][0]
-        rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
-                           [*parameters, limit, (page - 1) * limit])
-        return Page([from_row(InventoryItem, row) for row in rows], total)
+        if cursor is None:
+            rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
+                               [*parameters, limit, (page - 1) * limit])
+            more = (page - 1) * limit + len(rows) < total
+        else:  # keyset: seek past the cursor's id instead of counting off the items before it
+            rows = self._query(f"SELECT * FROM items WHERE {clause} AND id > ? ORDER BY id LIMIT ?",
+                               [*parameters, item_cursor.read(cursor), limit + 1])
+            more, rows = len(rows) > limit, rows[:limit]
+        items = [from_row(InventoryItem, row) for row in rows]
+        return Page(items, total, item_cursor.write(items[-1].id) if more and items else None)
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
@@ -209,7 +279,7 @@ class SqliteStore:
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
-                 limit: int) -> SnapshotPage:
+                 limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
         parameters: dict[str, Any] = {"org": organization_id, "location": location_id,
                                       "at": format_instant(at), "after": after or "",
                                       "limit": limit + 1}
@@ -225,9 +295,11 @@ class SqliteStore:
         # One read transaction: the totals and the page see the same committed state.
         connection.execute("BEGIN")
         try:
-            totals = connection.execute(
-                f"SELECT {_QUANTITY_THEN} AS quantity_then, i.unit_cost"
-                f" FROM items AS i INDEXED BY items_by_location WHERE {where}", parameters).fetchall()
+            if totals is None:  # a first page: later ones carry these totals in their cursor
+                totals = _snapshot_totals(connection.execute(
+                    f"SELECT {_QUANTITY_THEN} AS quantity_then, i.unit_cost"
+                    f" FROM items AS i INDEXED BY items_by_location WHERE {where}",
+                    parameters).fetchall())
             # The page is chosen first, so only its own items are looked up a second time.
             rows = connection.execute(
                 f"SELECT i.*, {_QUANTITY_THEN} AS quantity_then FROM ("
@@ -236,16 +308,16 @@ class SqliteStore:
                 parameters).fetchall()
         finally:
             connection.execute("COMMIT")
-        # Scaled integers keep the sums exact: thousandths of a unit times ten-thousandths of money.
-        quantity = sum(row[0] for row in totals)
-        value = sum(row[0] * row[1] for row in totals if row[1] is not None)
         lines = [SnapshotLine(from_row(InventoryItem, row),
                               from_scaled_int(row["quantity_then"], QUANTITY_PLACES))
                  for row in rows[:limit]]
-        return SnapshotPage(
-            lines, SnapshotTotals(len(totals), from_scaled_int(quantity, QUANTITY_PLACES),
-                                  from_scaled_int(value, QUANTITY_PLACES + MONEY_PLACES)),
-            last_id=lines[-1].item.id if len(rows) > limit else None)
+        return SnapshotPage(lines, totals, last_id=lines[-1].item.id if len(rows) > limit else None)
+
+    def active_places(self, organization_id: str, location_id: str) -> list[tuple[RoomType, str]]:
+        rows = self._query("SELECT room_type, sku FROM items WHERE organization_id = ?"
+                           " AND location_id = ? AND archived_at IS NULL",
+                           [organization_id, location_id])
+        return [(RoomType(room_type), sku) for room_type, sku in rows]
 
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._query("SELECT * FROM locations WHERE organization_id = ? ORDER BY id",
@@ -329,6 +401,15 @@ class SqliteStore:
 
     def save_api_key(self, key: ApiKey) -> None:
         self.transact(lambda tx: _insert(tx._db, "api_keys", key, replace=True))
+
+
+def _snapshot_totals(rows: Sequence[sqlite3.Row]) -> SnapshotTotals:
+    """Totals over (quantity then, unit cost) rows, summed as scaled integers so they stay exact:
+    thousandths of a unit times ten-thousandths of money."""
+    quantity = sum(row[0] for row in rows)
+    value = sum(row[0] * row[1] for row in rows if row[1] is not None)
+    return SnapshotTotals(len(rows), from_scaled_int(quantity, QUANTITY_PLACES),
+                          from_scaled_int(value, QUANTITY_PLACES + MONEY_PLACES))
 
 
 # An item's quantity at :at is the quantity after its last ledger entry at or before then

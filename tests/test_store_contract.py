@@ -1,0 +1,150 @@
+"""The store port's batched reads, the same on every store adapter: the active items at a set of
+places in one read, and the places of a location's active items in one query; and stored rows
+read back without validation are the records that were written."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from inventory import bootstrap
+from inventory.adapters.records import (_codec, _from_row_validated, _to_row_validated, from_row,
+                                        to_row)
+from inventory.domain.codes import ChangeSource, ReasonCode, RoomType, Scope, Unit
+from inventory.domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
+                                     Location, Organization)
+from inventory.domain.sync import (ConnectorKind, PosConnection, RowError, SyncRun, SyncStatus,
+                                   SyncSummary, SyncType)
+from inventory.domain.webhooks import Delivery, DeliveryState, WebhookSubscription
+
+SALES, VAULT = RoomType.SALES_FLOOR, RoomType.VAULT
+
+
+def _stock(api, location_id: str, places: list[tuple[str, str]]) -> dict[tuple[RoomType, str], dict]:
+    return {(RoomType(room), sku): api.item(location_id, sku=sku, room_type=room, quantity=1)
+            for room, sku in places}
+
+
+def test_find_active_items_reads_every_asked_place_at_once(api, other_api, location):
+    here = _stock(api, location["id"], [("sales_floor", f"S-{n:03}") for n in range(40)]
+                  + [("vault", "S-000"), ("vault", "V-1")])
+    elsewhere = api.location("Boulder")
+    api.item(elsewhere["id"], sku="S-001", quantity=1)                  # another location
+    other_location = other_api.location()
+    other_api.item(other_location["id"], sku="S-002", quantity=1)       # another organization
+    archived = api.item(location["id"], sku="GONE", quantity=0)
+    assert api.delete(f"/api/v1/inventory/{archived['id']}").status == 200
+    asked = [(SALES, f"S-{n:03}") for n in range(45)] + [(VAULT, "S-000"), (VAULT, "V-1"),
+                                                          (SALES, "GONE"), ("vault", "NOPE"),
+                                                          (SALES, "S-001")]  # asked twice
+
+    store = bootstrap.services().store
+    found = store.transact(lambda tx: tx.find_active_items(api.organization_id, location["id"], asked))
+
+    assert set(found) == set(here)  # nothing absent, archived, elsewhere or of another org
+    assert {place: item.id for place, item in found.items()} == {p: i["id"] for p, i in here.items()}
+    one = found[(SALES, "S-007")]
+    assert one == store.transact(lambda tx: tx.find_active_item(api.organization_id, location["id"],
+                                                                SALES, "S-007"))
+    assert isinstance(one.room_type, RoomType) and one.quantity == Decimal(1)
+    assert store.transact(lambda tx: tx.find_active_items(api.organization_id, location["id"], [])) == {}
+    assert store.transact(lambda tx: tx.find_active_items(other_api.organization_id, location["id"],
+                                                          asked)) == {}
+
+
+def test_active_places_are_the_locations_active_items_only(api, other_api, location):
+    here = _stock(api, location["id"], [("sales_floor", "A"), ("vault", "A"), ("quarantine", "B")])
+    archived = api.item(location["id"], sku="GONE", quantity=0)
+    assert api.delete(f"/api/v1/inventory/{archived['id']}").status == 200
+    api.item(api.location("Boulder")["id"], sku="ELSEWHERE", quantity=1)
+    other_api.item(other_api.location()["id"], sku="OTHER-ORG", quantity=1)
+
+    store = bootstrap.services().store
+    places = store.active_places(api.organization_id, location["id"])
+
+    assert sorted(places) == sorted(here) and len(places) == len(here)
+    assert all(isinstance(room, RoomType) for room, _ in places)
+    assert store.active_places(other_api.organization_id, location["id"]) == []
+
+
+def test_an_item_saved_twice_in_one_transaction_keeps_the_last_write(api, location):
+    made = api.item(location["id"], sku="TWICE", quantity=5, category="flower")
+    store = bootstrap.services().store
+
+    def work(tx):
+        item = tx.get_item(api.organization_id, made["id"])
+        first = item.model_copy(update={"quantity": Decimal("7.5"), "version": item.version + 1})
+        tx.save_item(first)
+        tx.save_item(first.model_copy(update={"category": None, "version": item.version + 2}))
+
+    store.transact(work)
+    after = store.get_item(api.organization_id, made["id"])
+    assert (after.quantity, after.category, after.version) == (Decimal("7.5"), None, made["version"] + 2)
+    assert after.product_name == made["product_name"] and after.sku == "TWICE"
+
+
+NOW = datetime(2026, 3, 8, 9, 30, 15, 123456, tzinfo=timezone.utc)
+LATER = NOW + timedelta(days=3, microseconds=7)
+
+RECORDS = [
+    Organization(id="org_1", name="Green Leaf", created_at=NOW),
+    ApiKey(id="key_1", organization_id="org_1", name="k", key_hash="ab" * 32,
+           scopes=(Scope.INVENTORY_READ, Scope.WEBHOOKS_MANAGE), created_at=NOW),
+    ApiKey(id="key_2", organization_id="org_1", name="k", key_hash="cd" * 32, scopes=(),
+           created_at=NOW, revoked_at=LATER),
+    Location(id="loc_1", organization_id="org_1", name="Denver", time_zone="America/Denver",
+             created_at=NOW),
+    InventoryItem(id="itm_1", organization_id="org_1", product_id="p", product_name="Blue Dream",
+                  sku="BD", location_id="loc_1", room_type=RoomType.QUARANTINE, category="flower",
+                  unit=Unit.GRAM, quantity=Decimal("1234.567"), reserved_quantity=Decimal("0.5"),
+                  low_stock_threshold=Decimal("2000"), unit_cost=Decimal("12.3456"),
+                  unit_price=Decimal("0"), last_sync=LATER, archived_at=LATER, created_at=NOW,
+                  updated_at=LATER, version=12),
+    InventoryItem(id="itm_2", organization_id="org_1", product_id="p", product_name="Gummies",
+                  sku="G", location_id="loc_1", room_type=RoomType.SALES_FLOOR,
+                  quantity=Decimal("100"), created_at=NOW, updated_at=NOW, version=1),
+    LedgerEntry(id="chg_1", organization_id="org_1", item_id="itm_1", location_id="loc_1",
+                quantity_change=Decimal("-3.5"), quantity_before=Decimal("10"),
+                quantity_after=Decimal("6.5"), reason_code=ReasonCode.SALE, notes="n",
+                source=ChangeSource.API, api_key_id="key_1", idempotency_key="i", item_version=4,
+                occurred_at=NOW),
+    Event(id="evt_1", organization_id="org_1", type="inventory.updated", subject_id="itm_1",
+          occurred_at=NOW, data={"item": {"quantity": Decimal("6.5"), "room_type": "vault"},
+                                 "change": None, "list": [1, "a", Decimal("0.001")]}),
+    IdempotencyRecord(organization_id="org_1", key="k", fingerprint="f", status=201,
+                      body='{"data":1}', created_at=NOW),
+    WebhookSubscription(id="whk_1", organization_id="org_1", url="https://example.com/h",
+                        events=("inventory.updated", "*"), secret="whsec_x", created_at=NOW,
+                        updated_at=LATER, deleted_at=None),
+    Delivery(id="dlv_1", organization_id="org_1", subscription_id="whk_1", event_id="evt_1",
+             event_type="inventory.updated", state=DeliveryState.DEAD, attempts=8,
+             last_status_code=500, last_error="boom", next_attempt_at=LATER, lease_until=None,
+             created_at=NOW, updated_at=LATER, delivered_at=None),
+    PosConnection(organization_id="org_1", location_id="loc_1", kind=ConnectorKind.HTTP,
+                  settings={"base_url": "https://pos.example"}, secret="s", archive_missing=True,
+                  updated_at=NOW),
+    SyncRun(id="syn_1", organization_id="org_1", location_id="loc_1", sync_type=SyncType.FULL,
+            status=SyncStatus.SUCCEEDED, created_at=NOW, started_at=NOW, finished_at=LATER,
+            summary=SyncSummary(seen=2, errors=[RowError(row=2, field="quantity", message="m")])),
+]
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=lambda r: type(r).__name__)
+def test_a_stored_row_reads_back_as_the_record_that_was_written(record):
+    model = type(record)
+    row = to_row(record)
+    assert row == _to_row_validated(record)
+    # As SQLite hands it back: a flag as 0 or 1.
+    stored = {k: int(v) if isinstance(v, bool) else v for k, v in row.items()}
+    read = from_row(model, stored)
+    validated = _from_row_validated(model, stored)
+    assert read == validated == record
+    assert read.model_dump() == record.model_dump() and read.model_fields_set == validated.model_fields_set
+    assert {n: type(v) for n, v in read.__dict__.items()} == {n: type(v) for n, v in validated.__dict__.items()}
+    assert to_row(read) == row
+
+
+def test_the_records_a_sync_reads_and_writes_most_skip_validation():
+    for model in (InventoryItem, LedgerEntry, Event, WebhookSubscription, Delivery, Location):
+        assert _codec(model) is not None, f"{model.__name__} rows would be validated again on read"
