@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import base64
+import queue
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Collection, Sequence, TypeVar
+from typing import Any, Callable, Collection, Iterator, Sequence, TypeVar
 
 from pydantic import BaseModel
 
@@ -185,54 +187,84 @@ class SqliteTransaction:
 
 
 class SqliteStore:
-    """One database file; a connection per thread; every use case in one write transaction."""
+    """One database file; every use case in one write transaction. Connections are pooled, not
+    tied to threads (the local server starts a thread per request), and a thread keeps the one
+    it holds while it holds it, so a read inside a transaction sees that transaction."""
+
+    IDLE = 32  # idle connections kept for reuse; more are closed when given back
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        migrate(self._connection())
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._held = threading.local()
+        with self._connection() as connection:
+            migrate(connection)
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, isolation_level=None, timeout=60,
-                                         check_same_thread=False)
-            connection.row_factory = sqlite3.Row
-            connection.execute("PRAGMA journal_mode = WAL")
-            # FULL: a committed change (and its outbox event) survives a power cut too.
-            connection.execute("PRAGMA synchronous = FULL")
-            connection.execute("PRAGMA busy_timeout = 60000")
-            self._local.connection = connection
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=60,
+                                     check_same_thread=False)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA journal_mode = WAL")
+        # FULL: a committed change (and its outbox event) survives a power cut too.
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA busy_timeout = 60000")
         return connection
 
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        held = getattr(self._held, "connection", None)
+        if held is not None:  # nested in a transaction or read of this thread's
+            yield held
+            return
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            connection = self._open()
+        self._held.connection = connection
+        try:
+            yield connection
+        finally:
+            self._held.connection = None
+            if connection.in_transaction:  # never hand on a connection mid-transaction
+                connection.close()
+            elif self._idle.qsize() < self.IDLE:
+                self._idle.put(connection)
+            else:
+                connection.close()
+
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        """Close the idle connections (those in use close when given back past the limit)."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
     def transact(self, work: Callable[[SqliteTransaction], T]) -> T:
-        connection = self._connection()
-        # IMMEDIATE takes the write lock up front, so concurrent use cases queue instead of
-        # reading a version that another writer is about to replace (no lost update).
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(SqliteTransaction(connection))
-            connection.execute("COMMIT")
-            return result
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+        with self._connection() as connection:
+            # IMMEDIATE takes the write lock up front, so concurrent use cases queue instead of
+            # reading a version that another writer is about to replace (no lost update).
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(SqliteTransaction(connection))
+                connection.execute("COMMIT")
+                return result
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return self._connection().execute(sql, parameters).fetchall()
+        with self._connection() as connection:
+            return connection.execute(sql, parameters).fetchall()
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
-        return SqliteTransaction(self._connection()).get_item(organization_id, item_id)
+        with self._connection() as connection:
+            return SqliteTransaction(connection).get_item(organization_id, item_id)
 
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
-        return SqliteTransaction(self._connection()).get_location(organization_id, location_id)
+        with self._connection() as connection:
+            return SqliteTransaction(connection).get_location(organization_id, location_id)
 
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
@@ -291,23 +323,23 @@ class SqliteStore:
         if category is not None:
             where += " AND i.category = :category"
             parameters["category"] = category
-        connection = self._connection()
-        # One read transaction: the totals and the page see the same committed state.
-        connection.execute("BEGIN")
-        try:
-            if totals is None:  # a first page: later ones carry these totals in their cursor
-                totals = _snapshot_totals(connection.execute(
-                    f"SELECT {_QUANTITY_THEN} AS quantity_then, i.unit_cost"
-                    f" FROM items AS i INDEXED BY items_by_location WHERE {where}",
-                    parameters).fetchall())
-            # The page is chosen first, so only its own items are looked up a second time.
-            rows = connection.execute(
-                f"SELECT i.*, {_QUANTITY_THEN} AS quantity_then FROM ("
-                f"SELECT * FROM items AS i INDEXED BY items_by_location WHERE {where}"
-                " AND i.id > :after ORDER BY i.id LIMIT :limit) AS i ORDER BY i.id",
-                parameters).fetchall()
-        finally:
-            connection.execute("COMMIT")
+        with self._connection() as connection:
+            # One read transaction: the totals and the page see the same committed state.
+            connection.execute("BEGIN")
+            try:
+                if totals is None:  # a first page: later ones carry these totals in their cursor
+                    totals = _snapshot_totals(connection.execute(
+                        f"SELECT {_QUANTITY_THEN} AS quantity_then, i.unit_cost"
+                        f" FROM items AS i INDEXED BY items_by_location WHERE {where}",
+                        parameters).fetchall())
+                # The page is chosen first, so only its own items are looked up a second time.
+                rows = connection.execute(
+                    f"SELECT i.*, {_QUANTITY_THEN} AS quantity_then FROM ("
+                    f"SELECT * FROM items AS i INDEXED BY items_by_location WHERE {where}"
+                    " AND i.id > :after ORDER BY i.id LIMIT :limit) AS i ORDER BY i.id",
+                    parameters).fetchall()
+            finally:
+                connection.execute("COMMIT")
         lines = [SnapshotLine(from_row(InventoryItem, row),
                               from_scaled_int(row["quantity_then"], QUANTITY_PLACES))
                  for row in rows[:limit]]
