@@ -1,6 +1,7 @@
 """Shared by the benchmarks: free ports, functions-framework processes, demo data, result lines."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import requests
@@ -67,6 +69,16 @@ def peak_rss_kb(process: subprocess.Popen) -> int:
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=10)
+
+
+def peak_python_mib(work) -> float:
+    """Peak Python memory (tracemalloc) while `work()` runs, in MiB."""
+    gc.collect()
+    tracemalloc.start()
+    work()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
 
 
 def median(values) -> float:

@@ -19,7 +19,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import tracemalloc
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,8 @@ from inventory.domain.codes import RoomType
 from inventory.domain.models import InventoryItem, Location
 from inventory.domain.time import format_instant
 from inventory.service.ports import ItemFilter
+
+from harness import peak_python_mib
 
 ORG, LOCATION = "org_bench", "loc_bench"
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -100,15 +101,6 @@ def timed(work, repeat: int) -> float:
         work()
         times.append(time.perf_counter() - started)
     return min(times)
-
-
-def peak_python_mib(work) -> float:
-    gc.collect()
-    tracemalloc.start()
-    work()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def measure(folder: Path, items: int, changes: int, repeat: int) -> dict:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import io
 import json
 import os
@@ -29,7 +28,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-import tracemalloc
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -43,7 +41,7 @@ from inventory.service.auth import Actor
 from inventory.service.idempotency import Idempotency
 from inventory.service.ports import Services
 
-from harness import metric, table
+from harness import metric, peak_python_mib, table
 
 EXPORT = "pos-export.csv"
 HEADER = "sku,room_type,quantity,product_name,category,unit,unit_cost,unit_price"
@@ -193,15 +191,6 @@ def raw_sync(path: Path, export: Path) -> tuple[int, float]:
     elapsed = time.perf_counter() - started
     db.close()
     return changes, elapsed
-
-
-def peak_python_mib(work) -> float:
-    gc.collect()
-    tracemalloc.start()
-    work()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def main() -> None:
