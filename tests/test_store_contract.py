@@ -53,6 +53,24 @@ def test_find_active_items_reads_every_asked_place_at_once(api, other_api, locat
                                                           asked)) == {}
 
 
+def test_get_items_reads_the_organizations_items_among_the_ids_at_once(api, other_api, location):
+    mine = [api.item(location["id"], sku=f"G-{n}", quantity=n) for n in range(5)]
+    archived = api.item(location["id"], sku="G-GONE", quantity=0)
+    assert api.delete(f"/api/v1/inventory/{archived['id']}").status == 200
+    theirs = other_api.item(other_api.location()["id"], sku="G-0", quantity=1)
+    asked = [i["id"] for i in mine] + [archived["id"], theirs["id"], "itm_missing", mine[0]["id"]]
+
+    store = bootstrap.services().store
+    found = store.transact(lambda tx: tx.get_items(api.organization_id, asked))
+
+    assert set(found) == {i["id"] for i in mine} | {archived["id"]}  # not theirs, not unknown
+    for item in mine:
+        assert found[item["id"]] == store.transact(
+            lambda tx: tx.get_item(api.organization_id, item["id"]))
+    assert found[archived["id"]].archived_at is not None
+    assert store.transact(lambda tx: tx.get_items(api.organization_id, [])) == {}
+
+
 def test_active_places_are_the_locations_active_items_only(api, other_api, location):
     here = _stock(api, location["id"], [("sales_floor", "A"), ("vault", "A"), ("quarantine", "B")])
     archived = api.item(location["id"], sku="GONE", quantity=0)

@@ -110,10 +110,9 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
     actor.check_organization(command.organization_id)
 
     def decide(tx: Transaction, now: datetime) -> Outcome:
-        originals: dict[str, InventoryItem | None] = {}
-        for line in command.updates:  # every read before any write
-            if line.id not in originals:
-                originals[line.id] = tx.get_item(actor.organization_id, line.id)
+        ids = [line.id for line in command.updates]
+        found = tx.get_items(actor.organization_id, ids)  # every read, at once, before any write
+        originals: dict[str, InventoryItem | None] = {i: found.get(i) for i in ids}
         current = dict(originals)
         entries: list[tuple[InventoryItem, InventoryItem, LedgerEntry]] = []
         problems: list[FieldError] = []

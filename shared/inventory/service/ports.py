@@ -52,6 +52,10 @@ class Transaction(Protocol):
     """
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None: ...
+    def get_items(self, organization_id: str, item_ids: Collection[str]) -> dict[str, InventoryItem]:
+        """The organization's items among these ids (archived too), by id, in one batched read;
+        ids it does not own are left out. Reads like get_item (same locks)."""
+        ...
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
                          sku: str) -> InventoryItem | None: ...
     def find_active_items(self, organization_id: str, location_id: str,

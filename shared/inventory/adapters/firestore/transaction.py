@@ -49,6 +49,11 @@ class FirestoreTransaction:
         found = self._owned("items", item_id, organization_id)
         return from_row(InventoryItem, found) if found else None
 
+    def get_items(self, organization_id: str, item_ids: Collection[str]) -> dict[str, InventoryItem]:
+        return {item_id: from_row(InventoryItem, found)
+                for item_id, found in self._get_all("items", dict.fromkeys(item_ids)).items()
+                if found.get("organization_id") == organization_id}
+
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
                          sku: str) -> InventoryItem | None:
         # A point read of the place's marker, not a query: it takes a lock even when the place

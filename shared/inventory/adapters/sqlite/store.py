@@ -79,6 +79,17 @@ class SqliteTransaction:
         return self._item(self._db.execute("SELECT * FROM items WHERE organization_id = ? AND id = ?",
                                            (organization_id, item_id)).fetchone())
 
+    def get_items(self, organization_id: str, item_ids: Collection[str]) -> dict[str, InventoryItem]:
+        ids = list(dict.fromkeys(item_ids))
+        found: dict[str, InventoryItem] = {}
+        for start in range(0, len(ids), _PLACES_PER_STATEMENT):
+            chunk = ids[start:start + _PLACES_PER_STATEMENT]
+            for row in self._db.execute(
+                    f"SELECT * FROM items WHERE organization_id = ? AND id IN ({', '.join('?' * len(chunk))})",
+                    (organization_id, *chunk)).fetchall():
+                found[row["id"]] = self._item(row)
+        return found
+
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
                          sku: str) -> InventoryItem | None:
         return self._item(self._db.execute(
