@@ -77,7 +77,9 @@ def _attempt_all(services: Services, ids: Sequence[str],
     if not ids:
         return []
     now = services.clock.now()
-    claimed = services.store.transact(lambda tx: _claim(tx, ids, now))
+    settings = services.settings
+    lease = lease_for(len(ids), settings.webhook_concurrency, settings.webhook_timeout_s)
+    claimed = services.store.transact(lambda tx: _claim(tx, ids, now, lease))
     events = dict(events or {})
     posts, finished = [], []
     refused: list[tuple[Delivery, Outcome]] = []
@@ -106,7 +108,15 @@ def _attempt_all(services: Services, ids: Sequence[str],
     return finished
 
 
-def _claim(tx: Transaction, ids: Sequence[str], now: datetime):
+def lease_for(count: int, concurrency: int, timeout_s: float) -> timedelta:
+    """How long `count` deliveries claimed together stay leased: long enough for the last of
+    them to be posted after every earlier round of `concurrency` posts has timed out, so no
+    other worker can claim (and post again) one that is still waiting its turn here."""
+    rounds = -(-count // max(concurrency, 1))
+    return LEASE + timedelta(seconds=rounds * timeout_s)
+
+
+def _claim(tx: Transaction, ids: Sequence[str], now: datetime, lease: timedelta):
     """Lease each due delivery (an attempt more) and read its subscription: every read first."""
     due = [d for d in (tx.get_delivery(i) for i in ids) if d is not None and d.is_due(now)]
     subscriptions = {}
@@ -116,10 +126,10 @@ def _claim(tx: Transaction, ids: Sequence[str], now: datetime):
             subscriptions[key] = tx.get_subscription(*key)
     claimed = []
     for delivery in due:
-        lease = delivery.model_copy(update={"attempts": delivery.attempts + 1,
-                                            "lease_until": now + LEASE, "updated_at": now})
-        tx.save_delivery(lease)
-        claimed.append((lease, subscriptions[(delivery.organization_id, delivery.subscription_id)]))
+        leased = delivery.model_copy(update={"attempts": delivery.attempts + 1,
+                                             "lease_until": now + lease, "updated_at": now})
+        tx.save_delivery(leased)
+        claimed.append((leased, subscriptions[(delivery.organization_id, delivery.subscription_id)]))
     return claimed
 
 
