@@ -1,12 +1,15 @@
 """Subscription input is checked before anything is stored; deliveries are made once per event."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from conftest import Api, new_organization
 from inventory import bootstrap
 from inventory.domain.codes import Scope
 from inventory.domain.errors import InvalidInput
+from inventory.local.worker import DeliveryWorker
 from inventory.service import delivery
 from inventory.service.url_policy import check_webhook_url
 from receiver import Receiver
@@ -106,4 +109,32 @@ def test_redelivered_message_posts_nothing_twice(loopback_allowed, api, item):
         receiver.wait_for(1)
         assert len(receiver.received) == 1
     finally:
+        receiver.stop()
+
+
+def test_the_local_worker_fans_each_published_event_out_once(loopback_allowed, api, item, monkeypatch):
+    """A publish wakes the worker before the request marks its events published; the relay of
+    leftovers must not run on that wake-up, or it fans the same events out a second time."""
+    fanned: list[str] = []
+    real_fan_out = delivery.fan_out
+
+    def counting_fan_out(services, events):
+        fanned.extend(e.id for e in events)
+        return real_fan_out(services, events)
+
+    monkeypatch.setattr(delivery, "fan_out", counting_fan_out)
+    bootstrap.reset()  # the local bus is built again, around the counting fan-out
+    services = bootstrap.services()
+    receiver = Receiver()
+    worker = DeliveryWorker(services, poll_s=30).start()  # relays now, then not for 30 s
+    try:
+        api.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["inventory.updated"]})
+        for _ in range(3):
+            api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+        receiver.wait_for(3)
+        updates = services.store.list_events(api.organization_id, None, ("inventory.updated",), 100)
+        assert set(e.id for e in updates.items[-3:]) <= set(fanned)
+        assert all(times == 1 for times in Counter(fanned).values()), Counter(fanned)
+    finally:
+        worker.stop()
         receiver.stop()

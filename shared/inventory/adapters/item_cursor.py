@@ -3,12 +3,11 @@ items by id, so both write and read it here and refuse the same malformed ones."
 from __future__ import annotations
 
 import base64
-import re
 
+from ..domain.commands import is_resource_id
 from ..domain.errors import InvalidInput
 
 _KIND = "after-id:"
-_ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def write(last_id: str) -> str:
@@ -22,6 +21,6 @@ def read(cursor: str, field: str = "cursor") -> str:
     except (ValueError, UnicodeDecodeError):
         text = ""
     last_id = text.removeprefix(_KIND)
-    if not text.startswith(_KIND) or not _ITEM_ID.fullmatch(last_id):
+    if not text.startswith(_KIND) or not is_resource_id(last_id):
         raise InvalidInput(f"{field} is not a cursor this API returned", field, "invalid_cursor")
     return last_id

@@ -1,6 +1,7 @@
 """What callers ask for: request bodies and query parameters, validated before any store is touched."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -25,6 +26,12 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
 Notes = Annotated[str, Field(max_length=1000)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_resource_id(value: object) -> bool:
+    """Whether `value` has the shape of a ResourceId (for ids read back from an opaque cursor)."""
+    return isinstance(value, str) and _RESOURCE_ID.fullmatch(value) is not None
 NonNegativeQuantity = Annotated[Quantity, Field(ge=0)]
 NonNegativeMoney = Annotated[Money, Field(ge=0)]
 

@@ -65,7 +65,7 @@ def deliver_due(services: Services, limit: int = 200) -> list[Delivery]:
     return _attempt_all(services, [d.id for d in due])
 
 
-Outcome = Callable[[Delivery, datetime], Delivery]
+Settle = Callable[[Delivery, datetime], Delivery]  # a claimed delivery, once its attempt is over
 
 
 def _attempt_all(services: Services, ids: Sequence[str],
@@ -82,7 +82,7 @@ def _attempt_all(services: Services, ids: Sequence[str],
     claimed = services.store.transact(lambda tx: _claim(tx, ids, now, lease))
     events = dict(events or {})
     posts, finished = [], []
-    refused: list[tuple[Delivery, Outcome]] = []
+    refused: list[tuple[Delivery, Settle]] = []
     for delivery, subscription in claimed:
         if delivery.event_id not in events:
             events[delivery.event_id] = services.store.get_event(delivery.organization_id,
@@ -140,18 +140,18 @@ def _post(services: Services, subscription, event: Event):
     return services.sender.post(subscription.url, headers, body, services.settings.webhook_timeout_s)
 
 
-def _answered(result, schedule: tuple[timedelta, ...]) -> Outcome:
+def _answered(result, schedule: tuple[timedelta, ...]) -> Settle:
     return lambda delivery, now: after_attempt(delivery, status=result.status, error=result.error,
                                                now=now, schedule=schedule)
 
 
-def _dead(error: str) -> Outcome:
+def _dead(error: str) -> Settle:
     return lambda delivery, now: delivery.model_copy(update={
         "state": DeliveryState.DEAD, "last_error": error, "lease_until": None,
         "next_attempt_at": None, "updated_at": now})
 
 
-def _record(services: Services, outcomes: Sequence[tuple[Delivery, Outcome]]) -> list[Delivery]:
+def _record(services: Services, outcomes: Sequence[tuple[Delivery, Settle]]) -> list[Delivery]:
     """Save the outcomes in one transaction; a delivery already recorded as succeeded (by
     another worker after a Pub/Sub redelivery) stays as it is."""
 

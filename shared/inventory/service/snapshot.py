@@ -4,19 +4,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from datetime import datetime
 from decimal import Decimal
 
 from ..domain.codes import Scope
+from ..domain.commands import is_resource_id
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.models import Location
 from ..domain.snapshot import Snapshot, SnapshotQuery, SnapshotTotals, end_of_day, local_date
 from ..domain.time import format_instant, parse_instant
 from .auth import Actor
 from .ports import Services
-
-_ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def snapshot(services: Services, actor: Actor, query: SnapshotQuery) -> Snapshot:
@@ -86,7 +84,7 @@ def _read_cursor(organization_id: str, query: SnapshotQuery) -> tuple[datetime, 
         content = {key: found[key] for key in ("q", "t", "a", "n", "u", "v")}
         fingerprint, as_of, after = content["q"], parse_instant(content["t"]), content["a"]
         if (found["c"] != _check(organization_id, content) or not isinstance(fingerprint, str)
-                or not isinstance(after, str) or not _ITEM_ID.fullmatch(after)):
+                or not is_resource_id(after)):
             raise ValueError(cursor)
         totals = SnapshotTotals(_count(content["n"]), _amount(content["u"]), _amount(content["v"]))
     except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):

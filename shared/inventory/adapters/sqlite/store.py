@@ -30,6 +30,7 @@ T = TypeVar("T")
 _PLACES_PER_STATEMENT = 400  # bound parameters stay under SQLite's oldest limit of 999
 
 
+_ITEM_KEY = ("organization_id", "id")
 _STATEMENTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
@@ -50,8 +51,6 @@ def _statement(verb: str, table: str, columns: tuple[str, ...]) -> str:
         _STATEMENTS[key] = sql
     return sql
 
-
-_ITEM_KEY = ("organization_id", "id")
 
 
 def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, replace: bool = False) -> None:
