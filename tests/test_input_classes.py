@@ -108,7 +108,12 @@ def test_any_json_number_in_any_numeric_field_is_answered_and_a_refusal_writes_n
             % (item["id"], field, ', "reason_code": "ADJUSTMENT"' if field == "quantity_change" else ""))
            for field in ("quantity_change", "quantity")]
         + [("POST", "/api/v1/inventory/transfers", "quantity",
-            '{"from_item_id": "%s", "to_room_type": "sales_floor", "quantity": NUMBER}' % item["id"])])
+            '{"from_item_id": "%s", "to_room_type": "sales_floor", "quantity": NUMBER}' % item["id"])]
+        # Numbers in the query: the lists' page and limit.
+        + [("GET", path, field, None) for path, field in [
+            ("/api/v1/inventory", "limit"), ("/api/v1/inventory", "page"), ("/api/v1/events", "limit"),
+            (f"/api/v1/inventory/{item['id']}/changes", "limit"), ("/api/v1/inventory/snapshot", "limit")]])
+    snapshot_query = {"location_id": location["id"], "date": "2026-01-01"}
 
     @settings(max_examples=EXAMPLES[backend], **LIMITS)
     @given(number=st.one_of(st.sampled_from(EDGE_NUMBERS), json_numbers()),
@@ -116,8 +121,11 @@ def test_any_json_number_in_any_numeric_field_is_answered_and_a_refusal_writes_n
     def check(number, target):
         method, path, field, template = target
         before = state_of(api, item["id"])
-        body = number_body(template.replace("SKU", f"S{uuid.uuid4().hex[:8]}"), number)
-        response = api.request(method, path, raw=body)
+        if template is None:
+            response = api.get(path, query={**(snapshot_query if "snapshot" in path else {}), field: number})
+        else:
+            body = number_body(template.replace("SKU", f"S{uuid.uuid4().hex[:8]}"), number)
+            response = api.request(method, path, raw=body)
         assert_answered(response, field)
         if response.status >= 400:
             assert state_of(api, item["id"]) == before, (number, response)
