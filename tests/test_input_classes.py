@@ -135,6 +135,9 @@ def test_any_json_number_in_any_numeric_field_is_answered_and_a_refusal_writes_n
     check()
 
 
+_WIDE = Context(prec=20_000, Emax=MAX_EMAX, Emin=MIN_EMIN)  # room for every number json_numbers draws
+
+
 def _out_of_every_range(text: str) -> bool:
     """A number no quantity or money field takes: a billion or more, or more than 4 places."""
     mantissa, _, exponent = text.lower().partition("e")
@@ -145,9 +148,6 @@ def _out_of_every_range(text: str) -> bool:
         return True  # 10 to the power of a million or more, or its inverse
     value = value.scaleb(int(exponent or 0), context=_WIDE)
     return value.copy_abs() >= 10**9 or value.normalize(_WIDE).as_tuple().exponent < -4
-
-
-_WIDE = Context(prec=20_000, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 # -- nesting ---------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ MANY_HEADERS = get_with(b"".join(b"X-H%d: v\r\n" % n for n in range(120)))
     (get_with(b"", b"/api/v1/inventory?" + b"a" * 70_000), 414, "uri_too_long"),
     (b"NOT A REQUEST\r\n\r\n", 400, "bad_request"),
     (b"GET /api/v1/inventory HTTP/2.0\r\n\r\n", 505, "http_version_not_supported"),
-])
+], ids=["large-header", "many-headers", "long-request-line", "garbage", "http-2"])
 def test_what_the_local_server_refuses_itself_comes_in_the_envelope(local_server_port, request_bytes,
                                                                     status, code):
     found, headers, body = exchange(local_server_port, request_bytes)
@@ -522,7 +522,7 @@ def test_what_the_local_server_refuses_itself_comes_in_the_envelope(local_server
 
 
 @pytest.mark.parametrize("request_bytes", [LARGE_HEADER, get_with(b"X-Large: " + b"a" * 9000 + b"\r\n"),
-                                           MANY_HEADERS])
+                                           MANY_HEADERS], ids=["70-KB-header", "9-KB-header", "many-headers"])
 def test_what_functions_framework_refuses_itself_comes_in_the_envelope(function_port, request_bytes):
     found, headers, body = exchange(function_port, request_bytes)
     assert found == 431, body[:300]

@@ -11,10 +11,11 @@ import simplejson
 # No document of this API nests deeper than a few levels; a deeper one is refused before it is
 # parsed, since the parser recurses once per level.
 MAX_DEPTH = 64
-# Beyond this many digits Python refuses to read a text as an int (sys.int_info).
+# Beyond this many digits Python refuses to read a text as an int; such a number is read as a
+# Decimal instead, which has no such limit.
 _INT_DIGITS = sys.get_int_max_str_digits() or 4300
 # Decimal holds exponents up to about ±10**18; a number beyond is read with its exponent
-# clamped here, which keeps it as far out of every range as it was (and a zero a zero).
+# clamped to this, which leaves it outside every range this API takes (and a zero a zero).
 _CLAMPED_EXPONENT = 10**15
 
 # What simplejson.dumps(value, use_decimal=True, separators=(",", ":"), ensure_ascii=False) builds
