@@ -1,7 +1,7 @@
 """Exact quantities and money: Decimal everywhere, bounded scale, JSON numbers on the wire."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
@@ -10,10 +10,12 @@ QUANTITY_PLACES = 3  # a milligram of a gram-counted product
 MONEY_PLACES = 4
 QUANTITY_LIMIT = Decimal("1000000000")  # a billion units in one item is a typo, not stock
 MONEY_LIMIT = Decimal("100000000")
+# Arithmetic that never rounds, overflows or underflows, for reading numbers as they were sent.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def _refuse_non_numbers(value: Any) -> Any:
-    # JSON numbers arrive as int or Decimal (parsed with parse_float=Decimal);
+    # JSON numbers arrive as int or Decimal (wire.loads reads fractions and long integers so);
     # strings, booleans and floats are not numbers on our wire.
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError("must be a JSON number")
@@ -22,16 +24,27 @@ def _refuse_non_numbers(value: Any) -> Any:
 
 def _bounded(places: int, limit: Decimal):
     def check(value: Decimal) -> Decimal:
+        # Never in the default context: 1e999999999999 overflows it, and it would round a number
+        # of 5,000 digits to 28 before counting its places.
         if not value.is_finite():
             raise ValueError("must be a finite number")
-        if abs(value) >= limit:
+        if value.is_zero():
+            return Decimal(0)
+        if value.adjusted() > limit.adjusted():
             raise ValueError(f"must be less than {limit} in absolute value")
-        exponent = value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -places:
+        if not within_places(value, places):
             raise ValueError(f"must have at most {places} decimal places")
+        if value.copy_abs() >= limit:
+            raise ValueError(f"must be less than {limit} in absolute value")
         return normalized(value)
 
     return check
+
+
+def within_places(value: Decimal, places: int) -> bool:
+    """Whether `value` has at most `places` decimal places once trailing zeros are dropped, exactly."""
+    shifted = value.scaleb(places, _EXACT)
+    return shifted == shifted.to_integral_value(context=_EXACT)
 
 
 def normalized(value: Decimal) -> Decimal:

@@ -15,7 +15,7 @@ from .codes import RoomType
 from .commands import Code, Command, ResourceId, RuleBroken
 from .models import InventoryItem
 from .numbers import normalized
-from .time import Instant, format_instant
+from .time import OUT_OF_RANGE, Instant, format_instant, in_utc
 
 MAX_SNAPSHOT_LIMIT = 1000
 
@@ -34,7 +34,7 @@ def _calendar_date(value: object) -> date:
 
 def _iso_instant(value: object) -> datetime:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value
+        return _utc_instant(value)
     # An unescaped "+" in a query string arrives as a space: 12:00:00+02:00 -> "12:00:00 02:00".
     if isinstance(value, str):
         text = UNESCAPED_PLUS.sub(r"+\1", value.strip()).replace("Z", "+00:00").replace("z", "+00:00")
@@ -45,9 +45,16 @@ def _iso_instant(value: object) -> datetime:
         else:
             if found.tzinfo is None:
                 raise PydanticCustomError("missing_offset", "must include a time zone offset such as Z or -07:00")
-            return found
+            return _utc_instant(found)
     raise PydanticCustomError("invalid_instant",
                               "must be an ISO 8601 instant with an offset, such as 2026-01-27T23:00:00-07:00")
+
+
+def _utc_instant(value: datetime) -> datetime:
+    try:
+        return in_utc(value)
+    except ValueError:
+        raise PydanticCustomError("instant_out_of_range", OUT_OF_RANGE) from None
 
 
 CALENDAR_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

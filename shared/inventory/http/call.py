@@ -68,6 +68,8 @@ class Call:
                                        "Content-Type")
         try:
             return wire.loads(raw)
+        except wire.TooDeep as error:
+            raise BadRequest(str(error), "body", "json_too_deep") from None
         except (ValueError, UnicodeDecodeError) as error:
             raise BadRequest(f"the body is not valid JSON: {error}", "body", "invalid_json") from None
 

@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from typing import Any
+from urllib.parse import unquote_plus
 
 _logger = logging.getLogger("inventory.request")
 
@@ -41,6 +42,39 @@ def trace_field(trace_header: str | None) -> dict[str, str]:
     return {"logging.googleapis.com/trace": f"projects/{project}/traces/{trace_id}"}
 
 
+# A query parameter whose name holds one of these (lower case, letters and digits only) carries
+# a credential: a key sent as ?api_key=…, a presigned URL's X-Amz-Signature, an OAuth token.
+CREDENTIAL_NAME_PARTS = ("key", "token", "secret", "passw", "pwd", "signature", "auth", "credential",
+                         "session", "jwt", "bearer", "cookie")
+CREDENTIAL_NAMES = {"sig", "pw", "pass"}
+# What this API issues: API keys (sk_) and webhook signing secrets (whsec_), under any name.
+OWN_SECRET_PREFIXES = ("sk_", "whsec_")
+REDACTED = "REDACTED"
+
+
+def is_credential_name(name: str) -> bool:
+    folded = "".join(c for c in name.lower() if c.isalnum())
+    return folded in CREDENTIAL_NAMES or any(part in folded for part in CREDENTIAL_NAME_PARTS)
+
+
+def redacted_url(url: str) -> str:
+    """`url` with the value of each credential-looking query parameter replaced by REDACTED; the
+    rest of the query is kept exactly as it came."""
+    base, mark, query = url.partition("?")
+    if not mark:
+        return url
+    kept = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        if equals and value and (is_credential_name(unquote_plus(name))
+                                 or unquote_plus(value).startswith(OWN_SECRET_PREFIXES)):
+            part = f"{name}={REDACTED}"
+        elif not equals and unquote_plus(name).startswith(OWN_SECRET_PREFIXES):
+            part = REDACTED
+        kept.append(part)
+    return f"{base}?{'&'.join(kept)}"
+
+
 def log_request(*, function: str, method: str, url: str, status: int, latency_s: float,
                 request_id: str, organization_id: str | None, user_agent: str | None,
                 remote_ip: str | None, trace_header: str | None, error_code: str | None) -> None:
@@ -49,7 +83,7 @@ def log_request(*, function: str, method: str, url: str, status: int, latency_s:
     line: dict[str, Any] = {
         "severity": severity,
         "message": f"{method} {url.split('?', 1)[0]} {status}",
-        "httpRequest": {"requestMethod": method, "requestUrl": url, "status": status,
+        "httpRequest": {"requestMethod": method, "requestUrl": redacted_url(url), "status": status,
                         "latency": f"{latency_s:.6f}s", "userAgent": user_agent,
                         "remoteIp": remote_ip},
         "request_id": request_id, "function": function, "organization_id": organization_id,

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from .. import bootstrap
 from ..domain.codes import Scope
 from ..domain.errors import DomainError, MethodNotAllowed, NotFound
-from . import request_log
+from . import request_log, server_refusals
 from .call import Call
 from .errors import envelope, status_of
 from .paths import compile_template
@@ -60,6 +60,7 @@ class Routes:
         # as when the OpenAPI generator imports every function).
         if flask.has_app_context() and not flask.has_request_context():
             flask.current_app.register_error_handler(HTTPException, self._framework_refusal)
+            server_refusals.install_in_gunicorn()  # what gunicorn refuses before Flask sees it
 
     def add(self, method: str, template: str, scope: Scope | None,
             **described: Any) -> Callable[[Handler], Handler]:

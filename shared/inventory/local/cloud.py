@@ -23,6 +23,7 @@ from typing import Iterator
 import requests
 from werkzeug.serving import make_server
 
+from ..http.server_refusals import EnvelopeRequestHandler
 from ..manifest import Function, Manifest
 from ..manifest import load as load_manifest
 from . import emulators
@@ -163,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
             key = create_demo(topology.environment, args.data_dir / "demo-api-key")
             gateway = Gateway(backends={name: HttpProxy(topology.url(name))
                                         for name in topology.processes})
-            server = make_server("127.0.0.1", args.port, gateway, threaded=True)
+            server = make_server("127.0.0.1", args.port, gateway, threaded=True,
+                                 request_handler=EnvelopeRequestHandler)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             print(f"firestore emulator: {firestore_host}  pubsub emulator: {pubsub_host}  "
                   f"project: {args.project}", file=sys.stderr)

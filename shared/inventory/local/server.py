@@ -8,6 +8,7 @@ import sys
 from werkzeug.serving import run_simple
 
 from .. import bootstrap
+from ..http.server_refusals import EnvelopeRequestHandler
 from .demo import ensure_demo
 from .gateway import Gateway
 from .worker import DeliveryWorker
@@ -31,7 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"listening on http://{args.host}:{args.port}/api/v1/inventory", file=sys.stderr)
     sys.stderr.flush()
     try:
-        run_simple(args.host, args.port, gateway, threaded=True, use_reloader=False)
+        run_simple(args.host, args.port, gateway, threaded=True, use_reloader=False,
+                   request_handler=EnvelopeRequestHandler)
     finally:
         worker.stop()
 

@@ -27,7 +27,7 @@ from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
-from .. import item_cursor
+from .. import item_cursor, position_cursor
 from ..records import from_row, to_row
 from .transaction import FirestoreTransaction
 
@@ -133,12 +133,12 @@ class FirestoreStore:
         query = (self._collection("items").document(item_id).collection("ledger")
                  .order_by("item_version", direction="DESCENDING"))
         if cursor:
-            query = query.where("item_version", "<", _decode(cursor, "v", "cursor"))
+            query = query.where("item_version", "<", position_cursor.read(cursor, "v"))
         rows = [r.to_dict() for r in query.limit(limit + 1).get()]
         rows = [r for r in rows if r["organization_id"] == organization_id]
         more = len(rows) > limit
         entries = [from_row(LedgerEntry, r) for r in rows[:limit]]
-        return Slice(entries, _encode("v", entries[-1].item_version) if more else None)
+        return Slice(entries, position_cursor.write("v", entries[-1].item_version) if more else None)
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
@@ -304,18 +304,6 @@ def _quantity_then(document, at: datetime) -> Decimal:
                 .order_by("occurred_at", direction="DESCENDING")
                 .order_by("item_version", direction="DESCENDING").limit(1).get())
     return from_row(LedgerEntry, last[0].to_dict()).quantity_after if last else Decimal(0)
-
-
-def _encode(kind: str, number: int) -> str:
-    return _encode_text(f"{kind}:{number}")
-
-
-def _decode(cursor: str, kind: str, field: str) -> int:
-    text = _decode_text(cursor, field)
-    found_kind, _, number = text.partition(":")
-    if found_kind != kind or not number.isdigit():
-        raise InvalidInput(f"{field} is not a cursor this API returned", field, "invalid_cursor")
-    return int(number)
 
 
 def _encode_text(text: str) -> str:

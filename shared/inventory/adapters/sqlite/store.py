@@ -1,7 +1,6 @@
 """SqliteStore: the InventoryStore port over one SQLite file in WAL mode."""
 from __future__ import annotations
 
-import base64
 import queue
 import sqlite3
 import threading
@@ -13,7 +12,6 @@ from typing import Any, Callable, Collection, Iterator, Sequence, TypeVar
 from pydantic import BaseModel
 
 from ...domain.codes import RoomType
-from ...domain.errors import InvalidInput
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
 from ...domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int
@@ -22,7 +20,7 @@ from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
-from .. import item_cursor
+from .. import item_cursor, position_cursor
 from ..records import from_row, to_row
 from .schema import migrate
 
@@ -309,14 +307,14 @@ class SqliteStore:
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
-        before = _decode_cursor(cursor) if cursor else None
+        before = position_cursor.read(cursor, "seq") if cursor else None
         sql = "SELECT * FROM ledger WHERE organization_id = ? AND item_id = ?"
         parameters: list[Any] = [organization_id, item_id]
         if before is not None:
             sql += " AND seq < ?"
             parameters.append(before)
         rows = self._query(sql + " ORDER BY seq DESC LIMIT ?", [*parameters, limit + 1])
-        next_cursor = _encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+        next_cursor = position_cursor.write("seq", rows[limit - 1]["seq"]) if len(rows) > limit else None
         return Slice([from_row(LedgerEntry, row) for row in rows[:limit]], next_cursor)
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
@@ -384,15 +382,16 @@ class SqliteStore:
 
     def list_events(self, organization_id: str, after: str | None, types: Sequence[str],
                     limit: int) -> Slice[Event]:
+        start = position_cursor.read(after, "seq", "after") if after else 0
         sql = "SELECT * FROM events WHERE organization_id = ? AND seq > ?"
-        parameters: list[Any] = [organization_id, _decode_cursor(after, "after") if after else 0]
+        parameters: list[Any] = [organization_id, start]
         if types:
             sql += f" AND type IN ({', '.join('?' for _ in types)})"
             parameters += list(types)
         rows = self._query(sql + " ORDER BY seq LIMIT ?", [*parameters, limit])
         # The cursor always advances to the last event read, so a consumer polls from there.
-        last = rows[-1]["seq"] if rows else (_decode_cursor(after, "after") if after else 0)
-        return Slice([from_row(Event, row) for row in rows], _encode_cursor(last))
+        last = rows[-1]["seq"] if rows else start
+        return Slice([from_row(Event, row) for row in rows], position_cursor.write("seq", last))
 
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
         rows = self._query("SELECT * FROM webhook_subscriptions WHERE organization_id = ?"
@@ -405,9 +404,9 @@ class SqliteStore:
         parameters: list[Any] = [organization_id, subscription_id]
         if cursor:
             sql += " AND rowid < ?"
-            parameters.append(_decode_cursor(cursor))
+            parameters.append(position_cursor.read(cursor, "seq"))
         rows = self._query(sql + " ORDER BY rowid DESC LIMIT ?", [*parameters, limit + 1])
-        next_cursor = _encode_cursor(rows[limit - 1]["position"]) if len(rows) > limit else None
+        next_cursor = position_cursor.write("seq", rows[limit - 1]["position"]) if len(rows) > limit else None
         return Slice([from_row(Delivery, row) for row in rows[:limit]], next_cursor)
 
     def pos_connections(self) -> Sequence[PosConnection]:
@@ -460,18 +459,3 @@ _QUANTITY_THEN = (
     "COALESCE((SELECT l.quantity_after FROM ledger AS l"
     " WHERE l.organization_id = i.organization_id AND l.item_id = i.id AND l.occurred_at <= :at"
     " ORDER BY l.occurred_at DESC, l.seq DESC LIMIT 1), 0)")
-
-
-def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, field: str = "cursor") -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, number = text.partition(":")
-        if kind != "seq":
-            raise ValueError(cursor)
-        return int(number)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(f"{field} is not a cursor this API returned", field, "invalid_cursor") from None
