@@ -298,6 +298,28 @@ def test_a_secret_stored_in_clear_before_encryption_is_read_and_then_sealed(sqli
     assert_not_stored(services, legacy, "tok-legacy")
 
 
+def test_upgrading_drops_the_replay_records_kept_per_organization_and_leaves_no_copy(sqlite_backend):
+    """Before, replay records were per organization, and the one of a POST /webhooks held the
+    secret in clear: the migration cannot give them an owner, so it drops them, zeroing their pages."""
+    from inventory.adapters.sqlite.schema import MIGRATIONS
+    sqlite_backend.mkdir()
+    db = sqlite3.connect(sqlite_backend / "inventory.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    for script in MIGRATIONS[:3]:  # the schema as the version before kept it
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 3")
+    secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    db.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
+               ("org_1", "hook-1", "f", 201, f'{{"data": {{"secret": "{secret}"}}}}',
+                "2026-11-30T10:00:00.000000Z"))
+    db.close()
+    assert secret.encode() in (sqlite_backend / "inventory.sqlite3").read_bytes()
+    services = bootstrap.services()
+    services.store.list_locations("org_1")  # opening the store migrates it
+    assert services.store.transact(lambda tx: tx.get_idempotency("org_1", "key_1", "hook-1")) is None
+    assert_not_stored(services, secret)
+
+
 @pytest.mark.parametrize("ring", ["not base64!", base64.b64encode(b"short").decode(), " , "])
 def test_a_malformed_key_ring_is_refused_without_echoing_it(sqlite_backend, gateway, monkeypatch, ring):
     monkeypatch.setenv(KEY_ENV, ring)

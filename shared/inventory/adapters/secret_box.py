@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -26,6 +27,7 @@ from .private_files import private_directory, write_new_private_file
 PREFIX = "sbx1."
 KEY_BYTES = 32
 NONCE_BYTES = 12
+OPENED_KEPT = 4096  # opened values remembered per box
 KEY_ENV = "INVENTORY_WEBHOOK_SECRET_KEY"
 CONTEXT_SEPARATOR = "\x1f"  # between the parts of a context: what the value is, then its record
 
@@ -85,6 +87,9 @@ class AesGcmSecretBox:
         self._lock = threading.Lock()
         self._sealing: tuple[str, AESGCM] | None = None
         self._opening: dict[str, list[AESGCM]] = {}
+        # Opened values by (sealed value, context): every fan-out reads the same subscriptions
+        # again, and a sealed value (its nonce random) stands for one plaintext only.
+        self._opened: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def _ring(self) -> tuple[tuple[str, AESGCM], dict[str, list[AESGCM]]]:
         if self._sealing is None:
@@ -108,6 +113,17 @@ class AesGcmSecretBox:
     def open(self, stored: str, context: str) -> str:
         if not stored.startswith(PREFIX):
             return stored  # written in clear before secrets were sealed; re-encrypting seals it
+        remembered = self._opened.get((stored, context))
+        if remembered is not None:
+            return remembered
+        opened = self._open(stored, context)
+        with self._lock:
+            self._opened[(stored, context)] = opened
+            if len(self._opened) > OPENED_KEPT:
+                self._opened.popitem(last=False)
+        return opened
+
+    def _open(self, stored: str, context: str) -> str:
         from cryptography.exceptions import InvalidTag
         _, opening = self._ring()
         what = context.split(CONTEXT_SEPARATOR)[0]  # "webhook_subscription.secret", never a value

@@ -7,7 +7,8 @@ checks):
   deliveries/{id}, pos_connections/{hash of org, location}, sync_locks/{same}, sync_runs/{id},
   organizations/{id}, api_keys/{sha-256 of the key}.
 Values are stored as the SQLite store stores them (adapters/records.py): quantities and money as
-scaled integers, instants as fixed-width UTC text, so no float ever holds a quantity.
+scaled integers, instants as fixed-width UTC text, so no float ever holds a quantity, and secrets
+(a subscription's or POS connection's `secret`, a replay `body` that holds one) sealed by the box.
 The composite indexes these queries need are declared in infra/firestore.tf.
 """
 from __future__ import annotations
