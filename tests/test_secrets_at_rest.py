@@ -232,7 +232,7 @@ def read_secrets(services, api: Api, subscription_id: str, location_id: str) -> 
 
 
 def test_key_rotation_old_key_still_opens_then_reencrypt_moves_everything_to_the_new_key(
-        sqlite_backend, gateway, monkeypatch):
+        backend, gateway, monkeypatch):
     monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
     old, new = new_key(), new_key()
     monkeypatch.setenv(KEY_ENV, old)
@@ -279,23 +279,45 @@ def test_a_sealed_secret_copied_to_another_record_does_not_open(sqlite_backend, 
         services.store.transact(lambda tx: tx.get_subscription(api.organization_id, second.json["data"]["id"]))
 
 
-def test_a_secret_stored_in_clear_before_encryption_is_read_and_then_sealed(sqlite_backend, gateway, monkeypatch):
-    """An upgraded database holds secrets written in clear: they are read as they are, and the
-    admin command seals them."""
+def write_raw(services, api: Api, subscription_id: str, location_id: str, subscription_secret: str,
+              pos_secret: str, legacy_replay_body: str) -> None:
+    """What a version that stored secrets in clear left: the secrets, and a replay record kept
+    per organization (no API key) holding a webhook secret."""
+    if services.settings.store == "sqlite":
+        db = sqlite3.connect(services.settings.sqlite_path)
+        db.execute("UPDATE webhook_subscriptions SET secret = ? WHERE id = ?",
+                   (subscription_secret, subscription_id))
+        db.execute("UPDATE pos_connections SET secret = ? WHERE location_id = ?", (pos_secret, location_id))
+        db.commit()
+        db.close()
+        return  # the schema migration already dropped replay records kept per organization
+    from inventory.adapters.firestore.transaction import digest
+    client = services.store.client
+    client.collection("webhook_subscriptions").document(subscription_id).update(
+        {"secret": subscription_secret})
+    client.collection("pos_connections").document(digest(api.organization_id, location_id)).update(
+        {"secret": pos_secret})
+    client.collection("idempotency").document(digest(api.organization_id, "hook-0")).set(
+        {"organization_id": api.organization_id, "key": "hook-0", "fingerprint": "f", "status": 201,
+         "body": legacy_replay_body, "created_at": "2026-11-30T10:00:00.000000Z"})
+
+
+def test_a_secret_stored_in_clear_before_encryption_is_read_and_then_sealed(backend, gateway, monkeypatch):
+    """An upgraded store holds secrets written in clear: they are read as they are, and the admin
+    command seals them (and deletes the replay records kept per organization)."""
     monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
+    bootstrap.reset()
     services = bootstrap.services()
     api, subscription_id, location_id = subscribe_and_sync_secret(gateway, services)
-    legacy = "whsec_" + base64.b64encode(b"k" * 32).decode()
-    db = sqlite3.connect(services.settings.sqlite_path)
-    db.execute("UPDATE webhook_subscriptions SET secret = ? WHERE id = ?", (legacy, subscription_id))
-    db.execute("UPDATE pos_connections SET secret = 'tok-legacy'")
-    db.commit()
-    db.close()
-    assert read_secrets(services, api, subscription_id, location_id) == (legacy, "tok-legacy")
+    legacy = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    replayed = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    write_raw(services, api, subscription_id, location_id, legacy, "tok-legacy-7c1e",
+              f'{{"data": {{"secret": "{replayed}"}}}}')
+    assert read_secrets(services, api, subscription_id, location_id) == (legacy, "tok-legacy-7c1e")
     from inventory import cli
     assert cli.main(["reencrypt-secrets"]) == 0
-    assert read_secrets(services, api, subscription_id, location_id) == (legacy, "tok-legacy")
-    assert_not_stored(services, legacy, "tok-legacy")
+    assert read_secrets(services, api, subscription_id, location_id) == (legacy, "tok-legacy-7c1e")
+    assert_not_stored(services, legacy, "tok-legacy-7c1e", replayed)
 
 
 def test_upgrading_drops_the_replay_records_kept_per_organization_and_leaves_no_copy(sqlite_backend):

@@ -26,7 +26,7 @@ from ..domain.webhooks import WebhookSubscription
 from ..domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int, to_scaled_int
 from ..domain.time import format_instant, parse_instant
 from ..service.ports import SecretBox
-from .secret_box import CONTEXT_SEPARATOR
+from .secret_box import CONTEXT_SEPARATOR, NO_SECRET_BOX
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,6 +87,9 @@ class SealedRecords:
             return None
         context = _context(spec, row)
         return spec.field, self.box.seal(self.box.open(row[spec.field], context), context)
+
+
+NO_SECRETS = SealedRecords(NO_SECRET_BOX)  # refuses to store or read a sealed secret
 
 
 def _holds_secret(spec: SealedField, row: Any) -> bool:

@@ -13,7 +13,7 @@ from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ..records import SealedRecords, from_row, to_row
+from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
 
 _DOCUMENTS_PER_GET = 300  # documents asked for in one BatchGetDocuments call
@@ -37,7 +37,7 @@ def event_document(event: Event) -> dict[str, Any]:
 
 
 class FirestoreTransaction:
-    def __init__(self, client: Any, transaction: Any, sealed: SealedRecords):
+    def __init__(self, client: Any, transaction: Any, sealed: SealedRecords = NO_SECRETS):
         self._client = client
         self._tx = transaction
         self._sealed = sealed

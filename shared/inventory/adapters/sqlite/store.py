@@ -24,7 +24,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from .. import item_cursor
 from ..private_files import private_directory, private_file
-from ..records import SEALED, SealedRecords, from_row, to_row
+from ..records import NO_SECRETS, SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
 from .schema import migrate
 
@@ -65,7 +65,7 @@ def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, repla
 class SqliteTransaction:
     """The Transaction port on one connection inside BEGIN IMMEDIATE … COMMIT."""
 
-    def __init__(self, connection: sqlite3.Connection, sealed: SealedRecords):
+    def __init__(self, connection: sqlite3.Connection, sealed: SealedRecords = NO_SECRETS):
         self._db = connection
         self._sealed = sealed
         # Item rows as this transaction last read or wrote them. It holds the write lock, so
@@ -213,12 +213,14 @@ class SqliteStore:
 
     def __init__(self, path: Path | str, secret_box: SecretBox = NO_SECRET_BOX):
         self.path = Path(path)
-        # The directory 0700 and the database 0600 (its WAL and index take the database's mode).
+        # The directory 0700 and the database 0600; SQLite gives its WAL and index the
+        # database's mode, and those an older version left looser are tightened.
         private_directory(self.path.parent)
-        for existing in (self.path, *(self.path.with_name(self.path.name + suffix)
-                                      for suffix in ("-wal", "-shm", "-journal"))):
-            if existing == self.path or existing.exists():
-                private_file(existing)
+        private_file(self.path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = self.path.with_name(self.path.name + suffix)
+            if companion.exists():
+                private_file(companion)
         self._sealed = SealedRecords(secret_box)
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._held = threading.local()
