@@ -112,7 +112,8 @@ def test_s3_credentials_are_encrypted_at_rest(loopback_allowed, api, location, s
     assert found.secret == f"AKIAEXAMPLE7Q2W3E4R5:{secret_key}"  # read back whole
 
 
-def test_another_key_of_the_organization_never_gets_the_secret_by_replay(loopback_allowed, gateway, api, services):
+def test_another_key_of_the_organization_never_gets_the_secret_by_replay(loopback_allowed, gateway, api,
+                                                                         services):
     """Idempotency records belong to the API key that made the request: another key's request
     with the same Idempotency-Key and body is a request of its own, and a stored response that
     holds a secret is stored encrypted."""
@@ -276,7 +277,8 @@ def test_a_sealed_secret_copied_to_another_record_does_not_open(sqlite_backend, 
     db.commit()
     db.close()
     with pytest.raises(Exception, match="does not open"):
-        services.store.transact(lambda tx: tx.get_subscription(api.organization_id, second.json["data"]["id"]))
+        services.store.transact(
+            lambda tx: tx.get_subscription(api.organization_id, second.json["data"]["id"]))
 
 
 def write_raw(services, api: Api, subscription_id: str, location_id: str, subscription_secret: str,
@@ -355,7 +357,7 @@ def test_a_malformed_key_ring_is_refused_without_echoing_it(sqlite_backend, gate
     assert ring.strip(" ,") == "" or ring not in str(refused.value)
 
 
-def test_firestore_without_a_key_refuses_to_seal_rather_than_invent_one(monkeypatch, tmp_path):
+def test_the_cloud_store_without_a_key_refuses_to_seal_rather_than_invent_one(monkeypatch, tmp_path):
     """Against real Firestore the key comes from Secret Manager; a function without it must not
     make up a key of its own (another instance could never open what it sealed)."""
     from inventory.settings import Settings

@@ -27,7 +27,7 @@ class Settings:
     # INVENTORY_WEBHOOK_SECRET_KEY: the key ring that seals stored secrets, base64 keys newest
     # first (Secret Manager in the cloud). Never printed with the settings.
     secret_key_ring: str = field(default="", repr=False)
-    secret_key_file_setting: str = ""  # INVENTORY_SECRET_KEY_FILE: the ring in a file (default DATA_DIR/secret-keys, local stores only)
+    secret_key_file_setting: str = ""  # INVENTORY_SECRET_KEY_FILE: the ring in a file (see secret_key_file)
     firestore_emulator_host: str = ""  # FIRESTORE_EMULATOR_HOST: Firestore is the local emulator
 
     @property

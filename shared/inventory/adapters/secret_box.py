@@ -51,7 +51,8 @@ def key_id(key: bytes) -> str:
 def parse_ring(text: str, source: str) -> tuple[bytes, ...]:
     """The keys of a ring written as base64 entries separated by commas, spaces or lines
     (`#` starts a comment in a key file). Errors name the source, never the key material."""
-    entries = [entry for line in text.splitlines() for entry in line.split("#", 1)[0].replace(",", " ").split()]
+    entries = [entry for line in text.splitlines()
+               for entry in line.split("#", 1)[0].replace(",", " ").split()]
     if not entries:
         raise ValueError(f"{source} holds no key; make one with `inventory-admin new-secret-key`")
     keys = []
