@@ -101,7 +101,7 @@ resource "google_cloudfunctions2_function" "function" {
         key        = "INVENTORY_WEBHOOK_SECRET_KEY"
         project_id = var.project_id
         secret     = secret_environment_variables.value
-        version    = "latest"
+        version    = var.secret_key_version
       }
     }
   }

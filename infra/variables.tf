@@ -67,9 +67,16 @@ variable "private_functions" {
 }
 
 variable "secret_functions" {
-  description = "Functions that read or write webhook signing secrets and so mount the encryption key."
+  description = "Functions that read or write a sealed secret (webhook signing secrets, POS credentials, a stored response holding a secret) and so mount the key ring."
   type        = list(string)
-  default     = ["manage_webhooks", "webhook_dispatcher", "retry_webhook_deliveries"]
+  default = ["manage_webhooks", "webhook_dispatcher", "retry_webhook_deliveries", "manage_locations",
+  "sync_inventory", "run_sync", "scheduled_sync"]
+}
+
+variable "secret_key_version" {
+  description = "The Secret Manager version of the key ring the functions mount. Setting it to the version just added (a number) makes every secret function start a new revision that reads it: each step of a key rotation is one apply (README, Secrets at rest)."
+  type        = string
+  default     = "latest"
 }
 
 variable "max_instances" {

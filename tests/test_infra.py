@@ -90,6 +90,22 @@ def test_terraform_reads_the_manifest_and_makes_one_function_per_entry():
     assert bundle["source"] == "${var.bundle_dir}/${each.key}.zip"
 
 
+def test_the_key_ring_is_mounted_as_the_variable_the_code_reads_in_every_function_that_opens_secrets(functions):
+    from inventory.adapters.secret_box import KEY_ENV
+    variables = {k: v for block in parse("variables.tf")["variable"] for k, v in block.items()}
+    mounted = set(variables["secret_functions"]["default"])
+    # Every function that reads or writes a webhook secret, a POS secret or a sealed response.
+    assert mounted == {"manage_webhooks", "webhook_dispatcher", "retry_webhook_deliveries",
+                       "manage_locations", "sync_inventory", "run_sync", "scheduled_sync"}
+    assert mounted <= set(functions)
+    function = blocks("resource")["google_cloudfunctions2_function.function"]
+    mount = function["service_config"][0]["dynamic"][0]["secret_environment_variables"]
+    assert "var.secret_functions" in mount["for_each"]
+    assert "google_secret_manager_secret.webhook_secret_key" in mount["for_each"]
+    assert mount["content"][0]["key"] == KEY_ENV
+    assert mount["content"][0]["version"] == "${var.secret_key_version}"
+
+
 def test_schedule_rates_are_read_by_the_same_patterns_in_terraform_and_python():
     manifest_tf = (INFRA / "manifest.tf").read_text()
     for pattern in (deploy_manifest.EVERY_MINUTES, deploy_manifest.EVERY_HOURS):

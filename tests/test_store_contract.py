@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from inventory import bootstrap
-from inventory.adapters.records import (_codec, _from_row_validated, _to_row_validated, from_row,
-                                        to_row)
+from inventory.adapters.records import (SEALED, SealedRecords, _codec, _from_row_validated,
+                                        _to_row_validated, from_row, to_row)
 from inventory.domain.codes import ChangeSource, ReasonCode, RoomType, Scope, Unit
 from inventory.domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                                      Location, Organization)
@@ -130,8 +130,11 @@ RECORDS = [
     Event(id="evt_1", organization_id="org_1", type="inventory.updated", subject_id="itm_1",
           occurred_at=NOW, data={"item": {"quantity": Decimal("6.5"), "room_type": "vault"},
                                  "change": None, "list": [1, "a", Decimal("0.001")]}),
-    IdempotencyRecord(organization_id="org_1", key="k", fingerprint="f", status=201,
-                      body='{"data":1}', created_at=NOW),
+    IdempotencyRecord(organization_id="org_1", api_key_id="key_1", key="k", fingerprint="f",
+                      status=201, body='{"data":1}', created_at=NOW),
+    IdempotencyRecord(organization_id="org_1", api_key_id="key_1", key="k2", fingerprint="f",
+                      status=201, body='{"data":{"secret":"whsec_y"}}', holds_secret=True,
+                      created_at=NOW),
     WebhookSubscription(id="whk_1", organization_id="org_1", url="https://example.com/h",
                         events=("inventory.updated", "*"), secret="whsec_x", created_at=NOW,
                         updated_at=LATER, deleted_at=None),
@@ -161,6 +164,23 @@ def test_a_stored_row_reads_back_as_the_record_that_was_written(record):
     assert read.model_dump() == record.model_dump() and read.model_fields_set == validated.model_fields_set
     assert {n: type(v) for n, v in read.__dict__.items()} == {n: type(v) for n, v in validated.__dict__.items()}
     assert to_row(read) == row
+
+
+@pytest.mark.parametrize("record", [r for r in RECORDS if type(r) in SEALED], ids=lambda r: type(r).__name__)
+def test_a_record_holding_a_secret_is_stored_sealed_and_reads_back_whole(record):
+    from inventory.adapters.secret_box import AesGcmSecretBox, SecretKeyError
+    sealed = SealedRecords(AesGcmSecretBox(lambda: (b"k" * 32,)))
+    spec = SEALED[type(record)]
+    row = sealed.to_row(record)
+    clear = getattr(record, spec.field)
+    if getattr(record, spec.only_if or "", True):
+        assert row[spec.field].startswith("sbx1.") and row[spec.field] != clear
+        with pytest.raises(SecretKeyError):  # bound to its record
+            sealed.box.open(row[spec.field], "another record")
+    else:  # a replay record without a secret is stored as it is
+        assert row[spec.field] == clear
+    assert sealed.from_row(type(record), row) == record
+    assert sealed.resealed(type(record), row) is None  # already under the current key
 
 
 def test_the_records_a_sync_reads_and_writes_most_skip_validation():

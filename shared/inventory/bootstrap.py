@@ -9,7 +9,7 @@ import threading
 
 from .service.clock import SystemClock
 from .service.ids import new_id
-from .service.ports import EventPublisher, InventoryStore, Services, WebhookSender
+from .service.ports import EventPublisher, InventoryStore, SecretBox, Services, WebhookSender
 from .settings import Settings
 
 _lock = threading.Lock()
@@ -25,13 +25,31 @@ def settings() -> Settings:
     return _settings
 
 
+def build_secret_box(settings: Settings) -> SecretBox:
+    """The box that seals stored secrets, keyed from INVENTORY_WEBHOOK_SECRET_KEY (Secret Manager
+    in the cloud) or else the local key file; the keys are read on first use."""
+    from .adapters.secret_box import KEY_ENV, AesGcmSecretBox, key_file_ring, parse_ring
+
+    def load_ring() -> tuple[bytes, ...]:
+        if settings.secret_key_ring:
+            return parse_ring(settings.secret_key_ring, KEY_ENV)
+        key_file = settings.secret_key_file
+        if key_file is None:
+            raise ValueError(f"{KEY_ENV} is not set: against Firestore the key that seals stored "
+                             "secrets comes from Secret Manager (infra/secrets.tf)")
+        return parse_ring(key_file_ring(key_file), f"the key file {key_file}")
+
+    return AesGcmSecretBox(load_ring)
+
+
 def build_store(settings: Settings) -> InventoryStore:
     if settings.store == "sqlite":
         from .adapters.sqlite import SqliteStore
-        return SqliteStore(settings.sqlite_path)
+        return SqliteStore(settings.sqlite_path, secret_box=build_secret_box(settings))
     if settings.store == "firestore":
         from .adapters.firestore import FirestoreStore
-        return FirestoreStore(settings.project, settings.firestore_database, settings.feed_settle_s)
+        return FirestoreStore(settings.project, settings.firestore_database, settings.feed_settle_s,
+                              secret_box=build_secret_box(settings))
     raise ValueError(f"INVENTORY_STORE={settings.store!r} is not a store this build knows")
 
 

@@ -1,4 +1,5 @@
-"""`inventory-admin`: create organizations, locations and API keys, and load the demo data."""
+"""`inventory-admin`: create organizations, locations and API keys, load the demo data, and
+rotate the key that seals stored secrets."""
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     loc.add_argument("name")
     loc.add_argument("time_zone", help="for example America/Denver")
     commands.add_parser("demo", help="create the demo organization and print its key")
+    commands.add_parser("new-secret-key", help="print a new key for the ring that seals stored "
+                        "secrets (INVENTORY_WEBHOOK_SECRET_KEY or DATA_DIR/secret-keys)")
+    commands.add_parser("reencrypt-secrets", help="seal every stored secret under the ring's "
+                        "first key, so older keys can be dropped from the ring")
     args = parser.parse_args(argv)
 
+    if args.command == "new-secret-key":
+        from .adapters.secret_box import new_key
+        print(new_key())
+        return 0
     services = bootstrap.services()
     if args.command == "create-organization":
         organization = create_organization(services, args.name)
@@ -49,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         from .local.demo import ensure_demo
         print(ensure_demo(services, services.settings.data_dir / "demo-api-key"))
+    elif args.command == "reencrypt-secrets":
+        rewritten = services.store.reencrypt_secrets()
+        print(f"{rewritten} secrets sealed again under the ring's first key")
     return 0
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -24,10 +24,26 @@ class Settings:
     sync_topic: str = "inventory-sync-requests"  # INVENTORY_SYNC_TOPIC
     pos_file_root_setting: str = ""    # INVENTORY_POS_FILE_ROOT: file exports must be inside (default DATA_DIR/pos)
     sync_interval_s: float = 0         # INVENTORY_SYNC_INTERVAL_S: local incremental sync timer (0: off)
+    # INVENTORY_WEBHOOK_SECRET_KEY: the key ring that seals stored secrets, base64 keys newest
+    # first (Secret Manager in the cloud). Never printed with the settings.
+    secret_key_ring: str = field(default="", repr=False)
+    secret_key_file_setting: str = ""  # INVENTORY_SECRET_KEY_FILE: the ring in a file (see secret_key_file)
+    firestore_emulator_host: str = ""  # FIRESTORE_EMULATOR_HOST: Firestore is the local emulator
 
     @property
     def pos_file_root(self) -> Path:
         return Path(self.pos_file_root_setting) if self.pos_file_root_setting else self.data_dir / "pos"
+
+    @property
+    def secret_key_file(self) -> Path | None:
+        """Where the key ring is kept when INVENTORY_WEBHOOK_SECRET_KEY is not set: a file made
+        on first use, for a store on this machine only. Against real Firestore there is none:
+        an instance must not invent a key that no other instance has."""
+        if self.secret_key_file_setting:
+            return Path(self.secret_key_file_setting)
+        if self.store == "sqlite" or self.firestore_emulator_host:
+            return self.data_dir / "secret-keys"
+        return None
 
     @property
     def sqlite_path(self) -> Path:
@@ -54,4 +70,7 @@ class Settings:
             sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
+            secret_key_ring=env.get("INVENTORY_WEBHOOK_SECRET_KEY", ""),
+            secret_key_file_setting=env.get("INVENTORY_SECRET_KEY_FILE", ""),
+            firestore_emulator_host=env.get("FIRESTORE_EMULATOR_HOST", ""),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -19,11 +20,13 @@ from typing import Any, Callable, TypeVar
 from pydantic import BaseModel, PlainSerializer
 
 from ..domain import wire
-from ..domain.models import ApiKey, Event, InventoryItem, LedgerEntry
+from ..domain.models import ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry
 from ..domain.sync import PosConnection, SyncRun
 from ..domain.webhooks import WebhookSubscription
 from ..domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int, to_scaled_int
 from ..domain.time import format_instant, parse_instant
+from ..service.ports import SecretBox
+from .secret_box import CONTEXT_SEPARATOR, NO_SECRET_BOX
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,6 +39,65 @@ SCALES: dict[type, dict[str, int]] = {
 JSON_FIELDS: dict[type, tuple[str, ...]] = {ApiKey: ("scopes",), Event: ("data",),
                                            WebhookSubscription: ("events",),
                                            PosConnection: ("settings",), SyncRun: ("summary",)}
+
+
+# -- secrets: sealed in the stored row, open in the record -------------------------------------
+@dataclass(frozen=True)
+class SealedField:
+    name: str  # what the value is; part of its context, so never renamed
+    field: str
+    identity: tuple[str, ...]  # the fields that name the record holding it
+    only_if: str | None = None  # a boolean field: the value is sealed only when it is true
+
+
+SEALED: dict[type, SealedField] = {
+    WebhookSubscription: SealedField("webhook_subscription.secret", "secret", ("organization_id", "id")),
+    PosConnection: SealedField("pos_connection.secret", "secret", ("organization_id", "location_id")),
+    IdempotencyRecord: SealedField("idempotency.body", "body", ("organization_id", "api_key_id", "key"),
+                                   only_if="holds_secret"),
+}
+
+
+class SealedRecords:
+    """Rows for the records that hold a secret (SEALED): the secret sealed by the box in the row,
+    opened again in the record. Every other record goes through to_row and from_row as it is."""
+
+    def __init__(self, box: SecretBox):
+        self.box = box
+
+    def to_row(self, record: BaseModel) -> dict[str, Any]:
+        row = to_row(record)
+        spec = SEALED.get(type(record))
+        if spec is not None and _holds_secret(spec, row):
+            row[spec.field] = self.box.seal(row[spec.field], _context(spec, row))
+        return row
+
+    def from_row(self, model: type[M], row: Any) -> M:
+        spec = SEALED.get(model)
+        if spec is not None and _holds_secret(spec, row):
+            row = dict(row)
+            row[spec.field] = self.box.open(row[spec.field], _context(spec, row))
+        return from_row(model, row)
+
+    def resealed(self, model: type[BaseModel], row: Any) -> tuple[str, str] | None:
+        """(field, value sealed under the current key) for a stored row whose secret is sealed
+        under an older key or not at all; None when there is nothing to do."""
+        spec = SEALED[model]
+        if not _holds_secret(spec, row) or self.box.is_current(row[spec.field]):
+            return None
+        context = _context(spec, row)
+        return spec.field, self.box.seal(self.box.open(row[spec.field], context), context)
+
+
+NO_SECRETS = SealedRecords(NO_SECRET_BOX)  # refuses to store or read a sealed secret
+
+
+def _holds_secret(spec: SealedField, row: Any) -> bool:
+    return row[spec.field] is not None and (spec.only_if is None or bool(row[spec.only_if]))
+
+
+def _context(spec: SealedField, row: Any) -> str:
+    return CONTEXT_SEPARATOR.join((spec.name, *(str(row[name]) for name in spec.identity)))
 
 
 def to_row(record: BaseModel) -> dict[str, Any]:

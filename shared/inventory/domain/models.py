@@ -111,11 +111,14 @@ class Event(Record):
 
 
 class IdempotencyRecord(Record):
-    """The first response to a mutating request, replayed for a retry with the same key."""
+    """The first response to a mutating request, replayed for a retry by the same API key with
+    the same Idempotency-Key. A body that holds a secret is stored sealed."""
 
     organization_id: str
+    api_key_id: str
     key: str
     fingerprint: str
     status: int
     body: str
+    holds_secret: bool = False
     created_at: Instant

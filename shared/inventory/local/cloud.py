@@ -23,6 +23,7 @@ from typing import Iterator
 import requests
 from werkzeug.serving import make_server
 
+from ..adapters.secret_box import KEY_ENV, key_file_ring
 from ..http.server_refusals import EnvelopeRequestHandler
 from ..manifest import Function, Manifest
 from ..manifest import load as load_manifest
@@ -159,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
             emulator_host(args.pubsub_emulator, emulators.pubsub) as pubsub_host:
         topology = Topology(load_manifest(), firestore_host, pubsub_host, args.project,
                             args.time_scale, args.data_dir / "logs")
+        # Every function gets the key ring as Secret Manager hands it over in the cloud.
+        topology.environment.setdefault(KEY_ENV, key_file_ring(args.data_dir / "secret-keys"))
         try:
             topology.start()
             key = create_demo(topology.environment, args.data_dir / "demo-api-key")

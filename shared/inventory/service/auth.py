@@ -18,9 +18,11 @@ class Actor:
     api_key_id: str
     scopes: frozenset[Scope]
 
-    def require(self, scope: Scope) -> None:
+    def require(self, scope: Scope, field: str | None = None, why: str = "") -> None:
+        """Refuse (403) unless the key has `scope`; `field` and `why` point at what asked for it."""
         if scope not in self.scopes:
-            raise Forbidden(f"this API key lacks the {scope.value} scope", code="insufficient_scope")
+            raise Forbidden(f"this API key lacks the {scope.value} scope{why}", field,
+                            "insufficient_scope")
 
     def check_organization(self, organization_id: str | None, field: str = "organization_id") -> None:
         """A caller may name its own organization; naming another is refused."""

@@ -1,4 +1,10 @@
-"""Exactly-once mutations: the first response to an Idempotency-Key is stored with the change."""
+"""Exactly-once mutations: the first response to an Idempotency-Key is stored with the change.
+
+A record belongs to the API key that made the request: a retry by that key is replayed, while
+the same Idempotency-Key sent by another key (of the same organization or not) is a request of
+its own. A response that holds a secret is stored sealed, so it is replayed, secret included,
+only to the key that was first shown it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,11 +30,13 @@ class Idempotency:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A mutation's response document, as first sent; `replayed` marks a retry's copy."""
+    """A mutation's response document, as first sent; `replayed` marks a retry's copy, and
+    `holds_secret` a body with a secret in it (stored sealed)."""
 
     status: int
     body: dict[str, Any]
     replayed: bool = False
+    holds_secret: bool = False
 
 
 def run_once(services: Services, actor: Actor, idempotency: Idempotency,
@@ -46,18 +54,19 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
         written.clear()  # the store may run this again after contention
         tx = RecordingEvents(tx, written)
         now = services.clock.now()
-        record = tx.get_idempotency(actor.organization_id, idempotency.key)
+        record = tx.get_idempotency(actor.organization_id, actor.api_key_id, idempotency.key)
         if record is not None and now - record.created_at < REPLAY_WINDOW:
             if record.fingerprint != idempotency.fingerprint:
                 raise IdempotencyConflict(
                     "this Idempotency-Key was used for a different request",
                     "Idempotency-Key")
-            return Outcome(record.status, wire.loads(record.body), replayed=True)
+            return Outcome(record.status, wire.loads(record.body), replayed=True,
+                           holds_secret=record.holds_secret)
         outcome = decide(tx, now)
         tx.save_idempotency(IdempotencyRecord(
-            organization_id=actor.organization_id, key=idempotency.key,
-            fingerprint=idempotency.fingerprint, status=outcome.status,
-            body=wire.dumps(outcome.body), created_at=now))
+            organization_id=actor.organization_id, api_key_id=actor.api_key_id,
+            key=idempotency.key, fingerprint=idempotency.fingerprint, status=outcome.status,
+            body=wire.dumps(outcome.body), holds_secret=outcome.holds_secret, created_at=now))
         return outcome
 
     outcome = services.store.transact(work)

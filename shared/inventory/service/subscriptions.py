@@ -7,7 +7,9 @@ from typing import Any, Sequence
 from ..domain.codes import Scope
 from ..domain.commands import CreateSubscription, ListDeliveries
 from ..domain.errors import Conflict, NotFound
+from ..domain.events import EVENT_TYPES, INVENTORY_LOW_STOCK, INVENTORY_UPDATED
 from ..domain.signing import new_secret
+from ..domain.sync import SYNC_COMPLETED
 from ..domain.webhooks import Delivery, DeliveryState, WebhookSubscription
 from .auth import Actor
 from .idempotency import Idempotency, Outcome, run_once
@@ -15,6 +17,12 @@ from .ports import Services, Slice, Transaction
 from .url_policy import check_webhook_url
 
 HIDDEN = {"secret", "organization_id"}
+
+# An event carries data that a key needs this scope to read anywhere else in the API, so it needs
+# it to subscribe too: items and their changes (GET /inventory, /events), a sync run (GET
+# /inventory/sync/{id}).
+READ_SCOPE = {INVENTORY_UPDATED: Scope.INVENTORY_READ, INVENTORY_LOW_STOCK: Scope.INVENTORY_READ,
+              SYNC_COMPLETED: Scope.INVENTORY_READ}
 
 
 def shown(subscription: WebhookSubscription, with_secret: bool = False) -> dict[str, Any]:
@@ -26,6 +34,7 @@ def create_subscription(services: Services, actor: Actor, command: CreateSubscri
                         idempotency: Idempotency) -> Outcome:
     actor.require(Scope.WEBHOOKS_MANAGE)
     actor.check_organization(command.organization_id)
+    require_read_scopes(actor, command.events)
     url = check_webhook_url(command.url, allow_loopback=services.settings.webhook_allow_loopback)
 
     def decide(tx: Transaction, now: datetime) -> Outcome:
@@ -34,9 +43,17 @@ def create_subscription(services: Services, actor: Actor, command: CreateSubscri
             events=tuple(dict.fromkeys(command.events)), description=command.description,
             secret=new_secret(), created_at=now, updated_at=now)
         tx.save_subscription(subscription)
-        return Outcome(201, {"data": shown(subscription, with_secret=True)})
+        return Outcome(201, {"data": shown(subscription, with_secret=True)}, holds_secret=True)
 
     return run_once(services, actor, idempotency, decide)
+
+
+def require_read_scopes(actor: Actor, events: Sequence[str]) -> None:
+    """A key subscribes only to what it may read: each event type's read scope, all of them for `*`."""
+    for index, name in enumerate(events):
+        for event_type in (EVENT_TYPES if name == "*" else (name,)):
+            actor.require(READ_SCOPE[event_type], f"events[{index}]",
+                          f", which subscribing to {name!r} needs")
 
 
 def list_subscriptions(services: Services, actor: Actor) -> Sequence[dict[str, Any]]:
@@ -72,7 +89,7 @@ def rotate_secret(services: Services, actor: Actor, subscription_id: str,
         found = _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
         rotated = found.model_copy(update={"secret": new_secret(), "updated_at": now})
         tx.save_subscription(rotated)
-        return Outcome(200, {"data": shown(rotated, with_secret=True)})
+        return Outcome(200, {"data": shown(rotated, with_secret=True)}, holds_secret=True)
 
     return run_once(services, actor, idempotency, decide)
 

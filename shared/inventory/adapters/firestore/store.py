@@ -3,11 +3,12 @@
 Layout (top-level collections; each document also holds `organization_id`, which every read
 checks):
   items/{id}, items/{id}/ledger/{change id}, item_places/{hash of org, location, room, sku},
-  locations/{id}, events/{id}, idempotency/{hash of org, key}, webhook_subscriptions/{id},
+  locations/{id}, events/{id}, idempotency/{hash of org, API key id, key}, webhook_subscriptions/{id},
   deliveries/{id}, pos_connections/{hash of org, location}, sync_locks/{same}, sync_runs/{id},
   organizations/{id}, api_keys/{sha-256 of the key}.
 Values are stored as the SQLite store stores them (adapters/records.py): quantities and money as
-scaled integers, instants as fixed-width UTC text, so no float ever holds a quantity.
+scaled integers, instants as fixed-width UTC text, so no float ever holds a quantity, and secrets
+(a subscription's or POS connection's `secret`, a replay `body` that holds one) sealed by the box.
 The composite indexes these queries need are declared in infra/firestore.tf.
 """
 from __future__ import annotations
@@ -21,14 +22,16 @@ from typing import Callable, Sequence, TypeVar
 
 from ...domain.codes import RoomType
 from ...domain.errors import InvalidInput
-from ...domain.models import ApiKey, Event, InventoryItem, LedgerEntry, Location, Organization
+from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
+                              Location, Organization)
 from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, Slice
+from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from .. import item_cursor, position_cursor
-from ..records import from_row, to_row
+from ..records import SEALED, SealedRecords, from_row, to_row
+from ..secret_box import NO_SECRET_BOX
 from .transaction import FirestoreTransaction
 
 T = TypeVar("T")
@@ -36,7 +39,8 @@ T = TypeVar("T")
 
 class FirestoreStore:
     def __init__(self, project: str, database: str = "(default)", feed_settle_s: float = 5.0,
-                 max_attempts: int = 40, max_backoff_s: float = 2.0):
+                 max_attempts: int = 40, max_backoff_s: float = 2.0,
+                 secret_box: SecretBox = NO_SECRET_BOX):
         from google.api_core import exceptions
         from google.cloud import firestore
 
@@ -47,6 +51,7 @@ class FirestoreStore:
         self.feed_settle = timedelta(seconds=feed_settle_s)
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
+        self._sealed = SealedRecords(secret_box)
 
     def _collection(self, name: str):
         return self.client.collection(name)
@@ -74,7 +79,7 @@ class FirestoreStore:
     def _run(self, work: Callable[[FirestoreTransaction], T]) -> T:
         @self._firestore.transactional
         def attempt(transaction):
-            tx = FirestoreTransaction(self.client, transaction)
+            tx = FirestoreTransaction(self.client, transaction, self._sealed)
             result = work(tx)
             tx.apply()
             return result
@@ -239,7 +244,8 @@ class FirestoreStore:
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
         rows = (self._collection("webhook_subscriptions")
                 .where("organization_id", "==", organization_id).where("deleted_at", "==", None).get())
-        return sorted((from_row(WebhookSubscription, r.to_dict()) for r in rows), key=lambda s: s.id)
+        return sorted((self._sealed.from_row(WebhookSubscription, r.to_dict()) for r in rows),
+                      key=lambda s: s.id)
 
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]:
@@ -266,7 +272,8 @@ class FirestoreStore:
 
     # -- sync ------------------------------------------------------------------------------
     def pos_connections(self) -> Sequence[PosConnection]:
-        return [from_row(PosConnection, r.to_dict()) for r in self._collection("pos_connections").stream()]
+        return [self._sealed.from_row(PosConnection, r.to_dict())
+                for r in self._collection("pos_connections").stream()]
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
         rows = (self._collection("sync_runs").where("status", "==", "queued")
@@ -279,6 +286,46 @@ class FirestoreStore:
                 .order_by("finished_at", direction="DESCENDING").limit(5).get())
         marks = [r.to_dict().get("watermark") for r in rows]
         return next((m for m in marks if m), None)
+
+    # -- secrets ---------------------------------------------------------------------------
+    def reencrypt_secrets(self) -> int:
+        """Each document whose secret is not sealed under the current key is sealed again in a
+        transaction of its own (read again inside it, so a secret rotated meanwhile is kept).
+        Replay records kept per organization by older versions, never read now and possibly
+        holding a webhook secret in clear, are deleted."""
+        rewritten = 0
+        legacy = [document.reference for document in
+                  self._collection("idempotency").select(["api_key_id"]).stream()
+                  if "api_key_id" not in document.to_dict()]
+        for start in range(0, len(legacy), 400):
+            batch = self.client.batch()
+            for reference in legacy[start:start + 400]:
+                batch.delete(reference)
+            batch.commit()
+        for collection, model in (("webhook_subscriptions", WebhookSubscription),
+                                  ("pos_connections", PosConnection),
+                                  ("idempotency", IdempotencyRecord)):
+            spec = SEALED[model]
+            query = self._collection(collection)
+            if spec.only_if:
+                query = query.where(spec.only_if, "==", True)
+            for document in query.stream():
+                if self._sealed.resealed(model, document.to_dict()) is not None:
+                    rewritten += self._reseal(document.reference, model)
+        return rewritten
+
+    def _reseal(self, reference, model) -> int:
+        @self._firestore.transactional
+        def attempt(transaction) -> int:
+            found = reference.get(transaction=transaction)
+            resealed = self._sealed.resealed(model, found.to_dict()) if found.exists else None
+            if resealed is None:
+                return 0
+            field, value = resealed
+            transaction.update(reference, {field: value})
+            return 1
+
+        return attempt(self.client.transaction())
 
     # -- keys and organizations ------------------------------------------------------------
     def find_api_key(self, key_hash: str) -> ApiKey | None:

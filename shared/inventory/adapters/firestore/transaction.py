@@ -13,7 +13,7 @@ from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ..records import from_row, to_row
+from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
 
 _DOCUMENTS_PER_GET = 300  # documents asked for in one BatchGetDocuments call
@@ -24,6 +24,12 @@ def digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+def idempotency_document_id(organization_id: str, api_key_id: str, key: str) -> str:
+    """A replay record's document: one per API key and Idempotency-Key (the `k` keeps these ids
+    apart from those of the records kept per organization before)."""
+    return digest("k", organization_id, api_key_id, key)
+
+
 def event_document(event: Event) -> dict[str, Any]:
     # `sequence` orders the feed: the event's instant, then its id (see FirestoreStore.list_events).
     row = to_row(event)
@@ -31,9 +37,10 @@ def event_document(event: Event) -> dict[str, Any]:
 
 
 class FirestoreTransaction:
-    def __init__(self, client: Any, transaction: Any):
+    def __init__(self, client: Any, transaction: Any, sealed: SealedRecords = NO_SECRETS):
         self._client = client
         self._tx = transaction
+        self._sealed = sealed
         self.writes: list[tuple[Any, dict[str, Any] | None]] = []  # None: delete
 
     # -- reads -----------------------------------------------------------------------------
@@ -93,18 +100,20 @@ class FirestoreTransaction:
         found = self._owned("locations", location_id, organization_id)
         return from_row(Location, found) if found else None
 
-    def get_idempotency(self, organization_id: str, key: str) -> IdempotencyRecord | None:
-        found = self._get("idempotency", digest(organization_id, key))
-        return from_row(IdempotencyRecord, found) if found else None
+    def get_idempotency(self, organization_id: str, api_key_id: str,
+                        key: str) -> IdempotencyRecord | None:
+        found = self._get("idempotency", idempotency_document_id(organization_id, api_key_id, key))
+        return self._sealed.from_row(IdempotencyRecord, found) if found else None
 
     def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
         found = self._owned("webhook_subscriptions", subscription_id, organization_id)
-        return from_row(WebhookSubscription, found) if found else None
+        return self._sealed.from_row(WebhookSubscription, found) if found else None
 
     def subscriptions_for(self, organization_id: str, event_type: str) -> list[WebhookSubscription]:
         query = (self._client.collection("webhook_subscriptions")
                  .where("organization_id", "==", organization_id).where("deleted_at", "==", None))
-        found = [from_row(WebhookSubscription, s.to_dict()) for s in query.get(transaction=self._tx)]
+        found = [self._sealed.from_row(WebhookSubscription, s.to_dict())
+                 for s in query.get(transaction=self._tx)]
         return sorted((s for s in found if s.wants(event_type)), key=lambda s: s.id)
 
     def get_delivery(self, delivery_id: str) -> Delivery | None:
@@ -113,7 +122,7 @@ class FirestoreTransaction:
 
     def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
         found = self._get("pos_connections", digest(organization_id, location_id))
-        return from_row(PosConnection, found) if found else None
+        return self._sealed.from_row(PosConnection, found) if found else None
 
     def get_sync_run(self, sync_id: str) -> SyncRun | None:
         found = self._get("sync_runs", sync_id)
@@ -148,17 +157,18 @@ class FirestoreTransaction:
         self._set("events", event.id, event_document(event))
 
     def save_idempotency(self, record: IdempotencyRecord) -> None:
-        self._set("idempotency", digest(record.organization_id, record.key), to_row(record))
+        self._set("idempotency", idempotency_document_id(record.organization_id, record.api_key_id,
+                                                         record.key), self._sealed.to_row(record))
 
     def save_subscription(self, subscription: WebhookSubscription) -> None:
-        self._set("webhook_subscriptions", subscription.id, to_row(subscription))
+        self._set("webhook_subscriptions", subscription.id, self._sealed.to_row(subscription))
 
     def save_delivery(self, delivery: Delivery) -> None:
         self._set("deliveries", delivery.id, to_row(delivery))
 
     def save_pos_connection(self, connection: PosConnection) -> None:
         self._set("pos_connections", digest(connection.organization_id, connection.location_id),
-                  to_row(connection))
+                  self._sealed.to_row(connection))
 
     def save_sync_run(self, run: SyncRun) -> None:
         self._set("sync_runs", run.id, to_row(run))

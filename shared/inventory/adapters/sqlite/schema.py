@@ -159,11 +159,32 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX sync_runs_by_location ON sync_runs (organization_id, location_id, status, created_at);
     """,
+    # 4: replay records belong to the API key that made the request, and a body that holds a
+    # secret is stored sealed. Records kept per organization cannot be given an owner, and some
+    # hold a webhook secret in clear: they are dropped (a retry across the upgrade is judged anew).
+    """
+    DROP TABLE idempotency;
+    CREATE TABLE idempotency (
+        organization_id TEXT NOT NULL,
+        api_key_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        holds_secret INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (organization_id, api_key_id, key)
+    );
+    CREATE INDEX idempotency_sealed ON idempotency (organization_id) WHERE holds_secret = 1;
+    """,
 ]
 
 
 def migrate(connection: sqlite3.Connection) -> None:
-    """Bring a database file up to the newest schema, one migration per transaction."""
+    """Bring a database file up to the newest schema, one migration per transaction. What a
+    migration drops is zeroed on disk (secure_delete), since older versions kept secrets in clear."""
+    previous = connection.execute("PRAGMA secure_delete").fetchone()[0]
+    connection.execute("PRAGMA secure_delete = ON")
     connection.execute("BEGIN IMMEDIATE")
     try:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
@@ -176,3 +197,7 @@ def migrate(connection: sqlite3.Connection) -> None:
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    finally:
+        connection.execute(f"PRAGMA secure_delete = {int(previous)}")
+    if version < len(MIGRATIONS):
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old page left in the WAL

@@ -19,9 +19,11 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, Slice
+from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from .. import item_cursor, position_cursor
-from ..records import from_row, to_row
+from ..private_files import private_directory, private_file
+from ..records import NO_SECRETS, SEALED, SealedRecords, from_row, to_row
+from ..secret_box import NO_SECRET_BOX
 from .schema import migrate
 
 T = TypeVar("T")
@@ -51,8 +53,9 @@ def _statement(verb: str, table: str, columns: tuple[str, ...]) -> str:
 
 
 
-def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, replace: bool = False) -> None:
-    row = to_row(record)
+def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, replace: bool = False,
+            row: dict[str, Any] | None = None) -> None:
+    row = to_row(record) if row is None else row
     verb = "INSERT OR REPLACE" if replace else "INSERT"
     connection.execute(_statement(verb, table, tuple(row)), tuple(row.values()))
 
@@ -60,8 +63,9 @@ def _insert(connection: sqlite3.Connection, table: str, record: BaseModel, repla
 class SqliteTransaction:
     """The Transaction port on one connection inside BEGIN IMMEDIATE … COMMIT."""
 
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, sealed: SealedRecords = NO_SECRETS):
         self._db = connection
+        self._sealed = sealed
         # Item rows as this transaction last read or wrote them. It holds the write lock, so
         # they are what the file holds, and saving an item writes only the columns that differ.
         self._items: dict[tuple[str, str], Any] = {}
@@ -134,10 +138,12 @@ class SqliteTransaction:
                                (organization_id, location_id)).fetchone()
         return from_row(Location, row) if row else None
 
-    def get_idempotency(self, organization_id: str, key: str) -> IdempotencyRecord | None:
-        row = self._db.execute("SELECT * FROM idempotency WHERE organization_id = ? AND key = ?",
-                               (organization_id, key)).fetchone()
-        return from_row(IdempotencyRecord, row) if row else None
+    def get_idempotency(self, organization_id: str, api_key_id: str,
+                        key: str) -> IdempotencyRecord | None:
+        row = self._db.execute("SELECT * FROM idempotency WHERE organization_id = ?"
+                               " AND api_key_id = ? AND key = ?",
+                               (organization_id, api_key_id, key)).fetchone()
+        return self._sealed.from_row(IdempotencyRecord, row) if row else None
 
     def save_location(self, location: Location) -> None:
         _insert(self._db, "locations", location, replace=True)
@@ -149,17 +155,17 @@ class SqliteTransaction:
         _insert(self._db, "events", event)
 
     def save_idempotency(self, record: IdempotencyRecord) -> None:
-        _insert(self._db, "idempotency", record, replace=True)
+        _insert(self._db, "idempotency", record, replace=True, row=self._sealed.to_row(record))
 
     def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
         row = self._db.execute("SELECT * FROM webhook_subscriptions WHERE organization_id = ? AND id = ?",
                                (organization_id, subscription_id)).fetchone()
-        return from_row(WebhookSubscription, row) if row else None
+        return self._sealed.from_row(WebhookSubscription, row) if row else None
 
     def subscriptions_for(self, organization_id: str, event_type: str) -> list[WebhookSubscription]:
         rows = self._db.execute("SELECT * FROM webhook_subscriptions WHERE organization_id = ?"
                                 " AND deleted_at IS NULL ORDER BY id", (organization_id,)).fetchall()
-        found = [from_row(WebhookSubscription, row) for row in rows]
+        found = [self._sealed.from_row(WebhookSubscription, row) for row in rows]
         return [s for s in found if s.wants(event_type)]
 
     def get_delivery(self, delivery_id: str) -> Delivery | None:
@@ -167,7 +173,8 @@ class SqliteTransaction:
         return from_row(Delivery, row) if row else None
 
     def save_subscription(self, subscription: WebhookSubscription) -> None:
-        _insert(self._db, "webhook_subscriptions", subscription, replace=True)
+        _insert(self._db, "webhook_subscriptions", subscription, replace=True,
+                row=self._sealed.to_row(subscription))
 
     def save_delivery(self, delivery: Delivery) -> None:
         _insert(self._db, "deliveries", delivery, replace=True)
@@ -175,7 +182,7 @@ class SqliteTransaction:
     def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
         row = self._db.execute("SELECT * FROM pos_connections WHERE organization_id = ? AND location_id = ?",
                                (organization_id, location_id)).fetchone()
-        return from_row(PosConnection, row) if row else None
+        return self._sealed.from_row(PosConnection, row) if row else None
 
     def get_sync_run(self, sync_id: str) -> SyncRun | None:
         row = self._db.execute("SELECT * FROM sync_runs WHERE id = ?", (sync_id,)).fetchone()
@@ -188,7 +195,8 @@ class SqliteTransaction:
         return from_row(SyncRun, row) if row else None
 
     def save_pos_connection(self, connection: PosConnection) -> None:
-        _insert(self._db, "pos_connections", connection, replace=True)
+        _insert(self._db, "pos_connections", connection, replace=True,
+                row=self._sealed.to_row(connection))
 
     def save_sync_run(self, run: SyncRun) -> None:
         _insert(self._db, "sync_runs", run, replace=True)
@@ -201,9 +209,17 @@ class SqliteStore:
 
     IDLE = 32  # idle connections kept for reuse; more are closed when given back
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, secret_box: SecretBox = NO_SECRET_BOX):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The directory 0700 and the database 0600; SQLite gives its WAL and index the
+        # database's mode, and those an older version left looser are tightened.
+        private_directory(self.path.parent)
+        private_file(self.path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = self.path.with_name(self.path.name + suffix)
+            if companion.exists():
+                private_file(companion)
+        self._sealed = SealedRecords(secret_box)
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._held = threading.local()
         with self._connection() as connection:
@@ -255,7 +271,7 @@ class SqliteStore:
             # reading a version that another writer is about to replace (no lost update).
             connection.execute("BEGIN IMMEDIATE")
             try:
-                result = work(SqliteTransaction(connection))
+                result = work(SqliteTransaction(connection, self._sealed))
                 connection.execute("COMMIT")
                 return result
             except BaseException:
@@ -268,11 +284,11 @@ class SqliteStore:
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
         with self._connection() as connection:
-            return SqliteTransaction(connection).get_item(organization_id, item_id)
+            return SqliteTransaction(connection, self._sealed).get_item(organization_id, item_id)
 
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         with self._connection() as connection:
-            return SqliteTransaction(connection).get_location(organization_id, location_id)
+            return SqliteTransaction(connection, self._sealed).get_location(organization_id, location_id)
 
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
@@ -396,7 +412,7 @@ class SqliteStore:
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
         rows = self._query("SELECT * FROM webhook_subscriptions WHERE organization_id = ?"
                            " AND deleted_at IS NULL ORDER BY id", [organization_id])
-        return [from_row(WebhookSubscription, row) for row in rows]
+        return [self._sealed.from_row(WebhookSubscription, row) for row in rows]
 
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]:
@@ -410,7 +426,7 @@ class SqliteStore:
         return Slice([from_row(Delivery, row) for row in rows[:limit]], next_cursor)
 
     def pos_connections(self) -> Sequence[PosConnection]:
-        return [from_row(PosConnection, row) for row in
+        return [self._sealed.from_row(PosConnection, row) for row in
                 self._query("SELECT * FROM pos_connections ORDER BY organization_id, location_id")]
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
@@ -433,6 +449,43 @@ class SqliteStore:
             [stamp, stamp, limit])
         return [from_row(Delivery, row) for row in rows]
 
+    def reencrypt_secrets(self, batch: int = 200) -> int:
+        """Each table's rows in batches, one short write transaction each, read again inside it
+        so a secret rotated meanwhile is not overwritten. Space freed by a value written in
+        clear is zeroed (secure_delete) and the WAL truncated, so no copy of it is left."""
+        rewritten = 0
+        for table, model in _SEALED_TABLES:
+            spec = SEALED[model]
+            where = f" AND {spec.only_if} = 1" if spec.only_if else ""
+            after = 0
+            while True:
+                def work(tx: SqliteTransaction) -> tuple[int, int | None]:
+                    rows = tx._db.execute(f"SELECT rowid AS position, * FROM {table}"
+                                          f" WHERE rowid > ?{where} ORDER BY rowid LIMIT ?",
+                                          (after, batch)).fetchall()
+                    changed = 0
+                    for row in rows:
+                        resealed = self._sealed.resealed(model, row)
+                        if resealed is not None:
+                            field, value = resealed
+                            tx._db.execute(f"UPDATE {table} SET {field} = ? WHERE rowid = ?",
+                                           (value, row["position"]))
+                            changed += 1
+                    return changed, rows[-1]["position"] if len(rows) == batch else None
+
+                with self._connection() as connection:
+                    previous = connection.execute("PRAGMA secure_delete").fetchone()[0]
+                    connection.execute("PRAGMA secure_delete = ON")
+                    try:
+                        changed, after = self.transact(work)
+                    finally:
+                        connection.execute(f"PRAGMA secure_delete = {int(previous)}")
+                rewritten += changed
+                if after is None:
+                    break
+        self._query("PRAGMA wal_checkpoint(TRUNCATE)")
+        return rewritten
+
     def find_api_key(self, key_hash: str) -> ApiKey | None:
         rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
         return from_row(ApiKey, rows[0]) if rows else None
@@ -442,6 +495,10 @@ class SqliteStore:
 
     def save_api_key(self, key: ApiKey) -> None:
         self.transact(lambda tx: _insert(tx._db, "api_keys", key, replace=True))
+
+
+_SEALED_TABLES = (("webhook_subscriptions", WebhookSubscription), ("pos_connections", PosConnection),
+                  ("idempotency", IdempotencyRecord))
 
 
 def _snapshot_totals(rows: Sequence[sqlite3.Row]) -> SnapshotTotals:
