@@ -30,10 +30,15 @@ def loopback_allowed(monkeypatch):
     bootstrap.reset()
 
 
-def export(services, name: str, text: str) -> str:
-    root: Path = services.settings.pos_file_root
-    root.mkdir(parents=True, exist_ok=True)
-    (root / name).write_text(text)
+def pos_folder(api) -> Path:
+    """The organization's own POS folder, `<INVENTORY_POS_FILE_ROOT>/<organization_id>/`."""
+    folder: Path = bootstrap.services().settings.pos_file_root / api.organization_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def export(api, name: str, text: str) -> str:
+    (pos_folder(api) / name).write_text(text)
     return name
 
 
@@ -61,7 +66,7 @@ def test_full_sync_from_a_csv_export_reconciles_with_an_explained_ledger(api, lo
     api.item(location["id"], sku="BD-35", quantity=48)
     api.item(location["id"], sku="MG-10", quantity=6)
     api.item(location["id"], sku="GONE", quantity=3)
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     before_events = len(events_of(api))
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded", result
@@ -82,7 +87,7 @@ def test_full_sync_from_a_csv_export_reconciles_with_an_explained_ledger(api, lo
 
 
 def test_running_the_same_sync_again_changes_nothing(api, location, services):
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     run(api, services, location["id"])
     ledger = {sku: len(api.changes(i["id"])) for sku, i in by_sku(api).items()}
     again = run(api, services, location["id"])
@@ -91,7 +96,7 @@ def test_running_the_same_sync_again_changes_nothing(api, location, services):
 
 
 def test_second_sync_while_one_is_queued_is_409(api, location, services):
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     first = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "full"})
     second = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "incremental"})
     assert first.status == 202 and second.status == 409
@@ -115,7 +120,7 @@ def test_bad_pos_rows_are_reported_per_row_and_never_corrupt_items(api, location
             "DUP,vault,1\n"
             "DUP,vault,2\n"                      # duplicate SKU in the same room
             "HALF,vault\n")                      # truncated line
-    connect(api, location["id"], kind="file", settings={"path": export(services, "bad.csv", text)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "bad.csv", text)})
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded"
     errors = {(e["row"], e["field"]) for e in result["summary"]["errors"]}
@@ -127,7 +132,7 @@ def test_bad_pos_rows_are_reported_per_row_and_never_corrupt_items(api, location
 
 def test_truncated_json_export_fails_the_run_and_applies_nothing(api, location, services):
     connect(api, location["id"], kind="file",
-            settings={"path": export(services, "pos.json", '[{"sku": "A", "quantity": 1}, {"sku": "B", "qu')})
+            settings={"path": export(api, "pos.json", '[{"sku": "A", "quantity": 1}, {"sku": "B", "qu')})
     result = run(api, services, location["id"])
     assert result["status"] == "failed" and "JSONDecodeError" in result["error"]
     assert by_sku(api) == {}
@@ -185,7 +190,7 @@ def test_pos_failure_mid_way_keeps_applied_pages_and_marks_the_run_failed(loopba
 
 def test_scheduled_sync_queues_every_connected_location(api, location, services):
     other = api.location("Boulder")
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     queued = sync.schedule_syncs(bootstrap.services(), SyncType.INCREMENTAL)
     assert len(queued) == 1
     waiting = bootstrap.services().store.queued_sync_runs(10)
@@ -238,7 +243,7 @@ def test_s3_csv_exports_sync_full_then_only_newer_objects(loopback_allowed, api,
 
 def test_shipped_sample_export_syncs_cleanly(api, location, services):
     sample = (Path(__file__).resolve().parents[1] / "samples" / "pos-export.csv").read_text()
-    connect(api, location["id"], kind="file", settings={"path": export(services, "sample.csv", sample)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "sample.csv", sample)})
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded" and result["summary"]["errors"] == []
     assert result["summary"]["created"] == 4

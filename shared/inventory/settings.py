@@ -24,6 +24,8 @@ class Settings:
     sync_topic: str = "inventory-sync-requests"  # INVENTORY_SYNC_TOPIC
     pos_file_root_setting: str = ""    # INVENTORY_POS_FILE_ROOT: file exports must be inside (default DATA_DIR/pos)
     sync_interval_s: float = 0         # INVENTORY_SYNC_INTERVAL_S: local incremental sync timer (0: off)
+    pos_max_pages: int = 10_000        # INVENTORY_POS_MAX_PAGES: requests one sync may make to a POS
+    pos_max_seconds: float = 480.0     # INVENTORY_POS_MAX_SECONDS: one sync's time with a POS (run_sync has 540 s)
 
     @property
     def pos_file_root(self) -> Path:
@@ -52,6 +54,8 @@ class Settings:
             sync_topic=env.get("INVENTORY_SYNC_TOPIC", cls.sync_topic),
             pos_file_root_setting=env.get("INVENTORY_POS_FILE_ROOT", ""),
             sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
+            pos_max_pages=int(env.get("INVENTORY_POS_MAX_PAGES", cls.pos_max_pages)),
+            pos_max_seconds=float(env.get("INVENTORY_POS_MAX_SECONDS", cls.pos_max_seconds)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
         )
