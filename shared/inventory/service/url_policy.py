@@ -40,6 +40,8 @@ def embedded_ipv4(address: Address) -> list[ipaddress.IPv4Address]:
 
 def is_public(address: Address) -> bool:
     """Globally routable, and so is every IPv4 address it carries."""
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return is_public(address.ipv4_mapped)  # a connection to it reaches that IPv4 address
     if not address.is_global or address.is_multicast or address.is_reserved:
         return False
     if address.version == 6 and address.is_site_local:

@@ -29,7 +29,7 @@ class FilePos:
         self.folder = root.resolve() / organization_id  # the folder itself may not be a symlink
         self.path = path
         if not self._inside(self.folder / path):
-            raise InvalidInput("the export must be inside the organization's POS folder",
+            raise InvalidInput(f"{path} is outside the organization's POS folder",
                                "settings.path", "path_outside_root")
 
     def _inside(self, path: Path) -> bool:
@@ -57,17 +57,18 @@ class FilePos:
         try:
             real = (self.folder / self.path).resolve(strict=True)
             if self.folder not in real.parents:
-                raise ExportRefused(f"{self.path} resolves outside the organization's POS folder")
+                raise ExportRefused(f"{self.path} is outside the organization's POS folder")
             # O_NOFOLLOW: no symlink swapped in since resolving; O_NONBLOCK: a FIFO cannot stall us.
             fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as error:  # its message would show the server's directories
             raise OSError(error.errno, error.strerror, self.path) from None
         except RuntimeError:
             raise ExportRefused(f"{self.path} is a symlink loop") from None
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            os.close(fd)
+            raise ExportRefused(f"{self.path} is not a regular file")
         with os.fdopen(fd, "rb") as file:
-            status = os.fstat(fd)
-            if not stat.S_ISREG(status.st_mode):
-                raise ExportRefused(f"{self.path} is not a regular file")
             return file.read(), str(status.st_mtime_ns)
 
     @staticmethod
