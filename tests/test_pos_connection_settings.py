@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -70,3 +71,19 @@ def test_an_s3_region_that_is_no_region_name_is_refused_with_its_field(api, loca
         assert [(f["field"], f["code"]) for f in response.error["fields"]] == [
             ("settings.region", "invalid_region")]
         assert saved(api, location["id"]) == before
+
+
+@pytest.mark.parametrize("kind, name, url, code", [
+    ("http", "base_url", "http://10.0.0.7/pos", "insecure_url"),
+    ("http", "base_url", "https://10.0.0.7/pos", "private_url"),
+    ("http", "base_url", "https://[2002:a9fe:a9fe::1]/pos", "private_url"),
+    ("s3", "endpoint_url", "https://100.64.0.1", "private_url"),
+    ("s3", "endpoint_url", "https://[::ffff:127.0.0.1]", "private_url"),
+    ("s3", "endpoint_url", "ftp://example.com", "invalid_url"),
+])
+def test_a_pos_url_the_policy_refuses_names_its_setting(api, location, kind, name, url, code):
+    settings = {name: url, **({"bucket": "pos-exports"} if kind == "s3" else {})}
+    response = put(api, location["id"], {"kind": kind, "secret": "key:secret", "settings": settings})
+    assert response.status == 422, response
+    assert [(f["field"], f["code"]) for f in response.error["fields"]] == [(f"settings.{name}", code)]
+    assert saved(api, location["id"]) == 404
