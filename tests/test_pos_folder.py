@@ -69,3 +69,13 @@ def test_a_failed_sync_names_the_path_within_the_organizations_folder(api, locat
         result = run(api, services, location["id"])
         assert result["status"] == "failed" and reason in result["error"], result
         assert root not in result["error"] and os.sep + api.organization_id not in result["error"]
+
+
+def test_an_organization_folder_that_is_a_symlink_is_not_read(api, other_api, location, services):
+    export(other_api, "pos.csv", CSV)
+    folder = pos_folder(api)
+    folder.rmdir()
+    folder.symlink_to(pos_folder(other_api), target_is_directory=True)  # A's folder is B's
+    refused = api.request("PUT", f"/api/v1/locations/{location['id']}/pos-connection",
+                          {"kind": "file", "settings": {"path": "pos.csv"}})
+    assert refused.status == 422 and refused.field_names() == ["settings.path"]

@@ -26,17 +26,20 @@ class CheckedAddressAdapter(HTTPAdapter):
         checked = self._policy.check(request.url, self._field)  # InvalidInput if refused
         pinned = request.copy()
         pinned.headers["Host"] = checked.host_header
-        for n, address in enumerate(checked.addresses):
-            pinned.connect_to = (checked, address)
+        *others, last = checked.addresses
+        for address in others:
             try:
-                return super().send(pinned, stream=stream, timeout=timeout, verify=verify,
-                                    cert=cert, proxies={})
+                return self._send_to(pinned, checked, address, stream, timeout, verify, cert)
             except requests.ConnectionError as error:
                 # Like a client given a name: the next address, if nothing was sent to this one.
-                refused = isinstance(getattr(error.args[0], "reason", None), NewConnectionError)
-                if not refused or n == len(checked.addresses) - 1:
+                if not isinstance(getattr(error.args[0], "reason", None), NewConnectionError):
                     raise
-        raise AssertionError("a checked URL has at least one address")
+        return self._send_to(pinned, checked, last, stream, timeout, verify, cert)
+
+    def _send_to(self, request, checked, address, stream, timeout, verify, cert):
+        request.connect_to = (checked, address)  # read by get_connection_with_tls_context
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                            proxies={})
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         checked, address = request.connect_to

@@ -89,7 +89,7 @@ class UrlPolicy:
         try:
             addresses = tuple(ipaddress.ip_address(a.split("%")[0])
                               for a in self.resolver(parts.hostname, port))
-        except (OSError, ValueError, UnicodeError):
+        except (OSError, ValueError):  # ValueError: not an address; UnicodeError: a bad name
             raise InvalidInput(f"{field} host {parts.hostname} does not resolve", field,
                                "unresolvable_url") from None
         if not addresses:

@@ -15,7 +15,7 @@ from ...domain.errors import InvalidInput
 from ...service.url_policy import UrlPolicy
 from ..checked_http import CheckedAddressAdapter
 from .file import FilePos
-from .pages import Page, PosBudget, PosLimits, in_pages
+from .pages import Page, PosLimits, in_pages
 
 FIELD = "settings.endpoint_url"
 MAX_REDIRECTS = 5  # S3 answers one to a request sent to the bucket's wrong region
@@ -46,8 +46,7 @@ class S3Pos:
             field = "settings.region" if isinstance(refusal, InvalidRegionError) else FIELD
             raise InvalidInput(f"the AWS SDK refuses {field}: {refusal}", field, "invalid_settings") from None
         self.client.meta.events.register("before-send.s3", self._send)
-        self._budget: PosBudget | None = None
-        self._redirects = 0
+        self._budget, self._redirects = limits.budget(), 0
 
     def pages(self, since: str | None) -> Iterator[Page]:
         """Objects in LastModified order; the newest one read is the next watermark."""
@@ -65,12 +64,11 @@ class S3Pos:
         """Send one signed AWS request the way botocore's own session does, through ours."""
         from botocore.awsrequest import AWSResponse
 
-        budget = self._budget or self.limits.budget()
         prepared = PreparedRequest()  # as signed: no re-quoting of the URL
         prepared.method, prepared.url, prepared.body = request.method, request.url, request.body
         prepared.headers = CaseInsensitiveDict(request.headers.items())
         response = self.transport.send(prepared, stream=True,
-                                       timeout=budget.next_request(self.timeout_s))
+                                       timeout=self._budget.next_request(self.timeout_s))
         if response.status_code in (301, 302, 303, 307, 308):
             self._redirects += 1
             if self._redirects > MAX_REDIRECTS:
