@@ -81,7 +81,7 @@ class SyncedLocation:
         self.id = locations.create_location(
             self.services, self.actor, CreateLocation(name="Bench", time_zone="America/Denver"),
             self._once()).body["data"]["id"]
-        self.export = self.services.settings.pos_file_root / EXPORT
+        self.export = self.services.settings.pos_file_root / organization.id / EXPORT
         self.export.parent.mkdir(parents=True, exist_ok=True)
         self.export.write_text(HEADER + "\n")
         sync.set_connection(self.services, self.actor, self.id,

@@ -11,6 +11,7 @@ class PosServer:
     def __init__(self, rows: list[dict], token: str = "pos-token", page_size: int = 2):
         self.rows, self.token, self.page_size = rows, token, page_size
         self.fail_on_page: int | None = None
+        self.endless = False  # always a next page, as a POS stuck in a loop
         self.requests: list[dict] = []
         pos = self
 
@@ -27,7 +28,7 @@ class PosServer:
                     return self._send(500, {"error": "POS database is down"})
                 rows = [r for r in pos.rows if r.get("updated_at", "") > query.get("updated_after", "")]
                 chunk = rows[page * pos.page_size:(page + 1) * pos.page_size]
-                more = (page + 1) * pos.page_size < len(rows)
+                more = pos.endless or (page + 1) * pos.page_size < len(rows)
                 self._send(200, {"data": chunk, "next_cursor": str(page + 1) if more else None})
 
             def _send(self, status, body):

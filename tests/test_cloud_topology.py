@@ -39,19 +39,21 @@ class Topology:
                  f"--firestore-emulator={firestore_emulator}", f"--time-scale={TIME_SCALE}",
                  f"--data-dir={folder}"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.key = self._wait_for_key()
+        self.key = self._banner("demo API key: ")
+        self.organization_id = self._banner("demo organization: ").split()[0]
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {self.key}"
         self._n = 0
 
-    def _wait_for_key(self, timeout_s: float = 180) -> str:
+    def _banner(self, prefix: str, timeout_s: float = 180) -> str:
+        """What the startup banner prints after `prefix`, once the topology listens."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             text = self.log.read_text()
             if "listening on" in text:
-                return next(line.split(": ", 1)[1] for line in text.splitlines()
-                            if line.startswith("demo API key: "))
+                return next(line.removeprefix(prefix) for line in text.splitlines()
+                            if line.startswith(prefix))
             if self.process.poll() is not None:
                 break
             time.sleep(0.5)
@@ -154,7 +156,9 @@ def test_a_refused_delivery_is_retried_by_the_scheduled_function(topology, recei
 def test_a_sync_runs_through_pubsub_and_reports_completion(topology, receiver):
     subscription = topology.subscribe(receiver.url(), ["inventory.sync.completed"])
     location_id = topology.item("MG-10")["location_id"]
-    (topology.pos_root / "export.csv").write_text(
+    folder = topology.pos_root / topology.organization_id  # the organization's own POS folder
+    folder.mkdir(exist_ok=True)
+    (folder / "export.csv").write_text(
         "sku,room_type,quantity,product_name,category,unit,unit_cost,unit_price\n"
         "MG-10,sales_floor,30,Mango Gummies 10pk,edibles,each,8.00,20.00\n"
         "NEW-7,vault,5,Pre-roll 1g,pre-rolls,each,2.50,8.00\n")

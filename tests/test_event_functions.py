@@ -94,9 +94,9 @@ def test_retry_timer_attempts_due_deliveries(loopback_allowed, api, item):
 
 def test_scheduled_sync_message_queues_a_sync_of_that_kind(api, location):
     services = bootstrap.services()
-    root = services.settings.pos_file_root
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pos.csv").write_text("sku,quantity\nA,1\n")
+    folder = services.settings.pos_file_root / api.organization_id  # the organization's own
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pos.csv").write_text("sku,quantity\nA,1\n")
     api.request("PUT", f"/api/v1/locations/{location['id']}/pos-connection",
                 {"kind": "file", "settings": {"path": "pos.csv"}})
     headers, body = pubsub_cloud_event(b"full")

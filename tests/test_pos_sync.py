@@ -1,11 +1,15 @@
 """POS sync: file and REST connectors, full and incremental runs, refusals and bad POS data."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -30,10 +34,15 @@ def loopback_allowed(monkeypatch):
     bootstrap.reset()
 
 
-def export(services, name: str, text: str) -> str:
-    root: Path = services.settings.pos_file_root
-    root.mkdir(parents=True, exist_ok=True)
-    (root / name).write_text(text)
+def pos_folder(api) -> Path:
+    """The organization's own POS folder, `<INVENTORY_POS_FILE_ROOT>/<organization_id>/`."""
+    folder: Path = bootstrap.services().settings.pos_file_root / api.organization_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def export(api, name: str, text: str) -> str:
+    (pos_folder(api) / name).write_text(text)
     return name
 
 
@@ -61,7 +70,7 @@ def test_full_sync_from_a_csv_export_reconciles_with_an_explained_ledger(api, lo
     api.item(location["id"], sku="BD-35", quantity=48)
     api.item(location["id"], sku="MG-10", quantity=6)
     api.item(location["id"], sku="GONE", quantity=3)
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     before_events = len(events_of(api))
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded", result
@@ -82,7 +91,7 @@ def test_full_sync_from_a_csv_export_reconciles_with_an_explained_ledger(api, lo
 
 
 def test_running_the_same_sync_again_changes_nothing(api, location, services):
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     run(api, services, location["id"])
     ledger = {sku: len(api.changes(i["id"])) for sku, i in by_sku(api).items()}
     again = run(api, services, location["id"])
@@ -91,7 +100,7 @@ def test_running_the_same_sync_again_changes_nothing(api, location, services):
 
 
 def test_second_sync_while_one_is_queued_is_409(api, location, services):
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     first = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "full"})
     second = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "incremental"})
     assert first.status == 202 and second.status == 409
@@ -115,7 +124,7 @@ def test_bad_pos_rows_are_reported_per_row_and_never_corrupt_items(api, location
             "DUP,vault,1\n"
             "DUP,vault,2\n"                      # duplicate SKU in the same room
             "HALF,vault\n")                      # truncated line
-    connect(api, location["id"], kind="file", settings={"path": export(services, "bad.csv", text)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "bad.csv", text)})
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded"
     errors = {(e["row"], e["field"]) for e in result["summary"]["errors"]}
@@ -127,7 +136,7 @@ def test_bad_pos_rows_are_reported_per_row_and_never_corrupt_items(api, location
 
 def test_truncated_json_export_fails_the_run_and_applies_nothing(api, location, services):
     connect(api, location["id"], kind="file",
-            settings={"path": export(services, "pos.json", '[{"sku": "A", "quantity": 1}, {"sku": "B", "qu')})
+            settings={"path": export(api, "pos.json", '[{"sku": "A", "quantity": 1}, {"sku": "B", "qu')})
     result = run(api, services, location["id"])
     assert result["status"] == "failed" and "JSONDecodeError" in result["error"]
     assert by_sku(api) == {}
@@ -185,7 +194,7 @@ def test_pos_failure_mid_way_keeps_applied_pages_and_marks_the_run_failed(loopba
 
 def test_scheduled_sync_queues_every_connected_location(api, location, services):
     other = api.location("Boulder")
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", CSV)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", CSV)})
     queued = sync.schedule_syncs(bootstrap.services(), SyncType.INCREMENTAL)
     assert len(queued) == 1
     waiting = bootstrap.services().store.queued_sync_runs(10)
@@ -238,7 +247,140 @@ def test_s3_csv_exports_sync_full_then_only_newer_objects(loopback_allowed, api,
 
 def test_shipped_sample_export_syncs_cleanly(api, location, services):
     sample = (Path(__file__).resolve().parents[1] / "samples" / "pos-export.csv").read_text()
-    connect(api, location["id"], kind="file", settings={"path": export(services, "sample.csv", sample)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "sample.csv", sample)})
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded" and result["summary"]["errors"] == []
     assert result["summary"]["created"] == 4
+
+
+def test_an_http_pos_that_pages_forever_is_stopped_at_the_page_limit(loopback_allowed, monkeypatch, api,
+                                                                     location, services):
+    monkeypatch.setenv("INVENTORY_POS_MAX_PAGES", "4")
+    bootstrap.reset()
+    pos = PosServer([dict(r) for r in ROWS])
+    pos.endless, pos.fail_on_page = True, 100  # (a 500 at page 100, should nothing stop the sync)
+    try:
+        connect(api, location["id"], kind="http", settings={"base_url": pos.url}, secret="pos-token")
+        result = run(api, services, location["id"])
+        assert result["status"] == "failed", result
+        assert "after 4 pages" in result["error"] and "INVENTORY_POS_MAX_PAGES" in result["error"]
+        assert len(pos.requests) == 4
+        assert set(by_sku(api)) == {"A", "B", "C"}  # the pages read before the limit are applied
+    finally:
+        pos.stop()
+
+
+def test_an_http_pos_that_pages_forever_is_stopped_at_the_time_limit(loopback_allowed, monkeypatch, api,
+                                                                     location, services):
+    monkeypatch.setenv("INVENTORY_POS_MAX_SECONDS", "0.5")
+    bootstrap.reset()
+    pos = PosServer([dict(r) for r in ROWS])
+    pos.endless, pos.fail_on_page = True, 3000
+    try:
+        connect(api, location["id"], kind="http", settings={"base_url": pos.url}, secret="pos-token")
+        result = run(api, services, location["id"])
+        assert result["status"] == "failed", result
+        assert "after 0.5 s" in result["error"] and "INVENTORY_POS_MAX_SECONDS" in result["error"]
+        assert len(pos.requests) < 3000
+    finally:
+        pos.stop()
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """The system resolver, with the names in `answers` answered by `answers[name]()`."""
+    real = socket.getaddrinfo
+    answers = {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (answers[host](), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def test_every_request_to_a_rest_pos_is_checked_so_a_name_rebound_mid_sync_is_refused(
+        loopback_allowed, rebinding_dns, api, location, services):
+    pos = PosServer([dict(r) for r in ROWS])
+    # pos.test answers loopback until the first page is served, then 0.0.0.0 (which Linux connects
+    # to the local host, and which the policy refuses as not loopback and not public).
+    rebinding_dns["pos.test"] = lambda: "0.0.0.0" if pos.requests else "127.0.0.1"
+    try:
+        port = pos.server.server_address[1]
+        connect(api, location["id"], kind="http", settings={"base_url": f"http://pos.test:{port}"},
+                secret="pos-token")
+        result = run(api, services, location["id"])
+        assert result["status"] == "failed" and "settings.base_url" in result["error"], result
+        assert len(pos.requests) == 1 and set(by_sku(api)) == {"A", "B"}
+    finally:
+        pos.stop()
+
+
+def test_every_s3_request_is_checked_so_a_name_rebound_mid_sync_is_refused(
+        loopback_allowed, rebinding_dns, api, location, services, s3_server):
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="pos-exports")
+    s3.put_object(Bucket="pos-exports", Key="denver/a.csv", Body=CSV.encode())
+    s3.put_object(Bucket="pos-exports", Key="denver/b.csv", Body=b"sku,room_type,quantity\nLATE-1,vault,9\n")
+    lookups = []
+
+    def answer():  # saving (1), the sync's start (2), the listing (3), the first object (4): loopback
+        lookups.append(1)
+        return "127.0.0.1" if len(lookups) <= 4 else "0.0.0.0"
+
+    rebinding_dns["localhost"] = answer  # (moto reads another name as a bucket's virtual host)
+    connect(api, location["id"], kind="s3", secret="testing:testing",
+            settings={"bucket": "pos-exports", "prefix": "denver/",
+                      "endpoint_url": f"http://localhost:{urlsplit(s3_server).port}"})
+    result = run(api, services, location["id"])
+    assert result["status"] == "failed" and "settings.endpoint_url" in result["error"], result
+    assert set(by_sku(api)) == {"BD-35", "NEW-1", "MG-10"}  # the first object, not LATE-1
+
+
+class Redirecting:
+    """An 'S3 endpoint' on 127.0.0.1 that answers every request with a redirect to itself."""
+
+    def __init__(self, status: int):
+        self.count = 0
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _redirect(self):
+                endpoint.count += 1
+                self.send_response(status)
+                self.send_header("Location", f"http://127.0.0.1:{endpoint.port}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_HEAD = do_PUT = do_POST = _redirect
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_an_s3_endpoint_that_redirects_forever_ends_the_sync_with_a_clear_error(
+        loopback_allowed, api, location, services, status):
+    endpoint = Redirecting(status)
+    try:
+        connect(api, location["id"], kind="s3", secret="testing:testing",
+                settings={"bucket": "pos-exports", "endpoint_url": f"http://127.0.0.1:{endpoint.port}"})
+        result = run(api, services, location["id"])
+        assert result["status"] == "failed", result
+        assert result["error"].startswith("S3RedirectLoop: the S3 endpoint answered more than 5 redirects")
+        assert endpoint.count == 6
+    finally:
+        endpoint.stop()

@@ -18,7 +18,7 @@ def test_a_refused_row_is_reported_at_its_own_row_number(api, location, services
             "B-2,vault,7,g\n"
             "BD-35,sales_floor,2.5,each\n"      # a half unit of an item counted in units
             "C-3,sales_floor,1,each\n")
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", text)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", text)})
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded", result
     assert [(e["row"], e["sku"], e["field"]) for e in result["summary"]["errors"]] == [
@@ -32,7 +32,7 @@ def test_a_refusal_on_a_later_page_keeps_its_row_number_across_pages(api, locati
     rows = [f"S-{n:04},sales_floor,1,each" for n in range(1, 601)]
     rows[549] = "S-0550,sales_floor,0.5,each"  # row 550, on the second page of 500
     text = "sku,room_type,quantity,unit\n" + "\n".join(rows) + "\n"
-    connect(api, location["id"], kind="file", settings={"path": export(services, "pos.csv", text)})
+    connect(api, location["id"], kind="file", settings={"path": export(api, "pos.csv", text)})
     result = run(api, services, location["id"])
     assert [(e["row"], e["sku"]) for e in result["summary"]["errors"]] == [(550, "S-0550")]
 
@@ -40,7 +40,7 @@ def test_a_refusal_on_a_later_page_keeps_its_row_number_across_pages(api, locati
 def test_a_zero_opening_count_writes_no_ledger_entry_as_creating_by_hand_does(api, location, services):
     by_hand = api.item(location["id"], sku="HAND-0", quantity=0)
     connect(api, location["id"], kind="file", settings={"path": export(
-        services, "pos.csv", "sku,room_type,quantity\nPOS-0,sales_floor,0\nPOS-3,sales_floor,3\n")})
+        api, "pos.csv", "sku,room_type,quantity\nPOS-0,sales_floor,0\nPOS-3,sales_floor,3\n")})
     result = run(api, services, location["id"])
     assert result["summary"]["created"] == 2 and result["summary"]["errors"] == []
     items = by_sku(api)
@@ -81,10 +81,10 @@ class _ArchivingDuringTheReport:
 def test_missing_items_report_is_one_view_even_when_an_item_is_archived_meanwhile(api, location, services):
     skus = [f"OLD-{n:03}" for n in range(250)]
     connect(api, location["id"], kind="file", settings={"path": export(
-        services, "pos.csv", "sku,room_type,quantity\n" + "".join(f"{s},vault,0\n" for s in skus))})
+        api, "pos.csv", "sku,room_type,quantity\n" + "".join(f"{s},vault,0\n" for s in skus))})
     assert run(api, services, location["id"])["summary"]["created"] == 250
     first = min(by_sku_all(api).values(), key=lambda i: i["id"])
-    export(services, "pos.csv", "sku,room_type,quantity\n")  # the POS lists none of them now
+    export(api, "pos.csv", "sku,room_type,quantity\n")  # the POS lists none of them now
 
     queued = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "full"})
     assert queued.status == 202, queued
@@ -119,7 +119,7 @@ def test_archive_missing_zeroes_what_the_pos_left_out_and_never_recreates_an_arc
     empty = api.item(location["id"], sku="EMPTY", quantity=0)
     stale = api.item(location["id"], sku="STALE", quantity=3, room_type="vault")
     connect(api, location["id"], kind="file", archive_missing=True, settings={"path": export(
-        services, "pos.csv", "sku,room_type,quantity\nKEPT,sales_floor,5\n")})
+        api, "pos.csv", "sku,room_type,quantity\nKEPT,sales_floor,5\n")})
 
     queued = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "full"})
     current = bootstrap.services()

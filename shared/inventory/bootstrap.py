@@ -81,18 +81,21 @@ def build_sync_queue(settings: Settings):
 
 def build_connector(settings: Settings, connection):
     """The connector for a location's POS connection; refuses settings it cannot use (422)."""
+    from .adapters.pos.pages import PosLimits
+    from .service.url_policy import UrlPolicy
     kind = connection.kind.value
+    policy = UrlPolicy(allow_loopback=settings.webhook_allow_loopback)
+    limits = PosLimits(max_pages=settings.pos_max_pages, max_seconds=settings.pos_max_seconds)
     if kind == "file":
         from .adapters.pos.file import FilePos
-        return FilePos(settings.pos_file_root, connection.settings["path"])
+        return FilePos(settings.pos_file_root, connection.organization_id, connection.settings["path"])
     if kind == "http":
         from .adapters.pos.http import HttpPos
-        return HttpPos(connection.settings["base_url"], connection.secret,
-                       allow_loopback=settings.webhook_allow_loopback)
+        return HttpPos(connection.settings["base_url"], connection.secret, policy, limits)
     from .adapters.pos.s3 import S3Pos
     return S3Pos(connection.settings["bucket"], connection.settings.get("prefix", ""),
                  connection.secret, connection.settings.get("endpoint_url"),
-                 connection.settings.get("region"), allow_loopback=settings.webhook_allow_loopback)
+                 connection.settings.get("region"), policy, limits)
 
 
 def services() -> Services:

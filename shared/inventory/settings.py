@@ -29,6 +29,8 @@ class Settings:
     secret_key_ring: str = field(default="", repr=False)
     secret_key_file_setting: str = ""  # INVENTORY_SECRET_KEY_FILE: the ring in a file (see secret_key_file)
     firestore_emulator_host: str = ""  # FIRESTORE_EMULATOR_HOST: Firestore is the local emulator
+    pos_max_pages: int = 10_000        # INVENTORY_POS_MAX_PAGES: requests one sync may make to a POS
+    pos_max_seconds: float = 480.0     # INVENTORY_POS_MAX_SECONDS: one sync's time with a POS (run_sync has 540 s)
 
     @property
     def pos_file_root(self) -> Path:
@@ -68,6 +70,8 @@ class Settings:
             sync_topic=env.get("INVENTORY_SYNC_TOPIC", cls.sync_topic),
             pos_file_root_setting=env.get("INVENTORY_POS_FILE_ROOT", ""),
             sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
+            pos_max_pages=int(env.get("INVENTORY_POS_MAX_PAGES", cls.pos_max_pages)),
+            pos_max_seconds=float(env.get("INVENTORY_POS_MAX_SECONDS", cls.pos_max_seconds)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
             secret_key_ring=env.get("INVENTORY_WEBHOOK_SECRET_KEY", ""),

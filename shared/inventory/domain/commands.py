@@ -235,6 +235,10 @@ class RequestSync(Command):
     sync_type: Literal["full", "incremental"]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_REGION = re.compile(r"(?![0-9]+\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)")  # a host label, as the AWS SDK asks
+
+
 class SetPosConnection(Command):
     """A location's POS: `file` {path}, `http` {base_url} + token, `s3` {bucket, prefix?, endpoint_url?, region?} + secret."""
 
@@ -253,4 +257,12 @@ class SetPosConnection(Command):
                                  "missing")
         if self.kind == "http" and not self.settings["base_url"].startswith(("https://", "http://")):
             raise RuleBroken("settings.base_url", "base_url must be an http(s) URL", "invalid_url")
+        if self.kind == "file" and _CONTROL.search(self.settings["path"]):
+            raise RuleBroken("settings.path", "path must not contain control characters (NUL, newline…)",
+                             "invalid_path")
+        region = self.settings.get("region")
+        if self.kind == "s3" and region and not _REGION.fullmatch(region):
+            raise RuleBroken("settings.region", "region must be a region name such as us-east-1",
+                             "invalid_region")
         return self
+

@@ -133,12 +133,13 @@ def emulator_host(existing: str | None, start) -> Iterator[str]:
 
 
 def create_demo(environment: dict[str, str], key_file: Path) -> str:
-    """The demo organization, created on the emulator through the same bootstrap the functions use."""
+    """The demo organization, created on the emulator through the same bootstrap the functions use;
+    its startup lines (key, organization, POS folder)."""
     os.environ.update(environment)
     from .. import bootstrap
-    from .demo import ensure_demo
+    from .demo import demo_banner, ensure_demo
     bootstrap.reset()
-    return ensure_demo(bootstrap.services(), key_file)
+    return demo_banner(bootstrap.services(), ensure_demo(bootstrap.services(), key_file))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         topology.environment.setdefault(KEY_ENV, key_file_ring(args.data_dir / "secret-keys"))
         try:
             topology.start()
-            key = create_demo(topology.environment, args.data_dir / "demo-api-key")
+            banner = create_demo(topology.environment, args.data_dir / "demo-api-key")
             gateway = Gateway(backends={name: HttpProxy(topology.url(name))
                                         for name in topology.processes})
             server = make_server("127.0.0.1", args.port, gateway, threaded=True,
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"project: {args.project}", file=sys.stderr)
             for name in topology.processes:
                 print(f"  {name}: {topology.url(name)}", file=sys.stderr)
-            print(f"demo API key: {key}", file=sys.stderr)
+            print(banner, file=sys.stderr)
             print(f"listening on http://127.0.0.1:{args.port}/api/v1/inventory", file=sys.stderr)
             sys.stderr.flush()
             with contextlib.suppress(KeyboardInterrupt):

@@ -51,3 +51,11 @@ def ensure_demo(services: Services, key_file: Path) -> str:
     key_file.write_text(secret + "\n")
     key_file.chmod(0o600)
     return secret
+
+
+def demo_banner(services: Services, secret: str) -> str:
+    """The startup lines for the demo: its key, its organization and that organization's POS folder."""
+    organization_id = authenticate(services.store, f"Bearer {secret}").organization_id
+    folder = services.settings.pos_file_root / organization_id
+    return (f"demo API key: {secret}\n"
+            f"demo organization: {organization_id} (its POS file exports go in {folder}/)")

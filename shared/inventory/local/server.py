@@ -9,7 +9,7 @@ from werkzeug.serving import run_simple
 
 from .. import bootstrap
 from ..http.server_refusals import EnvelopeRequestHandler
-from .demo import ensure_demo
+from .demo import demo_banner, ensure_demo
 from .gateway import Gateway
 from .worker import DeliveryWorker
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
           file=sys.stderr)
     if not args.no_demo:
         key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
-        print(f"demo API key: {key}", file=sys.stderr)
+        print(demo_banner(services, key), file=sys.stderr)
     worker = DeliveryWorker(services).start()
     print(f"listening on http://{args.host}:{args.port}/api/v1/inventory", file=sys.stderr)
     sys.stderr.flush()
