@@ -285,6 +285,13 @@ class FirestoreStore:
         snapshot = self._collection("api_keys").document(key_hash).get()
         return from_row(ApiKey, snapshot.to_dict()) if snapshot.exists else None
 
+    def get_organization(self, organization_id: str) -> Organization | None:
+        snapshot = self._collection("organizations").document(organization_id).get()
+        if not snapshot.exists:
+            return None
+        # Organizations written before the setting existed do not hold it: the default then.
+        return from_row(Organization, {"require_idempotency_key": False, **snapshot.to_dict()})
+
     def save_organization(self, organization: Organization) -> None:
         self._collection("organizations").document(organization.id).set(to_row(organization))
 

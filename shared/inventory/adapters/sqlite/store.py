@@ -438,6 +438,10 @@ class SqliteStore:
         rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
         return from_row(ApiKey, rows[0]) if rows else None
 
+    def get_organization(self, organization_id: str) -> Organization | None:
+        rows = self._query("SELECT * FROM organizations WHERE id = ?", [organization_id])
+        return from_row(Organization, rows[0]) if rows else None
+
     def save_organization(self, organization: Organization) -> None:
         self.transact(lambda tx: _insert(tx._db, "organizations", organization, replace=True))
 
