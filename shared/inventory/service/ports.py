@@ -24,6 +24,8 @@ class ItemFilter:
     category: str | None = None
     low_stock: bool | None = None
     updated_after: datetime | None = None
+    sku: str | None = None          # exact match
+    product_id: str | None = None   # exact match
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ class FirestoreStore:
     def _items_query(self, organization_id: str, item_filter: ItemFilter):
         query = (self._collection("items").where("organization_id", "==", organization_id)
                  .where("archived_at", "==", None))
-        for field in ("location_id", "category"):
+        for field in ("location_id", "category", "sku", "product_id"):
             value = getattr(item_filter, field)
             if value is not None:
                 query = query.where(field, "==", value)

@@ -280,7 +280,7 @@ class SqliteStore:
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
         where = ["organization_id = ?", "archived_at IS NULL"]
         parameters: list[Any] = [organization_id]
-        for column in ("location_id", "category"):
+        for column in ("location_id", "category", "sku", "product_id"):
             value = getattr(item_filter, column)
             if value is not None:
                 where.append(f"{column} = ?")
