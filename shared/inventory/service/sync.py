@@ -199,6 +199,8 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
             page.seen += 1
             if item is not None and item.quantity == row.quantity:
                 page.unchanged += 1
+                # Confirmed: last_sync only (one item write), not a change (no entry, version, event).
+                tx.save_item(item.model_copy(update={"last_sync": now}))
                 continue
             try:
                 if item is None:

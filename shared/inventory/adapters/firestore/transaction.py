@@ -35,6 +35,11 @@ class FirestoreTransaction:
         self._client = client
         self._tx = transaction
         self.writes: list[tuple[Any, dict[str, Any] | None]] = []  # None: delete
+        self._items_read: set[str] = set()  # items that exist: saving one is not creating it
+
+    def _item(self, found: dict[str, Any]) -> InventoryItem:
+        self._items_read.add(found["id"])
+        return from_row(InventoryItem, found)
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
@@ -47,10 +52,10 @@ class FirestoreTransaction:
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
         found = self._owned("items", item_id, organization_id)
-        return from_row(InventoryItem, found) if found else None
+        return self._item(found) if found else None
 
     def get_items(self, organization_id: str, item_ids: Collection[str]) -> dict[str, InventoryItem]:
-        return {item_id: from_row(InventoryItem, found)
+        return {item_id: self._item(found)
                 for item_id, found in self._get_all("items", dict.fromkeys(item_ids)).items()
                 if found.get("organization_id") == organization_id}
 
@@ -74,7 +79,7 @@ class FirestoreTransaction:
         item_places = {place["item_id"]: wanted[marker_id]
                        for marker_id, place in self._get_all("item_places", wanted).items()
                        if place.get("item_id")}
-        return {item_places[item_id]: from_row(InventoryItem, found)
+        return {item_places[item_id]: self._item(found)
                 for item_id, found in self._get_all("items", item_places).items()
                 if found.get("organization_id") == organization_id}
 
@@ -133,7 +138,8 @@ class FirestoreTransaction:
 
     def save_item(self, item: InventoryItem) -> None:
         self._set("items", item.id, to_row(item))
-        if item.version == 1 or item.archived_at is not None:  # created, or leaving its place
+        created = item.version == 1 and item.id not in self._items_read
+        if created or item.archived_at is not None:  # taking its place, or leaving it
             place = digest(item.organization_id, item.location_id, item.room_type.value, item.sku)
             self._set("item_places", place, {"item_id": None if item.archived_at else item.id})
 
