@@ -10,7 +10,7 @@ database of the same shape (same pragmas): an UPDATE of each changed item and on
 change, one transaction. The sync writes more than that (an outbox event per change, the run, its
 completion event), so the target is a share of the raw rate: >= 0.3x. A second sync of the same
 export must change nothing (ledger rows and item versions counted in the SQLite file) and only
-confirm each item: its last_sync set to the run's time, one single-column UPDATE per item.
+confirm each item: its last_sync set to the run's time (one UPDATE per 400 items).
 Repeats alternate two exports, so every timed full sync changes half the rows.
 
     .venv/bin/python bench/sync.py            # 10,000 rows, 3 repeats

@@ -7,11 +7,13 @@ work function that Firestore runs again starts from nothing.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any, Collection, Iterable
 
 from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
+from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ..records import from_row, to_row
 
@@ -35,11 +37,7 @@ class FirestoreTransaction:
         self._client = client
         self._tx = transaction
         self.writes: list[tuple[Any, dict[str, Any] | None]] = []  # None: delete
-        self._items_read: set[str] = set()  # items that exist: saving one is not creating it
-
-    def _item(self, found: dict[str, Any]) -> InventoryItem:
-        self._items_read.add(found["id"])
-        return from_row(InventoryItem, found)
+        self.field_updates: list[tuple[Any, dict[str, Any]]] = []  # fields of existing documents
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
@@ -52,10 +50,10 @@ class FirestoreTransaction:
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
         found = self._owned("items", item_id, organization_id)
-        return self._item(found) if found else None
+        return from_row(InventoryItem, found) if found else None
 
     def get_items(self, organization_id: str, item_ids: Collection[str]) -> dict[str, InventoryItem]:
-        return {item_id: self._item(found)
+        return {item_id: from_row(InventoryItem, found)
                 for item_id, found in self._get_all("items", dict.fromkeys(item_ids)).items()
                 if found.get("organization_id") == organization_id}
 
@@ -79,7 +77,7 @@ class FirestoreTransaction:
         item_places = {place["item_id"]: wanted[marker_id]
                        for marker_id, place in self._get_all("item_places", wanted).items()
                        if place.get("item_id")}
-        return {item_places[item_id]: self._item(found)
+        return {item_places[item_id]: from_row(InventoryItem, found)
                 for item_id, found in self._get_all("items", item_places).items()
                 if found.get("organization_id") == organization_id}
 
@@ -138,10 +136,15 @@ class FirestoreTransaction:
 
     def save_item(self, item: InventoryItem) -> None:
         self._set("items", item.id, to_row(item))
-        created = item.version == 1 and item.id not in self._items_read
-        if created or item.archived_at is not None:  # taking its place, or leaving it
+        if item.version == 1 or item.archived_at is not None:  # created, or leaving its place
             place = digest(item.organization_id, item.location_id, item.room_type.value, item.sku)
             self._set("item_places", place, {"item_id": None if item.archived_at else item.id})
+
+    def confirm_synced(self, organization_id: str, item_ids: Collection[str], at: datetime) -> None:
+        # One field of documents this transaction read (so they exist and are this organization's).
+        for item_id in dict.fromkeys(item_ids):
+            self.field_updates.append((self._client.collection("items").document(item_id),
+                                       {"last_sync": format_instant(at)}))
 
     def save_location(self, location: Location) -> None:
         self._set("locations", location.id, to_row(location))
@@ -177,3 +180,5 @@ class FirestoreTransaction:
                 self._tx.delete(reference)
             else:
                 self._tx.set(reference, data)
+        for reference, fields in self.field_updates:
+            self._tx.update(reference, fields)

@@ -131,6 +131,16 @@ class SqliteTransaction:
             self._db.execute(_statement("UPSERT", "items", tuple(row)), tuple(row.values()))
         self._items[key] = row
 
+    def confirm_synced(self, organization_id: str, item_ids: Collection[str], at: datetime) -> None:
+        ids = list(dict.fromkeys(item_ids))
+        for start in range(0, len(ids), _PLACES_PER_STATEMENT):
+            chunk = ids[start:start + _PLACES_PER_STATEMENT]
+            self._db.execute(f"UPDATE items SET last_sync = ? WHERE organization_id = ?"
+                             f" AND id IN ({', '.join('?' * len(chunk))})",
+                             (format_instant(at), organization_id, *chunk))
+        for item_id in ids:  # the rows as read are stale now: a later save writes every column
+            self._items.pop((organization_id, item_id), None)
+
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         row = self._db.execute("SELECT * FROM locations WHERE organization_id = ? AND id = ?",
                                (organization_id, location_id)).fetchone()
