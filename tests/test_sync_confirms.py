@@ -79,3 +79,22 @@ def connect_http(api, location, pos):
     assert response.status == 200, response
     return response
 
+
+
+def test_confirm_synced_sets_last_sync_only_on_every_store(api, location, services):
+    """The port's contract: the items' last_sync and nothing else, on every store."""
+    from datetime import datetime, timezone
+
+    mine = [api.item(location["id"], sku=f"C-{n}", quantity=n + 1) for n in range(3)]
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+    def confirm(tx):
+        tx.get_items(api.organization_id, [i["id"] for i in mine[:2]])
+        tx.confirm_synced(api.organization_id, [mine[0]["id"], mine[1]["id"], mine[0]["id"]], at)
+
+    services.store.transact(confirm)
+    after = {i["id"]: services.store.get_item(api.organization_id, i["id"]) for i in mine}
+    assert [after[i["id"]].last_sync for i in mine] == [at, at, None]
+    for item in mine:
+        kept = after[item["id"]].model_dump(exclude={"last_sync"})
+        assert kept == {k: v for k, v in item.items() if k != "last_sync"}
