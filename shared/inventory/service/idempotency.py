@@ -75,7 +75,6 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
     return outcome
 
 
-
 def _run_without_key(services: Services, actor: Actor,
                      decide: Callable[[Transaction, datetime], Outcome]) -> Outcome:
     """A keyless write: refused if the organization requires keys, else applied once for this
