@@ -24,8 +24,8 @@ resource "google_firestore_database" "main" {
 locals {
   # name => where the query runs and its fields in index order ([field, ASCENDING|DESCENDING]).
   firestore_indexes = {
-    # GET /inventory: organization and archived_at == null, any of the equality filters,
-    # ordered by id. One index per filter; Firestore merges them for combined filters. A page
+    # GET /inventory: organization and archived_at == null, any of the equality filters
+    # (location_id, room_type, category, low_stock, sku, product_id), ordered by id. One index per filter; Firestore merges them for combined filters. A page
     # asked for by cursor starts after an id in the same order (start_after on `id`), so these
     # indexes serve it too.
     items_active = {
@@ -52,6 +52,16 @@ locals {
       collection = "items"
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["low_stock", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_by_sku = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["sku", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    items_by_product_id = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["id", "ASCENDING"]]
     }
     # GET /inventory?updated_after=T: Firestore orders by the inequality's field after the
     # explicit order, so the list (ordered by id) reads (id, updated_at). Again one index per
@@ -80,6 +90,16 @@ locals {
       collection = "items"
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["low_stock", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
+    }
+    items_by_sku_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["sku", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
+    }
+    items_by_product_id_changed_after = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
     }
     # Incremental sync: items changed since T, organization-wide or at one location.
     items_updated_since = {

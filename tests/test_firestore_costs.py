@@ -342,3 +342,42 @@ def test_idle_timers_read_little_and_the_relay_a_read_and_a_write_per_event(api,
     with meter.measure() as bill:
         assert outbox.relay_pending(services) == 10
     assert_costs("outbox relay, 10 events left behind", bill)
+
+
+def test_a_patch_without_an_idempotency_key_reads_the_organization_and_stores_nothing(api, item, meter):
+    """Keyless (as seed 003 sends it): the organization is read for its setting instead of the
+    key's record, and no record is written."""
+    with meter.measure() as bill:
+        response = api.patch(f"/api/v1/inventory/{item['id']}",
+                             {"quantity_change": -1, "reason_code": "SALE"}, idempotency_key=False)
+    assert response.status == 200, response
+    assert_costs("PATCH without an Idempotency-Key", bill)
+
+
+def test_a_sync_with_nothing_to_change_writes_each_confirmed_item_once(api, location, meter,
+                                                                     pubsub_emulator):
+    """run_sync's part of a full sync of 10 rows whose counts match: each item's last_sync is
+    written (one write per item), and no ledger entry, version or inventory.updated event."""
+    from pos_server import PosServer
+    from inventory.service import sync
+
+    services = bootstrap.services()
+    PubSubEmulator(pubsub_emulator, services.settings.project).create_topic(services.settings.sync_topic)
+    pos = PosServer([{"sku": f"S-{n:02}", "quantity": 5, "updated_at": "2026-11-01T10:00:00Z"}
+                     for n in range(10)], page_size=100)
+    try:
+        response = api.request("PUT", f"/api/v1/locations/{location['id']}/pos-connection",
+                               {"kind": "http", "settings": {"base_url": pos.url}, "secret": pos.token})
+        assert response.status == 200, response
+        bills = []
+        for _ in range(2):  # the first creates the 10 items; the second confirms them
+            queued = api.post("/api/v1/inventory/sync", {"location_id": location["id"], "sync_type": "full"})
+            assert queued.status == 202, queued
+            with meter.measure() as bill:
+                run = sync.run_sync(bootstrap.services(), queued.json["data"]["id"])
+            assert run.status.value == "succeeded", run.error
+            bills.append(bill)
+    finally:
+        pos.stop()
+    assert (run.summary.seen, run.summary.unchanged) == (10, 10)
+    assert_costs("POS sync run, 10 rows, nothing changed", bills[1])

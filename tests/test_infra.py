@@ -299,7 +299,8 @@ def test_firestore_indexes_cover_the_store_queries():
     by_fields = {(c, s, tuple(f for f, _ in fields)) for c, s, fields in indexes.values()}
     # GET /inventory orders by id (a cursor starts after an id in that order); Firestore orders
     # by an inequality's field after the explicit order, so updated_after reads (id, updated_at).
-    for field in ("location_id", "room_type", "category", "low_stock", "archived_at"):
+    for field in ("location_id", "room_type", "category", "low_stock", "sku", "product_id",
+                  "archived_at"):
         assert ("items", "COLLECTION", ("organization_id", field, "id")) in by_fields, field
         assert ("items", "COLLECTION", ("organization_id", field, "id", "updated_at")) in by_fields, field
     # The snapshot's per-item "last entry at or before T" (adapters/firestore/store.py).

@@ -80,7 +80,7 @@ def test_full_sync_from_a_csv_export_reconciles_with_an_explained_ledger(api, lo
     items = by_sku(api)
     assert items["BD-35"]["quantity"] == 40 and items["BD-35"]["last_sync"]
     assert items["NEW-1"]["quantity"] == Decimal("12.5") and items["NEW-1"]["room_type"] == "vault"
-    assert items["MG-10"]["last_sync"] is None and items["GONE"]["quantity"] == 3
+    assert items["MG-10"]["last_sync"] and items["GONE"]["quantity"] == 3  # confirmed unchanged
     [correction, _] = api.changes(items["BD-35"]["id"])
     assert correction["reason_code"] == "AUDIT" and correction["source"] == "pos_sync"
     assert correction["sync_id"] == result["id"] and correction["quantity_change"] == -8

@@ -115,13 +115,13 @@ def test_wrong_method_is_405_with_allow(api, item):
     response = api.request("PUT", f"/api/v1/inventory/{item['id']}")
     assert response.status == 405
     assert response.error["code"] == "method_not_allowed"
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "PATCH", "DELETE", "OPTIONS"}
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"}
 
 
 def test_options_answers_allow_and_cors(api):
     response = api.request("OPTIONS", "/api/v1/inventory")
     assert response.status == 204
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Idempotency-Key" in response.headers["Access-Control-Allow-Headers"]
 

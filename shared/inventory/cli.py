@@ -1,5 +1,5 @@
-"""`inventory-admin`: create organizations, locations and API keys, load the demo data, and
-rotate the key that seals stored secrets."""
+"""`inventory-admin`: create organizations, locations and API keys, set an organization's
+Idempotency-Key requirement, load the demo data, and rotate the key that seals stored secrets."""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +9,9 @@ import uuid
 from . import bootstrap
 from .domain.codes import Scope
 from .domain.commands import CreateLocation
+from .domain.errors import NotFound
 from .service import locations
-from .service.admin import create_api_key, create_organization
+from .service.admin import create_api_key, create_organization, require_idempotency_key
 from .service.auth import Actor
 from .service.idempotency import Idempotency
 
@@ -20,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     org = commands.add_parser("create-organization", help="a new organization and its first key")
     org.add_argument("name")
+    org.add_argument("--require-idempotency-key", action="store_true",
+                     help="refuse writes sent without an Idempotency-Key (400)")
+    settings = commands.add_parser("set-organization", help="change an organization's settings")
+    settings.add_argument("organization_id")
+    settings.add_argument("--require-idempotency-key", choices=["yes", "no"], required=True,
+                          help="yes: writes without an Idempotency-Key are refused (400); "
+                               "no: each is applied once per request")
     key = commands.add_parser("create-key", help="a new API key for an organization")
     key.add_argument("organization_id")
     key.add_argument("--name", default="api key")
@@ -42,9 +50,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     services = bootstrap.services()
     if args.command == "create-organization":
-        organization = create_organization(services, args.name)
+        organization = create_organization(services, args.name, args.require_idempotency_key)
         _, secret = create_api_key(services, organization.id, "first key")
-        print(f"organization: {organization.id}\napi key (shown once): {secret}")
+        print(f"organization: {organization.id}\napi key (shown once): {secret}\n"
+              f"{_idempotency_setting(organization.require_idempotency_key)}")
+    elif args.command == "set-organization":
+        try:
+            organization = require_idempotency_key(services, args.organization_id,
+                                                   args.require_idempotency_key == "yes")
+        except NotFound as missing:
+            print(missing.message, file=sys.stderr)
+            return 1
+        print(f"organization: {organization.id}\n"
+              f"{_idempotency_setting(organization.require_idempotency_key)}")
     elif args.command == "create-key":
         scopes = tuple(Scope(s) for s in args.scope) if args.scope else tuple(Scope)
         created, secret = create_api_key(services, args.organization_id, args.name, scopes)
@@ -62,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         rewritten = services.store.reencrypt_secrets()
         print(f"{rewritten} secrets sealed again under the ring's first key")
     return 0
+
+
+def _idempotency_setting(required: bool) -> str:
+    return f"Idempotency-Key: {'required' if required else 'optional'}"
 
 
 if __name__ == "__main__":

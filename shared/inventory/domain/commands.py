@@ -165,6 +165,8 @@ class ListInventory(Command):
     location_id: ResourceId | None = None
     room_type: RoomType | None = None
     category: Code | None = None
+    sku: Annotated[Code | None, Field(description="Items with exactly this SKU (case and all).")] = None
+    product_id: Annotated[Code | None, Field(description="Items of exactly this product.")] = None
     low_stock: bool | None = None
     updated_after: Instant | None = None
     page: Annotated[int, Field(ge=1, le=1_000_000, description=(

@@ -19,6 +19,9 @@ class Organization(Record):
     id: str
     name: str
     created_at: Instant
+    # Refuse writes sent without an Idempotency-Key (400), for integrators who want every write
+    # exactly once; by default a keyless write is applied once per request.
+    require_idempotency_key: bool = False
 
 
 class ApiKey(Record):

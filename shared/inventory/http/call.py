@@ -13,7 +13,7 @@ from ..domain import wire
 from ..domain.codes import Scope
 from ..domain.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..service.auth import Actor, authenticate
-from ..service.idempotency import Idempotency
+from ..service.idempotency import WITHOUT_KEY, Idempotency
 from ..service.ports import Services
 from .errors import from_validation
 
@@ -83,11 +83,11 @@ class Call:
 
     @cached_property
     def idempotency(self) -> Idempotency:
-        """The request's Idempotency-Key and a fingerprint of what it asks for."""
+        """The request's Idempotency-Key and a fingerprint of what it asks for; without the
+        header, WITHOUT_KEY (the service decides whether the organization allows that)."""
         key = self.request.headers.get("Idempotency-Key")
         if key is None:
-            raise BadRequest("mutating requests need an Idempotency-Key header (a UUID will do)",
-                             "Idempotency-Key", "idempotency_key_required")
+            return WITHOUT_KEY
         if not IDEMPOTENCY_KEY.match(key):
             raise BadRequest("Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 . _ : -",
                              "Idempotency-Key", "invalid_idempotency_key")

@@ -29,8 +29,8 @@ REF = "#/components/schemas/{model}"
 
 # One reusable response per refusal status; each carries the error envelope.
 REFUSALS = {
-    400: ("BadRequest", "The request cannot be read: a missing or malformed header, or a body "
-          "that is not JSON."),
+    400: ("BadRequest", "The request cannot be read: a malformed header, a missing one the "
+          "organization requires (`Idempotency-Key`), or a body that is not JSON."),
     401: ("Unauthenticated", "No API key, or an unknown or revoked one."),
     403: ("Forbidden", "The key lacks the scope, or names another organization."),
     404: ("NotFound", "No such resource in the key's organization."),
@@ -198,10 +198,11 @@ def _components(models_schema: dict[str, Any]) -> dict[str, Any]:
         "responses": refusals,
         "parameters": {
             "IdempotencyKey": {
-                "name": "Idempotency-Key", "in": "header", "required": True,
+                "name": "Idempotency-Key", "in": "header", "required": False,
                 "description": "Makes the write happen once: a retry with the same key returns "
                                "the first response; the same key with another request is refused "
-                               "(422). A UUID will do.",
+                               "(422). A UUID will do. Without it the write is applied once per "
+                               "request, unless the organization requires a key (then 400).",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255,
                            "pattern": IDEMPOTENCY_KEY.pattern}},
             "IfMatch": {
@@ -275,7 +276,8 @@ def build(manifest: Manifest | None = None) -> dict[str, Any]:
         "info": {"title": TITLE, "version": VERSION,
                  "description": "Multi-location inventory for regulated retail. Quantities and "
                                 "money are exact decimals, sent as JSON numbers. Every write "
-                                "takes an `Idempotency-Key`; every refusal is the error envelope."},
+                                "takes an optional `Idempotency-Key`; every refusal is the error "
+                                "envelope."},
         "servers": [{"url": "/"}],
         "security": [{"apiKey": []}],
         "paths": paths,

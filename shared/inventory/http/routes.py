@@ -29,6 +29,13 @@ Handler = Callable[[Call], Response]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
 
 
+def allowed_methods(declared: set[str]) -> list[str]:
+    """What a path takes, for `Allow`: its routes' methods, HEAD wherever GET is, and OPTIONS."""
+    if not declared:
+        return []
+    return sorted(declared | {"OPTIONS"} | ({"HEAD"} if "GET" in declared else set()))
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -101,14 +108,17 @@ class Routes:
         call: Call | None = None
         error_code = None
         matches = self._match(request.path)
-        allowed = sorted({route.method for route, _ in matches} | ({"OPTIONS"} if matches else set()))
+        allowed = allowed_methods({route.method for route, _ in matches})
+        # HEAD is GET without the body (RFC 9110 9.3.2): the GET route answers it, and the WSGI
+        # response leaves the body out of a HEAD answer, keeping GET's headers.
+        method = "GET" if request.method == "HEAD" else request.method
         try:
             if not matches:
                 raise NotFound(f"no route for {request.path}", code="route_not_found")
             if request.method == "OPTIONS":
                 response = Response(status=204, headers={"Allow": ", ".join(allowed)})
             else:
-                chosen = next(((r, p) for r, p in matches if r.method == request.method), None)
+                chosen = next(((r, p) for r, p in matches if r.method == method), None)
                 if chosen is None:
                     raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}",
                                            code="method_not_allowed")

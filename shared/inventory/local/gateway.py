@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request
 
 from ..domain import wire
 from ..http.errors import envelope
-from ..http.routes import CORS_HEADERS
+from ..http.routes import CORS_HEADERS, allowed_methods
 from ..manifest import HttpRoute, Manifest
 from ..manifest import load as load_manifest
 
@@ -27,11 +27,13 @@ class Gateway:
             for function in self.manifest.functions if function.routes}
 
     def route(self, method: str, path: str) -> tuple[HttpRoute | None, list[str]]:
-        """The route for a request (literal segments beat parameters) and the methods the path allows."""
+        """The route for a request (literal segments beat parameters; HEAD goes where GET does)
+        and the methods the path allows."""
         matching = sorted((r for r in self.manifest.http_routes if r.pattern.match(path)),
                           key=lambda r: r.parameter_count)
-        allowed = sorted({r.method for r in matching} | ({"OPTIONS"} if matching else set()))
-        chosen = next((r for r in matching if r.method == method), None)
+        allowed = allowed_methods({r.method for r in matching})
+        wanted = "GET" if method == "HEAD" else method
+        chosen = next((r for r in matching if r.method == wanted), None)
         return chosen, allowed
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -59,7 +61,7 @@ class Gateway:
         payload = wire.dumps(body).encode()
         start_response(status, headers + [("Content-Type", "application/json"),
                                           ("Content-Length", str(len(payload)))])
-        return [payload]
+        return [b""] if request.method == "HEAD" else [payload]
 
 
 # Per connection, not end to end (RFC 9110 7.6.1): a proxy must not pass these on.
@@ -84,6 +86,8 @@ class HttpProxy:
         body = answer.content
         headers = [(k, v) for k, v in answer.raw.headers.items()
                    if k.lower() not in HOP_BY_HOP | {"content-encoding"}]
+        # A HEAD answer has no body but the length GET would send (RFC 9110 8.6).
+        length = answer.headers.get("Content-Length") if request.method == "HEAD" else None
         start_response(f"{answer.status_code} {answer.reason}",
-                       headers + [("Content-Length", str(len(body)))])
+                       headers + [("Content-Length", length or str(len(body)))])
         return [body]

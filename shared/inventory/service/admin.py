@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..domain.codes import Scope
+from ..domain.errors import NotFound
 from ..domain.models import ApiKey, Organization
 from .auth import hash_key, new_key_secret
 from .ports import Services
@@ -9,10 +10,23 @@ from .ports import Services
 ALL_SCOPES = tuple(Scope)
 
 
-def create_organization(services: Services, name: str) -> Organization:
-    organization = Organization(id=services.new_id("org"), name=name, created_at=services.clock.now())
+def create_organization(services: Services, name: str,
+                        require_idempotency_key: bool = False) -> Organization:
+    organization = Organization(id=services.new_id("org"), name=name, created_at=services.clock.now(),
+                                require_idempotency_key=require_idempotency_key)
     services.store.save_organization(organization)
     return organization
+
+
+def require_idempotency_key(services: Services, organization_id: str, required: bool) -> Organization:
+    """Whether the organization's writes must carry an Idempotency-Key (refused with 400 without)."""
+    organization = services.store.get_organization(organization_id)
+    if organization is None:
+        raise NotFound(f"no organization {organization_id}", "organization_id",
+                       "organization_not_found")
+    changed = organization.model_copy(update={"require_idempotency_key": required})
+    services.store.save_organization(changed)
+    return changed
 
 
 def create_api_key(services: Services, organization_id: str, name: str,

@@ -4,6 +4,9 @@ A record belongs to the API key that made the request: a retry by that key is re
 the same Idempotency-Key sent by another key (of the same organization or not) is a request of
 its own. A response that holds a secret is stored sealed, so it is replayed, secret included,
 only to the key that was first shown it.
+
+The key is optional, as Stripe has it: a write without one is applied once per request and
+nothing is kept to replay, unless its organization requires keys (`require_idempotency_key`).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ..domain import wire
-from ..domain.errors import IdempotencyConflict
+from ..domain.errors import BadRequest, IdempotencyConflict
 from ..domain.models import Event, IdempotencyRecord
 from .auth import Actor
 from .outbox import publish_committed
@@ -24,8 +27,11 @@ REPLAY_WINDOW = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Idempotency:
-    key: str
-    fingerprint: str  # hash of method, path and canonical body
+    key: str | None  # None: the request came without one
+    fingerprint: str = ""  # hash of method, path and canonical body
+
+
+WITHOUT_KEY = Idempotency(None)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
     first request either sees the committed change and its response, or waits for it.
     A refused request stores nothing: its retry is judged again.
     """
+    if idempotency.key is None:
+        return _run_without_key(services, actor, decide)
 
     written: list[Event] = []
 
@@ -74,3 +82,21 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
         publish_committed(services, list(written))
     return outcome
 
+
+def _run_without_key(services: Services, actor: Actor,
+                     decide: Callable[[Transaction, datetime], Outcome]) -> Outcome:
+    """A keyless write: refused if the organization requires keys, else applied once for this
+    request with nothing stored to replay (a retry is a new request)."""
+    organization = services.store.get_organization(actor.organization_id)
+    if organization is not None and organization.require_idempotency_key:
+        raise BadRequest("this organization requires an Idempotency-Key header on every write "
+                         "(a UUID will do)", "Idempotency-Key", "idempotency_key_required")
+    written: list[Event] = []
+
+    def work(tx: Transaction) -> Outcome:
+        written.clear()  # the store may run this again after contention
+        return decide(RecordingEvents(tx, written), services.clock.now())
+
+    outcome = services.store.transact(work)
+    publish_committed(services, list(written))
+    return outcome

@@ -32,7 +32,8 @@ def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[I
     actor.check_organization(query.organization_id)
     item_filter = ItemFilter(location_id=query.location_id, room_type=query.room_type,
                              category=query.category, low_stock=query.low_stock,
-                             updated_after=query.updated_after)
+                             updated_after=query.updated_after, sku=query.sku,
+                             product_id=query.product_id)
     return services.store.list_items(actor.organization_id, item_filter, query.page, query.limit,
                                      cursor=query.cursor)
 

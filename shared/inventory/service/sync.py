@@ -189,6 +189,7 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
         found = tx.find_active_items(run.organization_id, run.location_id,
                                      [(r.room_type, r.sku) for r in rows if isinstance(r, PosRow)])
         recording = RecordingEvents(tx, written)
+        confirmed: list[str] = []  # counts the POS confirmed: last_sync only, not a change
         for row in rows:
             if isinstance(row, RowError):
                 page.errors.append(row)
@@ -199,6 +200,7 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
             page.seen += 1
             if item is not None and item.quantity == row.quantity:
                 page.unchanged += 1
+                confirmed.append(item.id)
                 continue
             try:
                 if item is None:
@@ -220,6 +222,7 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                 page.updated += 1
             record_change(services, recording, item, after.model_copy(update={"last_sync": now}),
                           entry, now)
+        tx.confirm_synced(run.organization_id, confirmed, now)
         return page
 
     page = services.store.transact(work)

@@ -104,7 +104,7 @@ class FirestoreStore:
     def _items_query(self, organization_id: str, item_filter: ItemFilter):
         query = (self._collection("items").where("organization_id", "==", organization_id)
                  .where("archived_at", "==", None))
-        for field in ("location_id", "category"):
+        for field in ("location_id", "category", "sku", "product_id"):
             value = getattr(item_filter, field)
             if value is not None:
                 query = query.where(field, "==", value)
@@ -331,6 +331,13 @@ class FirestoreStore:
     def find_api_key(self, key_hash: str) -> ApiKey | None:
         snapshot = self._collection("api_keys").document(key_hash).get()
         return from_row(ApiKey, snapshot.to_dict()) if snapshot.exists else None
+
+    def get_organization(self, organization_id: str) -> Organization | None:
+        snapshot = self._collection("organizations").document(organization_id).get()
+        if not snapshot.exists:
+            return None
+        # Organizations written before the setting existed do not hold it: the default then.
+        return from_row(Organization, {"require_idempotency_key": False, **snapshot.to_dict()})
 
     def save_organization(self, organization: Organization) -> None:
         self._collection("organizations").document(organization.id).set(to_row(organization))

@@ -7,11 +7,13 @@ work function that Firestore runs again starts from nothing.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any, Collection, Iterable
 
 from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
+from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
@@ -42,6 +44,7 @@ class FirestoreTransaction:
         self._tx = transaction
         self._sealed = sealed
         self.writes: list[tuple[Any, dict[str, Any] | None]] = []  # None: delete
+        self.field_updates: list[tuple[Any, dict[str, Any]]] = []  # fields of existing documents
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
@@ -146,6 +149,12 @@ class FirestoreTransaction:
             place = digest(item.organization_id, item.location_id, item.room_type.value, item.sku)
             self._set("item_places", place, {"item_id": None if item.archived_at else item.id})
 
+    def confirm_synced(self, organization_id: str, item_ids: Collection[str], at: datetime) -> None:
+        # One field of documents this transaction read (so they exist and are this organization's).
+        for item_id in dict.fromkeys(item_ids):
+            self.field_updates.append((self._client.collection("items").document(item_id),
+                                       {"last_sync": format_instant(at)}))
+
     def save_location(self, location: Location) -> None:
         self._set("locations", location.id, to_row(location))
 
@@ -181,3 +190,5 @@ class FirestoreTransaction:
                 self._tx.delete(reference)
             else:
                 self._tx.set(reference, data)
+        for reference, fields in self.field_updates:
+            self._tx.update(reference, fields)

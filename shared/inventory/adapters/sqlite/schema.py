@@ -177,6 +177,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX idempotency_sealed ON idempotency (organization_id) WHERE holds_secret = 1;
     """,
+    # 5: an organization may require an Idempotency-Key; GET /inventory finds items by sku or product_id.
+    """
+    ALTER TABLE organizations ADD COLUMN require_idempotency_key INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX items_by_sku ON items (organization_id, sku, id) WHERE archived_at IS NULL;
+    CREATE INDEX items_by_product ON items (organization_id, product_id, id) WHERE archived_at IS NULL;
+    """,
 ]
 
 

@@ -133,6 +133,16 @@ class SqliteTransaction:
             self._db.execute(_statement("UPSERT", "items", tuple(row)), tuple(row.values()))
         self._items[key] = row
 
+    def confirm_synced(self, organization_id: str, item_ids: Collection[str], at: datetime) -> None:
+        ids = list(dict.fromkeys(item_ids))
+        for start in range(0, len(ids), _PLACES_PER_STATEMENT):
+            chunk = ids[start:start + _PLACES_PER_STATEMENT]
+            self._db.execute(f"UPDATE items SET last_sync = ? WHERE organization_id = ?"
+                             f" AND id IN ({', '.join('?' * len(chunk))})",
+                             (format_instant(at), organization_id, *chunk))
+        for item_id in ids:  # the rows as read are stale now: a later save writes every column
+            self._items.pop((organization_id, item_id), None)
+
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         row = self._db.execute("SELECT * FROM locations WHERE organization_id = ? AND id = ?",
                                (organization_id, location_id)).fetchone()
@@ -294,7 +304,7 @@ class SqliteStore:
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
         where = ["organization_id = ?", "archived_at IS NULL"]
         parameters: list[Any] = [organization_id]
-        for column in ("location_id", "category"):
+        for column in ("location_id", "category", "sku", "product_id"):
             value = getattr(item_filter, column)
             if value is not None:
                 where.append(f"{column} = ?")
@@ -489,6 +499,10 @@ class SqliteStore:
     def find_api_key(self, key_hash: str) -> ApiKey | None:
         rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
         return from_row(ApiKey, rows[0]) if rows else None
+
+    def get_organization(self, organization_id: str) -> Organization | None:
+        rows = self._query("SELECT * FROM organizations WHERE id = ?", [organization_id])
+        return from_row(Organization, rows[0]) if rows else None
 
     def save_organization(self, organization: Organization) -> None:
         self.transact(lambda tx: _insert(tx._db, "organizations", organization, replace=True))
