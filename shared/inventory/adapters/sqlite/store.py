@@ -11,6 +11,7 @@ from typing import Any, Callable, Collection, Iterator, Sequence, TypeVar
 
 from pydantic import BaseModel
 
+from ...domain import cursor as cursors
 from ...domain.codes import RoomType
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
@@ -20,7 +21,6 @@ from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
-from ...domain import cursor as cursors
 from ..places import PlaceBook
 from ..private_files import private_directory, private_file
 from ..records import NO_SECRETS, SEALED, SealedRecords, from_row, to_row
