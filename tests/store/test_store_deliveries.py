@@ -8,7 +8,7 @@ import pytest
 from inventory.domain.errors import InvalidInput
 from inventory.domain.webhooks import DeliveryState
 
-from builders import ORG, OTHER_ORG, at, delivery, write
+from .builders import ORG, OTHER_ORG, at, delivery, write
 
 
 def _log(store, limit=3, subscription_id="whk_1", organization_id=ORG) -> list[list[str]]:

@@ -6,7 +6,7 @@ import pytest
 
 from inventory.domain.errors import InvalidInput
 
-from builders import ORG, OTHER_ORG, at, event, write
+from .builders import ORG, OTHER_ORG, at, event, write
 
 LOW = "inventory.low_stock"
 

@@ -11,7 +11,7 @@ from inventory.domain.codes import RoomType
 from inventory.domain.errors import InvalidInput
 from inventory.service.ports import ItemFilter
 
-from builders import LOCATION, ORG, OTHER_LOCATION, OTHER_ORG, at, create_items, item
+from .builders import LOCATION, ORG, OTHER_LOCATION, OTHER_ORG, at, create_items, item
 
 ALL = ItemFilter()
 

@@ -12,7 +12,7 @@ from inventory.domain.codes import RoomType
 from inventory.domain.errors import Conflict
 from inventory.service.ports import PlaceNotRead
 
-from builders import LOCATION, ORG, at, create_items, event, item
+from .builders import LOCATION, ORG, at, create_items, event, item
 
 SALES = RoomType.SALES_FLOOR
 

@@ -6,7 +6,7 @@ from inventory.domain.models import Location
 from inventory.domain.sync import ConnectorKind, PosConnection
 from inventory.domain.webhooks import WebhookSubscription
 
-from builders import ORG, OTHER_ORG, T0, at
+from .builders import ORG, OTHER_ORG, T0, at
 
 
 def _location(location_id: str, organization_id: str = ORG) -> Location:

@@ -14,7 +14,8 @@ from inventory.domain.codes import RoomType
 from inventory.domain.errors import InvalidInput
 from inventory.domain.snapshot import SnapshotTotals, existed_at
 
-from builders import LOCATION, MICROSECOND, ORG, OTHER_ORG, T0, at, create_items, entry, item, write
+from .builders import (LOCATION, MICROSECOND, ORG, OTHER_ORG, T0, at, create_items, entry, item,
+                       write)
 
 EXAMPLES = {"sqlite": 60, "firestore": 15}
 LIMITS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -54,8 +55,8 @@ def test_a_snapshot_holds_exactly_the_items_that_existed_at_its_instant(store, b
         location = f"loc_{next(numbers)}"
         items, entries = [], []
         for n, (created, archived, counted) in enumerate(lived):
-            made = item(f"itm_{location}_{n}", location_id=location, created_at=created, archived_at=archived,
-                        quantity=0 if archived else 4)
+            made = item(f"itm_{location}_{n}", location_id=location, created_at=created,
+                        archived_at=archived, quantity=0 if archived else 4)
             items.append(made)
             if counted is not None:
                 entries.append(entry(made, f"chg_{location}_{n}", version=1, after=4,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inventory.domain.sync import SyncStatus
 
-from builders import LOCATION, ORG, OTHER_LOCATION, OTHER_ORG, at, sync_run, write
+from .builders import LOCATION, ORG, OTHER_LOCATION, OTHER_ORG, at, sync_run, write
 
 SUCCEEDED, FAILED, QUEUED, RUNNING = (SyncStatus.SUCCEEDED, SyncStatus.FAILED, SyncStatus.QUEUED,
                                       SyncStatus.RUNNING)

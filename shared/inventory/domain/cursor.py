@@ -17,7 +17,8 @@ from .errors import InvalidInput
 _POSITION = re.compile(r"(0|[1-9][0-9]{0,18})")  # ASCII digits only: int() also reads "٣" and "+3"
 _LARGEST_POSITION = 2**63 - 1  # stores keep positions in signed 64-bit integers
 # An instant as stores keep it (domain/time.py format_instant), then "|" and a record id.
-_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z\|[A-Za-z0-9_-]{1,64}")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+                     r"\|[A-Za-z0-9_-]{1,64}")
 
 
 def refusal(field: str = "cursor") -> InvalidInput:

@@ -102,7 +102,8 @@ class SqliteTransaction:
         room = RoomType(room_type).value
         found = self._item(self._db.execute(
             "SELECT * FROM items WHERE organization_id = ? AND location_id = ? AND room_type = ?"
-            " AND sku = ? AND archived_at IS NULL", (organization_id, location_id, room, sku)).fetchone())
+            " AND sku = ? AND archived_at IS NULL",
+            (organization_id, location_id, room, sku)).fetchone())
         self._places.read_place((organization_id, location_id, room, sku), found.id if found else None)
         return found
 
@@ -240,14 +241,15 @@ class SqliteTransaction:
         """Seal again, under the current key, the secrets of the next `batch` rows of the table
         after rowid `after` that need it; (how many were rewritten, the rowid to go on after or
         None at the end)."""
-        rows = self._db.execute(f"SELECT rowid AS position, * FROM {table}"
-                                f" WHERE rowid > ?{where} ORDER BY rowid LIMIT ?", (after, batch)).fetchall()
+        rows = self._db.execute(f"SELECT rowid AS position, * FROM {table} WHERE rowid > ?{where}"
+                                " ORDER BY rowid LIMIT ?", (after, batch)).fetchall()
         changed = 0
         for row in rows:
             resealed = self._sealed.resealed(model, row)
             if resealed is not None:
                 field, value = resealed
-                self._db.execute(f"UPDATE {table} SET {field} = ? WHERE rowid = ?", (value, row["position"]))
+                self._db.execute(f"UPDATE {table} SET {field} = ? WHERE rowid = ?",
+                                 (value, row["position"]))
                 changed += 1
         return changed, rows[-1]["position"] if len(rows) == batch else None
 
@@ -482,7 +484,8 @@ class SqliteStore:
                 self._query("SELECT * FROM pos_connections ORDER BY organization_id, location_id")]
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
-        rows = self._query("SELECT * FROM sync_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT ?",
+        rows = self._query("SELECT * FROM sync_runs WHERE status = 'queued'"
+                           " ORDER BY created_at, id LIMIT ?",
                            [limit])
         return [from_row(SyncRun, row) for row in rows]
 
