@@ -135,10 +135,11 @@ class InventoryStore(Protocol):
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
-        """The location's items that existed at `at` (domain.snapshot.existed_at), by id after `after`, each at the quantity of its last ledger entry at or before `at` (ties in
-        ledger order). Without `totals` it sums every such item, reading O(items) (never the
-        whole ledger); given the totals of an earlier page of the same snapshot, it reads only
-        this page's items and returns those totals."""
+        """The location's items that existed at `at` (domain.snapshot.existed_at), by id after
+        `after`, each at the quantity of its last ledger entry at or before `at` (ties in ledger
+        order). Without `totals` it sums every such item, reading O(items) (never the whole
+        ledger); given the totals of an earlier page of the same snapshot, it reads only this
+        page's items and returns those totals."""
         ...
     def active_places(self, organization_id: str, location_id: str) -> list[tuple[RoomType, str]]:
         """The (room type, sku) of every active item at the location, read in one query (one
