@@ -31,7 +31,8 @@ def build_store(settings: Settings) -> InventoryStore:
         return SqliteStore(settings.sqlite_path)
     if settings.store == "firestore":
         from .adapters.firestore import FirestoreStore
-        return FirestoreStore(settings.project, settings.firestore_database, settings.feed_settle_s)
+        return FirestoreStore(settings.project, settings.firestore_database, settings.feed_settle_s,
+                              contention_s=settings.firestore_contention_s)
     raise ValueError(f"INVENTORY_STORE={settings.store!r} is not a store this build knows")
 
 

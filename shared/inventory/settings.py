@@ -24,6 +24,7 @@ class Settings:
     sync_topic: str = "inventory-sync-requests"  # INVENTORY_SYNC_TOPIC
     pos_file_root_setting: str = ""    # INVENTORY_POS_FILE_ROOT: file exports must be inside (default DATA_DIR/pos)
     sync_interval_s: float = 0         # INVENTORY_SYNC_INTERVAL_S: local incremental sync timer (0: off)
+    firestore_contention_s: float = 20.0  # INVENTORY_FIRESTORE_CONTENTION_S: a contended transaction gives up (503) after
 
     @property
     def pos_file_root(self) -> Path:
@@ -52,6 +53,8 @@ class Settings:
             sync_topic=env.get("INVENTORY_SYNC_TOPIC", cls.sync_topic),
             pos_file_root_setting=env.get("INVENTORY_POS_FILE_ROOT", ""),
             sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
+            firestore_contention_s=float(env.get("INVENTORY_FIRESTORE_CONTENTION_S",
+                                                 cls.firestore_contention_s)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
         )

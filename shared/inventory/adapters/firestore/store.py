@@ -13,6 +13,7 @@ The composite indexes these queries need are declared in infra/firestore.tf.
 from __future__ import annotations
 
 import base64
+import contextlib
 import random
 import time
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Callable, Sequence, TypeVar
 
 from ...domain.codes import RoomType
-from ...domain.errors import InvalidInput
+from ...domain.errors import Contention, InvalidInput
 from ...domain.models import ApiKey, Event, InventoryItem, LedgerEntry, Location, Organization
 from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.sync import PosConnection, SyncRun
@@ -36,51 +37,58 @@ T = TypeVar("T")
 
 class FirestoreStore:
     def __init__(self, project: str, database: str = "(default)", feed_settle_s: float = 5.0,
-                 max_attempts: int = 40, max_backoff_s: float = 2.0):
+                 max_attempts: int = 40, max_backoff_s: float = 2.0, contention_s: float = 20.0):
         from google.api_core import exceptions
         from google.cloud import firestore
 
-        self._firestore = firestore
         self._retryable = (exceptions.Aborted, exceptions.DeadlineExceeded,
                            exceptions.ServiceUnavailable)
         self.client = firestore.Client(project=project, database=database)
         self.feed_settle = timedelta(seconds=feed_settle_s)
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
+        self.contention_s = contention_s
 
     def _collection(self, name: str):
         return self.client.collection(name)
 
     # -- transactions ------------------------------------------------------------------------
     def transact(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        """Run `work` in a Firestore transaction; on contention run it again after a backoff with
-        full jitter (growing to `max_backoff_s`), so that a hot item's writers spread out and
-        serialize instead of colliding again in step."""
+        """Run `work` in a Firestore transaction. On contention run it again, as the client
+        library's `transactional` does, in a transaction begun as a retry of the first
+        (`retry_transaction`), so it keeps its place in line among the item's writers; a short
+        jittered pause spreads the retries. No attempt starts after `contention_s` seconds or
+        past `max_attempts`: then the work is refused with Contention (503, nothing written),
+        inside the HTTP functions' timeout."""
+        deadline = time.monotonic() + self.contention_s
+        first_id: bytes | None = None
         ceiling = 0.05
-        for attempt in range(self.max_attempts):
+        for _ in range(self.max_attempts):
+            transaction = self.client.transaction()
             try:
-                return self._run(work)
+                transaction._begin(retry_id=first_id)
+                first_id = first_id or transaction._id
+                tx = FirestoreTransaction(self.client, transaction)
+                result = work(tx)
+                tx.apply()
             except self._retryable:
-                pass
-            except ValueError as error:  # the client's "failed to commit in N attempts"
-                if "attempts" not in str(error):
-                    raise
-            if attempt == self.max_attempts - 1:
+                _abandon(transaction)
+            except BaseException:
+                _abandon(transaction)
                 raise
-            time.sleep(random.uniform(0, ceiling))
+            else:
+                try:
+                    transaction._commit()
+                    return result
+                except self._retryable:
+                    transaction._clean_up()  # the server ended it: nothing to roll back
+            pause = random.uniform(0, ceiling)
             ceiling = min(ceiling * 2, self.max_backoff_s)
-        raise AssertionError("unreachable")
-
-    def _run(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        @self._firestore.transactional
-        def attempt(transaction):
-            tx = FirestoreTransaction(self.client, transaction)
-            result = work(tx)
-            tx.apply()
-            return result
-
-        # One attempt per call: retrying at once, as the client would, collides again.
-        return attempt(self.client.transaction(max_attempts=1))
+            if time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
+        raise Contention("too many concurrent changes to the same records; retry shortly",
+                         code="contention", retry_after_s=1)
 
     # -- reads outside transactions --------------------------------------------------------
     def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
@@ -290,6 +298,13 @@ class FirestoreStore:
 
     def save_api_key(self, key: ApiKey) -> None:
         self._collection("api_keys").document(key.key_hash).set(to_row(key))
+
+
+def _abandon(transaction) -> None:
+    """Roll back an attempt that failed before its commit, releasing its locks."""
+    if transaction.in_progress:
+        with contextlib.suppress(Exception):  # the failure being handled is the one to report
+            transaction._rollback()
 
 
 def _existed(item: InventoryItem, at: datetime) -> bool:
