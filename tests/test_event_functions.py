@@ -38,13 +38,34 @@ def loopback_allowed(monkeypatch):
     bootstrap.reset()
 
 
-def test_dispatcher_delivers_a_pubsub_message_once_however_often_it_arrives(loopback_allowed, api, item):
+class QueuedDeliveries:
+    """Where the functions queue deliveries, as the `inventory-webhook-deliveries` topic would
+    hold them (tests/test_cloud_topology.py runs the same through the Pub/Sub emulator)."""
+
+    def __init__(self):
+        self.ids: list[str] = []
+
+    def enqueue(self, delivery_ids):
+        self.ids += delivery_ids
+
+
+@pytest.fixture
+def queued() -> QueuedDeliveries:
+    deliveries = QueuedDeliveries()
+    services = bootstrap.services()
+    services.delivery_queue_factory = lambda: deliveries
+    services.__dict__.pop("delivery_queue", None)
+    return deliveries
+
+
+def test_dispatcher_fans_an_event_out_once_and_each_delivery_is_posted_once(loopback_allowed, api,
+                                                                            item, queued):
     receiver = Receiver()
     try:
         secret = api.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["inventory.updated"]}
                           ).json["data"]["secret"]
         api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
-        assert receiver.received == []  # no worker runs here: the dispatcher must post it
+        assert receiver.received == []  # no worker runs here: the functions must post it
         services = bootstrap.services()
         event = services.store.list_events(api.organization_id, None, (), 100).items[-1]
         headers, body = pubsub_cloud_event(encode(event).encode(),
@@ -52,6 +73,12 @@ def test_dispatcher_delivers_a_pubsub_message_once_however_often_it_arrives(loop
         dispatcher = app("webhook_dispatcher")
         for _ in range(2):  # Pub/Sub redelivers
             assert dispatcher.post("/", headers=headers, data=body).status_code == 200
+        assert receiver.received == []  # the dispatcher only records and queues
+        [delivery_id] = set(queued.ids)
+        deliver = app("deliver_webhook")
+        headers, body = pubsub_cloud_event(delivery_id.encode(), {"delivery_id": delivery_id})
+        for _ in queued.ids + [delivery_id]:  # each queued message, and a redelivery
+            assert deliver.post("/", headers=headers, data=body).status_code == 200
         receiver.wait_for(1)
         assert len(receiver.received) == 1
         assert Webhook(secret).verify(receiver.received[0]["body"], receiver.received[0]["headers"])
@@ -79,7 +106,7 @@ def test_outbox_relay_publishes_what_a_failed_publish_left_behind(api, item):
     assert services.store.pending_events(10) == []
 
 
-def test_retry_timer_attempts_due_deliveries(loopback_allowed, api, item):
+def test_retry_timer_queues_due_deliveries_for_deliver_webhook(loopback_allowed, api, item, queued):
     receiver = Receiver()
     try:
         api.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["inventory.updated"]})
@@ -87,6 +114,9 @@ def test_retry_timer_attempts_due_deliveries(loopback_allowed, api, item):
         assert receiver.received == []  # fanned out, not yet posted: no worker runs here
         headers, body = pubsub_cloud_event(b"")
         assert app("retry_webhook_deliveries").post("/", headers=headers, data=body).status_code == 200
+        [delivery_id] = queued.ids
+        headers, body = pubsub_cloud_event(delivery_id.encode(), {"delivery_id": delivery_id})
+        assert app("deliver_webhook").post("/", headers=headers, data=body).status_code == 200
         receiver.wait_for(1)
     finally:
         receiver.stop()

@@ -62,6 +62,14 @@ def build_sync_queue(settings: Settings):
     return StoredSyncQueue()  # the local worker picks queued runs from the store
 
 
+def build_delivery_queue(settings: Settings):
+    if settings.events == "pubsub":
+        from .adapters.delivery_queue import PubSubDeliveryQueue
+        return PubSubDeliveryQueue(settings.project, settings.deliveries_topic)
+    from .service.ports import StoredDeliveryQueue
+    return StoredDeliveryQueue()  # the local worker picks due deliveries from the store
+
+
 def build_connector(settings: Settings, connection):
     """The connector for a location's POS connection; refuses settings it cannot use (422)."""
     kind = connection.kind.value
@@ -90,6 +98,7 @@ def services() -> Services:
                 built.publisher_factory = lambda: build_publisher(built)
                 built.sender_factory = lambda: build_sender(current)
                 built.sync_queue_factory = lambda: build_sync_queue(current)
+                built.delivery_queue_factory = lambda: build_delivery_queue(current)
                 built.connector_for = lambda connection: build_connector(current, connection)
                 _services = built
     return _services

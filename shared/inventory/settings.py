@@ -25,6 +25,9 @@ class Settings:
     pos_file_root_setting: str = ""    # INVENTORY_POS_FILE_ROOT: file exports must be inside (default DATA_DIR/pos)
     sync_interval_s: float = 0         # INVENTORY_SYNC_INTERVAL_S: local incremental sync timer (0: off)
     firestore_contention_s: float = 20.0  # INVENTORY_FIRESTORE_CONTENTION_S: a contended transaction gives up (503) after
+    sync_lease_s: float = 60.0         # INVENTORY_SYNC_LEASE_S: a running sync unrenewed this long is failed ("worker lost")
+    deliveries_topic: str = "inventory-webhook-deliveries"  # INVENTORY_DELIVERIES_TOPIC: one message per delivery
+    webhook_subscriber_concurrency: int = 4  # INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY: local posts in flight per subscription
 
     @property
     def pos_file_root(self) -> Path:
@@ -55,6 +58,10 @@ class Settings:
             sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
             firestore_contention_s=float(env.get("INVENTORY_FIRESTORE_CONTENTION_S",
                                                  cls.firestore_contention_s)),
+            sync_lease_s=float(env.get("INVENTORY_SYNC_LEASE_S", cls.sync_lease_s)),
+            deliveries_topic=env.get("INVENTORY_DELIVERIES_TOPIC", cls.deliveries_topic),
+            webhook_subscriber_concurrency=int(env.get("INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY",
+                                                       cls.webhook_subscriber_concurrency)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
         )

@@ -130,12 +130,18 @@ class InventoryStore(Protocol):
                         limit: int) -> Slice[Delivery]: ...
     def pos_connections(self) -> Sequence[PosConnection]: ...
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]: ...
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        """Runs a worker has started and not finished (oldest first), for the lease sweep."""
+        ...
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
         """The watermark of the location's newest successful sync, for an incremental one."""
         ...
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
-        """Pending deliveries whose next attempt time has come and that no worker holds."""
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
+        """Pending deliveries whose next attempt time has come and that no worker holds, none
+        of the subscriptions in `skip_subscriptions` (so a long queue of one subscriber's
+        deliveries cannot hide the others')."""
         ...
 
     def find_api_key(self, key_hash: str) -> ApiKey | None: ...
@@ -177,6 +183,18 @@ class StoredSyncQueue:
         pass  # queued runs stay in the store, where the local worker finds them
 
 
+class DeliveryQueue(Protocol):
+    def enqueue(self, delivery_ids: Sequence[str]) -> None:
+        """Ask for each delivery to be attempted as a unit of work of its own (a Pub/Sub
+        message each in the cloud, the worker locally); raise if they may not have been taken."""
+        ...
+
+
+class StoredDeliveryQueue:
+    def enqueue(self, delivery_ids: Sequence[str]) -> None:
+        pass  # pending deliveries stay in the store, where the local worker finds them
+
+
 @dataclass
 class Services:
     """The collaborators one function instance hands every use case."""
@@ -189,12 +207,17 @@ class Services:
     publisher_factory: Callable[[], EventPublisher] | None = None
     sender_factory: Callable[[], WebhookSender] | None = None
     sync_queue_factory: Callable[[], SyncQueue] | None = None
+    delivery_queue_factory: Callable[[], DeliveryQueue] | None = None
     # Builds the connector for a location's POS connection, refusing settings it cannot use.
     connector_for: Callable[[Any], Any] | None = None
 
     @cached_property
     def sync_queue(self) -> SyncQueue:
         return self.sync_queue_factory() if self.sync_queue_factory else StoredSyncQueue()
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        return self.delivery_queue_factory() if self.delivery_queue_factory else StoredDeliveryQueue()
 
     @cached_property
     def publisher(self) -> EventPublisher | None:

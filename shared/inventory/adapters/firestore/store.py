@@ -18,7 +18,7 @@ import random
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Collection, Sequence, TypeVar
 
 from ...domain.codes import RoomType
 from ...domain.errors import Contention, InvalidInput
@@ -30,7 +30,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, Slice
 from .. import item_cursor
 from ..records import from_row, to_row
-from .transaction import FirestoreTransaction
+from .transaction import FirestoreTransaction, sync_run
 
 T = TypeVar("T")
 
@@ -263,23 +263,40 @@ class FirestoreStore:
         last = rows[limit - 1] if more else None
         return Slice(rows[:limit], _encode_text(f"{to_row(last)['created_at']}|{last.id}") if last else None)
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
         pending = self._collection("deliveries").where("state", "==", "pending")
         stamp = format_instant(now)
-        found = [r.to_dict() for r in pending.where("next_attempt_at", "==", None).limit(limit).get()]
-        found += [r.to_dict() for r in pending.where("next_attempt_at", "<=", stamp)
-                  .order_by("next_attempt_at").limit(limit).get()]
-        due = [from_row(Delivery, r) for r in found]
-        return [d for d in due if d.is_due(now)][:limit]
+        queries = [pending.where("next_attempt_at", "==", None),
+                   pending.where("next_attempt_at", "<=", stamp).order_by("next_attempt_at")]
+        due: list[Delivery] = []
+        for query in queries:
+            if not skip_subscriptions:
+                found = (from_row(Delivery, r.to_dict()) for r in query.limit(limit).get())
+            else:  # read past the skipped subscriptions' deliveries, as many as it takes
+                found = (from_row(Delivery, r.to_dict()) for r in query.stream())
+            for delivery in found:
+                if delivery.subscription_id in skip_subscriptions or not delivery.is_due(now):
+                    continue
+                due.append(delivery)
+                if len(due) == limit:
+                    return due
+        return due
 
     # -- sync ------------------------------------------------------------------------------
     def pos_connections(self) -> Sequence[PosConnection]:
         return [from_row(PosConnection, r.to_dict()) for r in self._collection("pos_connections").stream()]
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
-        rows = (self._collection("sync_runs").where("status", "==", "queued")
+        return self._sync_runs_in("queued", limit)
+
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        return self._sync_runs_in("running", limit)
+
+    def _sync_runs_in(self, status: str, limit: int) -> Sequence[SyncRun]:
+        rows = (self._collection("sync_runs").where("status", "==", status)
                 .order_by("created_at").limit(limit).get())
-        return [from_row(SyncRun, r.to_dict()) for r in rows]
+        return [sync_run(r.to_dict()) for r in rows]
 
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
         rows = (self._collection("sync_runs").where("organization_id", "==", organization_id)

@@ -159,6 +159,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX sync_runs_by_location ON sync_runs (organization_id, location_id, status, created_at);
     """,
+    # 4: a running sync's lease, renewed by its worker; a run whose lease ran out is swept.
+    """
+    ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
+    CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
+    """,
 ]
 
 
