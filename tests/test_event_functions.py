@@ -45,8 +45,8 @@ class QueuedDeliveries:
     def __init__(self):
         self.ids: list[str] = []
 
-    def enqueue(self, delivery_ids):
-        self.ids += delivery_ids
+    def enqueue(self, deliveries):
+        self.ids += [d.id for d in deliveries]
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..domain.webhooks import Delivery
+
 
 class PubSubDeliveryQueue:
     def __init__(self, project: str, topic: str, timeout_s: float = 30.0):
@@ -16,8 +18,11 @@ class PubSubDeliveryQueue:
         self._topic = self._client.topic_path(project, topic)
         self._timeout_s = timeout_s
 
-    def enqueue(self, delivery_ids: Sequence[str]) -> None:
-        futures = [self._client.publish(self._topic, delivery_id.encode(), delivery_id=delivery_id)
-                   for delivery_id in delivery_ids]
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        # The subscription rides along, so deliver_webhook can hold back a subscriber that has
+        # enough posts out before it reads anything.
+        futures = [self._client.publish(self._topic, d.id.encode(), delivery_id=d.id,
+                                        subscription_id=d.subscription_id)
+                   for d in deliveries]
         for future in futures:
             future.result(timeout=self._timeout_s)

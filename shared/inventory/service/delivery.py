@@ -14,6 +14,8 @@ due deliveries and posts each on a thread of its own (local/worker.py).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Sequence
@@ -68,26 +70,59 @@ def dispatch(services: Services, event: Event) -> list[Delivery]:
     the event's message is acked at once, whatever its subscribers are doing."""
     pending = fan_out(services, [event])
     now = services.clock.now()
-    services.delivery_queue.enqueue([d.id for d in pending if d.is_due(now)])
+    services.delivery_queue.enqueue([d for d in pending if d.is_due(now)])
     return pending
 
 
 def queue_due(services: Services, limit: int = 500) -> list[str]:
     """retry_webhook_deliveries' work: queue every delivery whose attempt time has come."""
-    due = [d.id for d in services.store.due_deliveries(services.clock.now(), limit)]
+    due = list(services.store.due_deliveries(services.clock.now(), limit))
     services.delivery_queue.enqueue(due)
-    return due
+    return [d.id for d in due]
 
 
-def deliver(services: Services, delivery_id: str) -> Delivery | None:
+class PostsInFlight:
+    """The posts this process has out, by subscription: one subscriber may hold at most `cap`
+    of its threads, so one that hangs leaves the rest to the others."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._out: Counter[str] = Counter()
+
+    def reserve(self, subscription_id: str, cap: int) -> bool:
+        with self._lock:
+            if self._out[subscription_id] >= cap:
+                return False
+            self._out[subscription_id] += 1
+            return True
+
+    def release(self, subscription_id: str) -> None:
+        with self._lock:
+            self._out[subscription_id] -= 1
+            if self._out[subscription_id] <= 0:
+                del self._out[subscription_id]
+
+
+_posts = PostsInFlight()  # deliver_webhook's, per function instance
+
+
+def deliver(services: Services, delivery_id: str, subscription_id: str | None = None) -> Delivery | None:
     """One delivery as its own unit of work (deliver_webhook's): claim it if it is due, post it
     with the timeout, record the answer. None when it was not due (done, waiting for its retry
-    time, or claimed by another worker)."""
-    claimed = claim(services, [delivery_id])
-    if not claimed:
+    time, or claimed by another worker), or when its subscription already has as many posts out
+    of this instance as it may: then it stays due, and the retry timer queues it again."""
+    cap = services.settings.webhook_subscriber_concurrency
+    if subscription_id is not None and not _posts.reserve(subscription_id, cap):
         return None
-    [done] = record(services, [(claimed[0].delivery, attempt(services, claimed[0]))])
-    return done
+    try:
+        claimed = claim(services, [delivery_id])
+        if not claimed:
+            return None
+        [done] = record(services, [(claimed[0].delivery, attempt(services, claimed[0]))])
+        return done
+    finally:
+        if subscription_id is not None:
+            _posts.release(subscription_id)
 
 
 @dataclass(frozen=True)

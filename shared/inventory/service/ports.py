@@ -184,14 +184,14 @@ class StoredSyncQueue:
 
 
 class DeliveryQueue(Protocol):
-    def enqueue(self, delivery_ids: Sequence[str]) -> None:
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
         """Ask for each delivery to be attempted as a unit of work of its own (a Pub/Sub
         message each in the cloud, the worker locally); raise if they may not have been taken."""
         ...
 
 
 class StoredDeliveryQueue:
-    def enqueue(self, delivery_ids: Sequence[str]) -> None:
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
         pass  # pending deliveries stay in the store, where the local worker finds them
 
 
