@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from inventory.adapters.webhook_sender import HttpWebhookSender
 from inventory.domain.webhooks import RETRY_SCHEDULE, Delivery, DeliveryState, after_attempt
 from inventory.local.loopback import free_port
+from inventory.service.delivery import LEASE, lease_for
 from receiver import Receiver
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
@@ -52,3 +53,12 @@ def test_sender_checks_the_address_again_before_posting():
         assert closed.status is None and "ConnectionError" in closed.error
     finally:
         receiver.stop()
+
+
+def test_a_claim_of_many_deliveries_outlasts_every_round_of_timed_out_posts():
+    # 200 due deliveries, 16 posted at a time, each may take the 10 s timeout: the last round
+    # starts after 12 full rounds, so its deliveries must still be leased then.
+    assert lease_for(200, 16, 10) == LEASE + timedelta(seconds=13 * 10)
+    assert lease_for(1, 16, 10) == LEASE + timedelta(seconds=10)
+    assert lease_for(16, 16, 2.5) == LEASE + timedelta(seconds=2.5)
+    assert lease_for(17, 16, 2.5) == LEASE + timedelta(seconds=5)

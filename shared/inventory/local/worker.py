@@ -114,10 +114,13 @@ class DeliveryWorker:
         return max(0.0, min(self.poll_s, (self._retries[0] - now).total_seconds()))
 
     def _start_due(self) -> None:
-        """Claim due deliveries, at most `per_subscription` in flight for one subscription and
-        `concurrency` in all, and post each on a pool thread of its own."""
+        """Claim due deliveries, at most `per_subscription` out for one subscription and twice
+        `concurrency` in all (so a pool thread that finishes a post takes the next at once), and
+        hand each to the pool to be posted on a thread of its own."""
+        limit = 2 * self.concurrency
         while not self._stop.is_set():
-            room = self.concurrency - sum(self._in_flight.values())
+            out = sum(self._in_flight.values())
+            room = limit - out
             if room <= 0:
                 return
             full = {s for s, n in self._in_flight.items() if n >= self.per_subscription}
@@ -128,7 +131,9 @@ class DeliveryWorker:
                 if len(chosen) < room and self._in_flight[s] + taken[s] < self.per_subscription:
                     chosen.append(candidate.id)
                     taken[s] += 1
-            for claimed in delivery.claim(self.services, chosen):
+            lease = delivery.lease_for(out + len(chosen), self.concurrency,
+                                       self.services.settings.webhook_timeout_s)
+            for claimed in delivery.claim(self.services, chosen, lease):
                 self._in_flight[claimed.delivery.subscription_id] += 1
                 self._pool.submit(self._post, claimed)
             if len(found) < room * 4 or not chosen:

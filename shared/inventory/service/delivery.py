@@ -136,18 +136,21 @@ class Claimed:
 Settle = Callable[[Delivery, datetime], Delivery]  # a claimed delivery, once its attempt is over
 
 
-def claim_lease(services: Services) -> timedelta:
-    """How long a claimed delivery stays leased: its one post's timeout and then some, so no
-    other worker posts it meanwhile; a worker that dies leaves it to be retried after that."""
-    return LEASE + timedelta(seconds=services.settings.webhook_timeout_s)
+def lease_for(count: int, concurrency: int, timeout_s: float) -> timedelta:
+    """How long a delivery stays leased when `count` deliveries are claimed for `concurrency`
+    posts at a time: long enough for the last of them to be posted after every earlier round
+    has timed out, so no other worker claims (and posts again) one still waiting its turn; a
+    worker that dies leaves them to be retried after that."""
+    rounds = -(-count // max(concurrency, 1))
+    return LEASE + timedelta(seconds=rounds * timeout_s)
 
 
-def claim(services: Services, ids: Sequence[str]) -> list[Claimed]:
+def claim(services: Services, ids: Sequence[str], lease: timedelta | None = None) -> list[Claimed]:
     """Lease each of these deliveries that is due (an attempt more) in one transaction, with
-    its subscription: every read first."""
+    its subscription: every read first. The lease defaults to one post's."""
     if not ids:
         return []
-    lease = claim_lease(services)
+    lease = lease or lease_for(1, 1, services.settings.webhook_timeout_s)
 
     def work(tx: Transaction) -> list[Claimed]:
         now = services.clock.now()
