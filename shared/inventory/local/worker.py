@@ -107,11 +107,15 @@ class DeliveryWorker:
         """The poll period, or less when a retry this worker scheduled comes due sooner, so
         retries keep to their schedule."""
         now = self.services.clock.now()
-        while self._retries and self._retries[0] <= now:  # due: this turn has started it
+        came_due = False
+        while self._retries and self._retries[0] <= now:  # due by now: the next turn starts it
             heapq.heappop(self._retries)
+            came_due = True
+        if came_due:
+            return 0.0
         if not self._retries:
             return self.poll_s
-        return max(0.0, min(self.poll_s, (self._retries[0] - now).total_seconds()))
+        return min(self.poll_s, (self._retries[0] - now).total_seconds())
 
     def _start_due(self) -> None:
         """Claim due deliveries, at most `per_subscription` out for one subscription and twice

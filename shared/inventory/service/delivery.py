@@ -75,8 +75,12 @@ def dispatch(services: Services, event: Event) -> list[Delivery]:
 
 
 def queue_due(services: Services, limit: int = 500) -> list[str]:
-    """retry_webhook_deliveries' work: queue every delivery whose attempt time has come."""
-    due = list(services.store.due_deliveries(services.clock.now(), limit))
+    """retry_webhook_deliveries' work: queue every delivery whose retry time has come, and any
+    never attempted a lease after it was made (its message was lost, or its subscriber had
+    as many posts out as it may); younger ones are the dispatcher's, already queued."""
+    now = services.clock.now()
+    due = [d for d in services.store.due_deliveries(now, limit)
+           if d.next_attempt_at is not None or d.created_at + LEASE <= now]
     services.delivery_queue.enqueue(due)
     return [d.id for d in due]
 

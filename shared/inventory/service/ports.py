@@ -141,7 +141,8 @@ class InventoryStore(Protocol):
                        skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
         """Pending deliveries whose next attempt time has come and that no worker holds, none
         of the subscriptions in `skip_subscriptions` (so a long queue of one subscriber's
-        deliveries cannot hide the others')."""
+        deliveries cannot hide the others'): retries first, oldest first, then those never
+        attempted."""
         ...
 
     def find_api_key(self, key_hash: str) -> ApiKey | None: ...

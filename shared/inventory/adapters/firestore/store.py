@@ -267,8 +267,8 @@ class FirestoreStore:
                        skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
         pending = self._collection("deliveries").where("state", "==", "pending")
         stamp = format_instant(now)
-        queries = [pending.where("next_attempt_at", "==", None),
-                   pending.where("next_attempt_at", "<=", stamp).order_by("next_attempt_at")]
+        queries = [pending.where("next_attempt_at", "<=", stamp).order_by("next_attempt_at"),
+                   pending.where("next_attempt_at", "==", None)]
         due: list[Delivery] = []
         for query in queries:
             if not skip_subscriptions:

@@ -438,7 +438,8 @@ class SqliteStore:
         rows = self._query(
             "SELECT * FROM deliveries WHERE state = 'pending'"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-            f" AND (lease_until IS NULL OR lease_until <= ?){skip} ORDER BY next_attempt_at LIMIT ?",
+            f" AND (lease_until IS NULL OR lease_until <= ?){skip}"
+            " ORDER BY next_attempt_at IS NULL, next_attempt_at LIMIT ?",
             [stamp, stamp, *skipped, limit])
         return [from_row(Delivery, row) for row in rows]
 
