@@ -147,3 +147,29 @@ def test_webhooks_are_delivered_while_a_pos_sync_keeps_paging(tmp_path):
         server.stop()
         healthy.stop()
         pos.stop()
+
+
+def test_due_deliveries_skip_the_given_subscriptions_and_list_retries_first(services):
+    """The store's side of the worker's per-subscription limit, on each store."""
+    from datetime import timedelta
+
+    from inventory.domain.webhooks import Delivery, DeliveryState
+
+    now = services.clock.now()
+
+    def made(n: int, subscription_id: str, retry_at=None) -> Delivery:
+        return Delivery(id=f"dlv_{n:03}", organization_id="org_x", subscription_id=subscription_id,
+                        event_id=f"evt_{n:03}", event_type="inventory.updated",
+                        state=DeliveryState.PENDING, attempts=1 if retry_at else 0,
+                        next_attempt_at=retry_at, created_at=now, updated_at=now)
+
+    backlog = [made(n, "whk_hanging") for n in range(30)]
+    others = [made(100, "whk_healthy"), made(101, "whk_failing", retry_at=now - timedelta(seconds=1)),
+              made(102, "whk_failing", retry_at=now + timedelta(minutes=5))]  # not due yet
+    services.store.transact(lambda tx: [tx.save_delivery(d) for d in backlog + others])
+
+    first = services.store.due_deliveries(now, 5)
+    assert first[0].id == "dlv_101"  # the retry that is due comes before the never-attempted
+    assert len(first) == 5
+    found = services.store.due_deliveries(now, 5, skip_subscriptions={"whk_hanging"})
+    assert [d.id for d in found] == ["dlv_101", "dlv_100"]

@@ -37,6 +37,7 @@ class DeliveryWorker:
         # Set by a publish (new deliveries) and by each post's answer.
         self._wake = getattr(services.publisher, "wake", None) or threading.Event()
         self._next_scheduled_sync = 0.0
+        self._next_sweep = 0.0
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="webhook")
         self._answers: queue.SimpleQueue[tuple[delivery.Claimed, delivery.Settle]] = queue.SimpleQueue()
         self._in_flight: Counter[str] = Counter()  # posts out, by subscription id
@@ -60,7 +61,9 @@ class DeliveryWorker:
     # -- syncs ---------------------------------------------------------------------------------
     def sync_once(self) -> None:
         """Sweep lost runs, work the queued ones (each to its end, on this thread), run the timer."""
-        sync.sweep_lost_runs(self.services)
+        if time.monotonic() >= self._next_sweep:  # a lost run is also failed by the next request
+            sync.sweep_lost_runs(self.services)
+            self._next_sweep = time.monotonic() + self.services.settings.sync_lease_s / 3
         for run in self.services.store.queued_sync_runs(10):
             if self._stop.is_set():
                 return
