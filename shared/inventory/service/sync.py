@@ -146,46 +146,50 @@ def sweep_lost_runs(services: Services, limit: int = 100) -> list[SyncRun]:
 
 
 def run_sync(services: Services, sync_id: str) -> SyncRun | None:
-    """Do a queued sync: fetch the POS's pages and reconcile each in its own transaction, holding
-    the run's lease (renewed in the background) the whole time. A run that is not queued (taken
-    by another worker, or done) is left alone."""
+    """Do a queued sync, holding the run's lease (renewed in the background) the whole time. A
+    run that is not queued (taken by another worker, or done) is left alone."""
     run, started = services.store.transact(lambda tx: _start(services, tx, sync_id))
     if not started:
         return run
+    with _LeaseKeeper(services, run):
+        return _work(services, run)
+
+
+def _work(services: Services, run: SyncRun) -> SyncRun | None:
+    """Fetch the POS's pages and reconcile each in its own transaction."""
     summary = SyncSummary()
     seen: set[tuple[str, str]] = set()
     watermark = None
-    with _LeaseKeeper(services, run):
-        try:
-            connection = services.store.transact(
-                lambda tx: tx.get_pos_connection(run.organization_id, run.location_id))
-            if connection is None:
-                raise NotFound("the location has no POS connection", "location_id", "no_pos_connection")
-            since = None
-            if run.sync_type is SyncType.INCREMENTAL:
-                since = services.store.last_sync_watermark(run.organization_id, run.location_id)
-            number = 0
-            for page in services.connector_for(connection).pages(since):
-                parsed = []
-                for raw in page.rows:
-                    number += 1
-                    row = parse_row(number, raw)
-                    if isinstance(row, PosRow) and (row.room_type.value, row.sku) in seen:
-                        row = RowError(row=number, sku=row.sku, field="sku",
-                                       message="the same SKU and room appear twice in this sync")
-                    if isinstance(row, PosRow):
-                        seen.add((row.room_type.value, row.sku))
-                    parsed.append(row)
-                _apply_page(services, run, parsed, summary)
-                watermark = page.watermark or watermark
-            if run.sync_type is SyncType.FULL:
-                _report_missing(services, run, connection, seen, summary)
-            status, error = SyncStatus.SUCCEEDED, None
-        except LeaseLost as lost:  # swept as lost while this worker stalled: it is over
-            return lost.run
-        except Exception as failure:  # the POS or its data failed: applied pages stay, the run says why
-            status, error = SyncStatus.FAILED, _reason(failure)
-        return _finish(services, run, status, error, summary, watermark)
+    try:
+        connection = services.store.transact(
+            lambda tx: tx.get_pos_connection(run.organization_id, run.location_id))
+        if connection is None:
+            raise NotFound("the location has no POS connection", "location_id", "no_pos_connection")
+        since = None
+        if run.sync_type is SyncType.INCREMENTAL:
+            since = services.store.last_sync_watermark(run.organization_id, run.location_id)
+        number = 0
+        for page in services.connector_for(connection).pages(since):
+            parsed = []
+            for raw in page.rows:
+                number += 1
+                row = parse_row(number, raw)
+                if isinstance(row, PosRow) and (row.room_type.value, row.sku) in seen:
+                    row = RowError(row=number, sku=row.sku, field="sku",
+                                   message="the same SKU and room appear twice in this sync")
+                if isinstance(row, PosRow):
+                    seen.add((row.room_type.value, row.sku))
+                parsed.append(row)
+            _apply_page(services, run, parsed, summary)
+            watermark = page.watermark or watermark
+        if run.sync_type is SyncType.FULL:
+            _report_missing(services, run, connection, seen, summary)
+        status, error = SyncStatus.SUCCEEDED, None
+    except LeaseLost as lost:  # swept as lost while this worker stalled: it is over
+        return lost.run
+    except Exception as failure:  # the POS or its data failed: applied pages stay, the run says why
+        status, error = SyncStatus.FAILED, _reason(failure)
+    return _finish(services, run, status, error, summary, watermark)
 
 
 class LeaseLost(Exception):
