@@ -61,7 +61,7 @@ def test_a_delivery_log_cursor_the_store_did_not_write_is_refused(store, cursor)
 NOW = at(1000)
 
 
-def test_due_deliveries_are_never_tried_first_then_oldest_due_skipping_held_and_settled(store):
+def test_due_deliveries_are_retries_by_due_time_then_never_tried_skipping_held_and_settled(store):
     write(store, deliveries=[
         delivery("dlv_1", created_at=at(1), next_attempt_at=at(500)),
         delivery("dlv_2", created_at=at(2)),                                      # never tried
@@ -76,9 +76,10 @@ def test_due_deliveries_are_never_tried_first_then_oldest_due_skipping_held_and_
         delivery("dlv_0", created_at=at(0), organization_id=OTHER_ORG),           # every organization's
     ])
     due = [d.id for d in store.due_deliveries(NOW, 10)]
-    assert due == ["dlv_0", "dlv_2", "dlv_3", "dlv_7", "dlv_1", "dlv_4"]
+    assert due == ["dlv_3", "dlv_7", "dlv_1", "dlv_4", "dlv_0", "dlv_2"]
     assert [d.id for d in store.due_deliveries(NOW, 3)] == due[:3]
-    assert store.due_deliveries(at(0), 10)[0].id == "dlv_0"
+    assert [d.id for d in store.due_deliveries(at(0), 10)] == ["dlv_0", "dlv_2"]
+    assert [d.id for d in store.due_deliveries(NOW, 10, skip_subscriptions={"whk_1"})] == []
 
 
 @pytest.mark.parametrize("never_tried", [True, False])

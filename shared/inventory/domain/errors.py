@@ -84,3 +84,13 @@ class InvalidInput(DomainError):
 class IdempotencyConflict(DomainError):
     """An Idempotency-Key reused with a different request (422)."""
     default_code = "idempotency_key_reused"
+
+
+class Contention(DomainError):
+    """Too many concurrent writers of the same records: not applied, retry after a pause (503)."""
+    default_code = "contention"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None,
+                 retry_after_s: int = 1):
+        super().__init__(message, field, code)
+        self.retry_after_s = retry_after_s

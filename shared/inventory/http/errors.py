@@ -21,6 +21,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.UnsupportedMediaType: 415,
     e.InvalidInput: 422,
     e.IdempotencyConflict: 422,
+    e.Contention: 503,
 }
 
 

@@ -173,16 +173,22 @@ class InventoryStore(Protocol):
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
         """Every organization's queued runs, oldest first (by `created_at`, then id)."""
         ...
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        """Runs a worker has started and not finished (oldest first), for the lease sweep."""
+        ...
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
         """The watermark an incremental sync resumes from: that of the location's successful run
         that finished last among those that recorded one, however many runs (failed, or
         successful with nothing new) came after it; None when no run recorded one."""
         ...
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
-        """Every organization's pending deliveries whose next attempt time has come (never tried
-        first, then by that time, then by id) and that no worker holds: up to `limit` of them,
-        however many held ones come first."""
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
+        """Every organization's pending deliveries whose next attempt time has come and that no
+        worker holds, none of the subscriptions in `skip_subscriptions` (so a long queue of one
+        subscriber's deliveries cannot hide the others'): retries first (by next attempt time),
+        then those never attempted, ties by id; up to `limit` of them, however many held ones
+        come first."""
         ...
 
     def reencrypt_secrets(self) -> int:
@@ -241,6 +247,18 @@ class StoredSyncQueue:
         pass  # queued runs stay in the store, where the local worker finds them
 
 
+class DeliveryQueue(Protocol):
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        """Ask for each delivery to be attempted as a unit of work of its own (a Pub/Sub
+        message each in the cloud, the worker locally); raise if they may not have been taken."""
+        ...
+
+
+class StoredDeliveryQueue:
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        pass  # pending deliveries stay in the store, where the local worker finds them
+
+
 @dataclass
 class Services:
     """The collaborators one function instance hands every use case."""
@@ -253,12 +271,17 @@ class Services:
     publisher_factory: Callable[[], EventPublisher] | None = None
     sender_factory: Callable[[], WebhookSender] | None = None
     sync_queue_factory: Callable[[], SyncQueue] | None = None
+    delivery_queue_factory: Callable[[], DeliveryQueue] | None = None
     # Builds the connector for a location's POS connection, refusing settings it cannot use.
     connector_for: Callable[[Any], Any] | None = None
 
     @cached_property
     def sync_queue(self) -> SyncQueue:
         return self.sync_queue_factory() if self.sync_queue_factory else StoredSyncQueue()
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        return self.delivery_queue_factory() if self.delivery_queue_factory else StoredDeliveryQueue()
 
     @cached_property
     def publisher(self) -> EventPublisher | None:

@@ -13,14 +13,16 @@ The composite indexes these queries need are declared in infra/firestore.tf.
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Collection, Sequence, TypeVar
 
 from ...domain import cursor as cursors
 from ...domain.codes import RoomType
+from ...domain.errors import Contention
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
 from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, existed_at
@@ -30,7 +32,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import FirestoreTransaction
+from .transaction import FirestoreTransaction, sync_run
 
 T = TypeVar("T")
 _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
@@ -38,12 +40,11 @@ _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking 
 
 class FirestoreStore:
     def __init__(self, project: str, database: str = "(default)", feed_settle_s: float = 5.0,
-                 max_attempts: int = 40, max_backoff_s: float = 2.0,
+                 max_attempts: int = 40, max_backoff_s: float = 2.0, contention_s: float = 20.0,
                  secret_box: SecretBox = NO_SECRET_BOX):
         from google.api_core import exceptions
         from google.cloud import firestore
 
-        self._firestore = firestore
         self._retryable = (exceptions.Aborted, exceptions.DeadlineExceeded,
                            exceptions.ServiceUnavailable)
         self.client = firestore.Client(project=project, database=database)
@@ -51,40 +52,48 @@ class FirestoreStore:
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self._sealed = SealedRecords(secret_box)
+        self.contention_s = contention_s
 
     def _collection(self, name: str):
         return self.client.collection(name)
 
     # -- transactions ------------------------------------------------------------------------
     def transact(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        """Run `work` in a Firestore transaction; on contention run it again after a backoff with
-        full jitter (growing to `max_backoff_s`), so that a hot item's writers spread out and
-        serialize instead of colliding again in step."""
+        """Run `work` in a Firestore transaction. On contention run it again, as the client
+        library's `transactional` does, in a transaction begun as a retry of the first
+        (`retry_transaction`), so it keeps its place in line among the item's writers; a short
+        jittered pause spreads the retries. No attempt starts after `contention_s` seconds or
+        past `max_attempts`: then the work is refused with Contention (503, nothing written),
+        inside the HTTP functions' timeout."""
+        deadline = time.monotonic() + self.contention_s
+        first_id: bytes | None = None
         ceiling = 0.05
-        for attempt in range(self.max_attempts):
+        for _ in range(self.max_attempts):
+            transaction = self.client.transaction()
             try:
-                return self._run(work)
+                transaction._begin(retry_id=first_id)
+                first_id = first_id or transaction._id
+                tx = FirestoreTransaction(self.client, transaction, self._sealed)
+                result = work(tx)
+                tx.apply()
             except self._retryable:
-                pass
-            except ValueError as error:  # the client's "failed to commit in N attempts"
-                if "attempts" not in str(error):
-                    raise
-            if attempt == self.max_attempts - 1:
+                _abandon(transaction)
+            except BaseException:
+                _abandon(transaction)
                 raise
-            time.sleep(random.uniform(0, ceiling))
+            else:
+                try:
+                    transaction._commit()
+                    return result
+                except self._retryable:
+                    transaction._clean_up()  # the server ended it: nothing to roll back
+            pause = random.uniform(0, ceiling)
             ceiling = min(ceiling * 2, self.max_backoff_s)
-        raise AssertionError("unreachable")
-
-    def _run(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        @self._firestore.transactional
-        def attempt(transaction):
-            tx = FirestoreTransaction(self.client, transaction, self._sealed)
-            result = work(tx)
-            tx.apply()
-            return result
-
-        # One attempt per call: retrying at once, as the client would, collides again.
-        return attempt(self.client.transaction(max_attempts=1))
+            if time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
+        raise Contention("too many concurrent changes to the same records; retry shortly",
+                         code="contention", retry_after_s=1)
 
     # -- reads outside transactions --------------------------------------------------------
     def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
@@ -261,14 +270,17 @@ class FirestoreStore:
         return Slice(rows[:limit], cursors.write_moment("log", format_instant(last.created_at), last.id)
                      if last else None)
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
-        """Never tried (by id), then by next attempt time (then id); a query cannot also
-        filter the lease, so held deliveries are read and passed over."""
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
+        """Retries first (by next attempt time, then id), then those never tried (by id); a
+        query cannot also filter the lease or the skipped subscriptions, so those are read and
+        passed over."""
         pending = self._collection("deliveries").where("state", "==", "pending")
-        due = _unheld(pending.where("next_attempt_at", "==", None), now, limit)
+        due = _unheld(pending.where("next_attempt_at", "<=", format_instant(now))
+                      .order_by("next_attempt_at"), now, limit, skip_subscriptions)
         if len(due) < limit:
-            due += _unheld(pending.where("next_attempt_at", "<=", format_instant(now))
-                           .order_by("next_attempt_at"), now, limit - len(due))
+            due += _unheld(pending.where("next_attempt_at", "==", None), now, limit - len(due),
+                           skip_subscriptions)
         return due
 
     # -- sync ------------------------------------------------------------------------------
@@ -278,9 +290,15 @@ class FirestoreStore:
         return sorted(found, key=lambda c: (c.organization_id, c.location_id))
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
-        rows = (self._collection("sync_runs").where("status", "==", "queued")
+        return self._sync_runs_in("queued", limit)
+
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        return self._sync_runs_in("running", limit)
+
+    def _sync_runs_in(self, status: str, limit: int) -> Sequence[SyncRun]:
+        rows = (self._collection("sync_runs").where("status", "==", status)
                 .order_by("created_at").limit(limit).get())
-        return [from_row(SyncRun, r.to_dict()) for r in rows]
+        return [sync_run(r.to_dict()) for r in rows]
 
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
         """The successful runs newest first (ties by id, as Firestore orders them), read one,
@@ -325,7 +343,9 @@ class FirestoreStore:
         return rewritten
 
     def _reseal(self, reference, model) -> int:
-        @self._firestore.transactional
+        from google.cloud import firestore
+
+        @firestore.transactional
         def attempt(transaction) -> int:
             found = reference.get(transaction=transaction)
             resealed = self._sealed.resealed(model, found.to_dict()) if found.exists else None
@@ -356,6 +376,13 @@ class FirestoreStore:
         self._collection("api_keys").document(key.key_hash).set(to_row(key))
 
 
+def _abandon(transaction) -> None:
+    """Roll back an attempt that failed before its commit, releasing its locks."""
+    if transaction.in_progress:
+        with contextlib.suppress(Exception):  # the failure being handled is the one to report
+            transaction._rollback()
+
+
 def _quantity_then(document, at: datetime) -> Decimal:
     """The item's quantity after its last ledger entry at or before `at`; 0 before any."""
     last = list(document.reference.collection("ledger")
@@ -369,16 +396,17 @@ def _is_feed_position(value: str) -> bool:
     return value == "" or cursors.is_moment(value)
 
 
-def _unheld(query, now: datetime, wanted: int) -> list[Delivery]:
-    """Up to `wanted` of the query's deliveries that are due and no worker holds, in its order,
-    reading on past the held ones."""
+def _unheld(query, now: datetime, wanted: int,
+            skip_subscriptions: Collection[str] = ()) -> list[Delivery]:
+    """Up to `wanted` of the query's deliveries that are due, that no worker holds and that are
+    of none of `skip_subscriptions`, in its order, reading on past the others."""
     found: list[Delivery] = []
     after = None
     while True:
         documents = list((query.start_after(after) if after else query).limit(wanted).get())
         for document in documents:
             delivery = from_row(Delivery, document.to_dict())
-            if delivery.is_due(now):
+            if delivery.is_due(now) and delivery.subscription_id not in skip_subscriptions:
                 found.append(delivery)
                 if len(found) == wanted:
                     return found

@@ -38,6 +38,11 @@ def place_document_id(place: Place) -> str:
     return digest(*place)
 
 
+def sync_run(document: dict[str, Any]) -> SyncRun:
+    """A stored run; one written before runs had leases has no `lease_until`."""
+    return from_row(SyncRun, {"lease_until": None, **document})
+
+
 def event_document(event: Event) -> dict[str, Any]:
     # `sequence` orders the feed: the event's instant, then its id (see FirestoreStore.list_events).
     row = to_row(event)
@@ -146,7 +151,7 @@ class FirestoreTransaction:
 
     def get_sync_run(self, sync_id: str) -> SyncRun | None:
         found = self._get("sync_runs", sync_id)
-        return from_row(SyncRun, found) if found else None
+        return sync_run(found) if found else None
 
     def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None:
         # The location's lock document names its active run; reading it locks it.

@@ -489,19 +489,28 @@ class SqliteStore:
                            [limit])
         return [from_row(SyncRun, row) for row in rows]
 
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        rows = self._query("SELECT * FROM sync_runs WHERE status = 'running' ORDER BY created_at LIMIT ?",
+                           [limit])
+        return [from_row(SyncRun, row) for row in rows]
+
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
         rows = self._query("SELECT watermark FROM sync_runs WHERE organization_id = ? AND location_id = ?"
                            " AND status = 'succeeded' AND watermark IS NOT NULL"
                            " ORDER BY finished_at DESC, id DESC LIMIT 1", [organization_id, location_id])
         return rows[0]["watermark"] if rows else None
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
         stamp = format_instant(now)
+        skipped = list(skip_subscriptions)
+        skip = f" AND subscription_id NOT IN ({', '.join('?' * len(skipped))})" if skipped else ""
         rows = self._query(
             "SELECT * FROM deliveries WHERE state = 'pending'"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?",
-            [stamp, stamp, limit])
+            f" AND (lease_until IS NULL OR lease_until <= ?){skip}"
+            " ORDER BY next_attempt_at IS NULL, next_attempt_at, id LIMIT ?",
+            [stamp, stamp, *skipped, limit])
         return [from_row(Delivery, row) for row in rows]
 
     def reencrypt_secrets(self, batch: int = 200) -> int:
