@@ -129,5 +129,10 @@ def _an_item(organization_id: str) -> str:
                          product_id="p", product_name="Hot", sku="HOT-1", location_id="loc_x",
                          room_type=RoomType.SALES_FLOOR, quantity=Decimal(5), created_at=now,
                          updated_at=now, version=1)
-    services.store.transact(lambda tx: tx.save_item(item))
+
+    def create(tx):
+        assert tx.find_active_item(organization_id, "loc_x", RoomType.SALES_FLOOR, "HOT-1") is None
+        tx.save_item(item)  # a new item takes its place, read first in the same transaction
+
+    services.store.transact(create)
     return item.id
