@@ -112,8 +112,9 @@ locals {
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
     }
-    # GET /inventory/{id}/changes orders an item's ledger by item_version alone (automatic index).
-    # Snapshot: per item, its last entry at or before T (limit 1), so reads grow with the items.
+    # An item's ledger in effective order (when it happened, then recording order): the snapshot's
+    # last entry at or before T (limit 1), so reads grow with the items; GET /inventory/{id}/changes
+    # newest first; a backdated change's entries after T (read forwards).
     ledger_of_item_until = {
       collection = "ledger"
       scope      = "COLLECTION"

@@ -7,7 +7,8 @@ from typing import Any, Sequence
 from ..domain.codes import Scope
 from ..domain.commands import CreateSubscription, ListDeliveries
 from ..domain.errors import Conflict, NotFound
-from ..domain.events import EVENT_TYPES, INVENTORY_LOW_STOCK, INVENTORY_UPDATED
+from ..domain.events import (EVENT_TYPES, INVENTORY_HISTORY_CHANGED, INVENTORY_LOW_STOCK,
+                             INVENTORY_UPDATED)
 from ..domain.signing import new_secret
 from ..domain.sync import SYNC_COMPLETED
 from ..domain.webhooks import Delivery, DeliveryState, WebhookSubscription
@@ -22,7 +23,7 @@ HIDDEN = {"secret", "organization_id"}
 # it to subscribe too: items and their changes (GET /inventory, /events), a sync run (GET
 # /inventory/sync/{id}).
 READ_SCOPE = {INVENTORY_UPDATED: Scope.INVENTORY_READ, INVENTORY_LOW_STOCK: Scope.INVENTORY_READ,
-              SYNC_COMPLETED: Scope.INVENTORY_READ}
+              SYNC_COMPLETED: Scope.INVENTORY_READ, INVENTORY_HISTORY_CHANGED: Scope.INVENTORY_READ}
 
 
 def shown(subscription: WebhookSubscription, with_secret: bool = False) -> dict[str, Any]:
