@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 
 from inventory.domain.codes import ChangeSource, ReasonCode, RoomType
-from inventory.domain.errors import InsufficientStock, InvalidInput
+from inventory.domain.errors import BackdatedConflict, InsufficientStock, InvalidInput
 from inventory.domain.events import (INVENTORY_HISTORY_CHANGED, INVENTORY_UPDATED,
                                      events_for_change)
-from inventory.domain.ledger import (BackdatedConflict, ChangeContext, check_occurred_at,
+from inventory.domain.ledger import (ChangeContext, check_occurred_at,
                                      has_later_entries, place_change)
 from inventory.domain.models import InventoryItem, LedgerEntry
 

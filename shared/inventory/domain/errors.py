@@ -56,6 +56,16 @@ class Conflict(DomainError):
     default_code = "conflict"
 
 
+class BackdatedConflict(Conflict):
+    """A change dated before later entries would leave one of them below zero (409); names the
+    first such entry in effective order."""
+    default_code = "backdated_conflict"
+
+    def __init__(self, message: str, entry_id: str, field: str):
+        super().__init__(message, field)
+        self.entry_id = entry_id
+
+
 class InsufficientStock(DomainError):
     """Stock would go below zero, or a sale beyond what is available (409)."""
     default_code = "insufficient_stock"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from .codes import REQUIRED_SIGN, ChangeSource, ReasonCode, RoomType, Unit
-from .errors import Conflict, InsufficientStock, InvalidInput
+from .errors import BackdatedConflict, Conflict, InsufficientStock, InvalidInput
 from .models import InventoryItem, LedgerEntry
 from .numbers import QUANTITY_LIMIT, normalized
 from .time import format_instant
@@ -22,16 +22,6 @@ class ChangeContext:
     idempotency_key: str | None = None
     transfer_id: str | None = None
     sync_id: str | None = None
-
-
-class BackdatedConflict(Conflict):
-    """A change dated before later entries would make one of them leave negative stock (409)."""
-
-    default_code = "backdated_conflict"
-
-    def __init__(self, message: str, entry_id: str, field: str):
-        super().__init__(message, field)
-        self.entry_id = entry_id
 
 
 @dataclass(frozen=True)
@@ -54,6 +44,16 @@ def check_occurred_at(occurred_at: datetime, now: datetime, window_days: int,
         raise InvalidInput(f"occurred_at is older than the organization's backdating window of "
                            f"{window_days} days", field, "occurred_at_outside_window")
     return occurred_at
+
+
+def pos_count_instant(item: InventoryItem, updated_at: datetime | None, now: datetime,
+                      window_days: int) -> datetime | None:
+    """When a POS row's count happened: its `updated_at` when that falls after the item was
+    created, within the backdating window and not in the future; otherwise (None) now. A POS's
+    clock is not the caller's assertion, so a time it cannot be placed at is not a refusal."""
+    if updated_at is None or not item.created_at <= updated_at < now:
+        return None
+    return updated_at if updated_at >= now - timedelta(days=window_days) else None
 
 
 def has_later_entries(item: InventoryItem, occurred_at: datetime) -> bool:

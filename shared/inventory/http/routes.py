@@ -21,7 +21,7 @@ from ..domain.codes import Scope
 from ..domain.errors import Contention, DomainError, MethodNotAllowed, NotFound
 from . import request_log, server_refusals
 from .call import Call
-from .errors import envelope, status_of
+from .errors import envelope, refusal_envelope, status_of
 from .paths import compile_template
 from .render import json_response
 
@@ -129,8 +129,7 @@ class Routes:
                 response = route.handler(call)
         except DomainError as refusal:
             error_code = refusal.code
-            response = json_response(envelope(refusal.code, refusal.message, request_id, refusal.fields),
-                                     status_of(refusal))
+            response = json_response(refusal_envelope(refusal, request_id), status_of(refusal))
             if isinstance(refusal, MethodNotAllowed):
                 response.headers["Allow"] = ", ".join(allowed)
             if isinstance(refusal, Contention):
