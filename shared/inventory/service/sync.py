@@ -333,7 +333,8 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                 continue  # archived since the report looked: nothing left to zero
             page.seen += 1
             dated = None
-            if item is not None and row.updated_at is not None and row.updated_at < now:
+            if (item is not None and row.updated_at is not None
+                    and item.created_at <= row.updated_at < now):  # else no window is read
                 dated = pos_count_instant(item, row.updated_at, now, window())
             if item is not None and dated is None and item.quantity == row.quantity:
                 page.unchanged += 1

@@ -183,12 +183,11 @@ class SqliteTransaction:
         return [from_row(LedgerEntry, row) for row in rows]
 
     def rewrite_ledger(self, entries: Sequence[LedgerEntry]) -> None:
-        for entry in entries:
-            row = to_row(entry)
-            self._db.execute(
-                "UPDATE ledger SET quantity_change = ?, quantity_before = ?, quantity_after = ?"
-                " WHERE id = ?", (row["quantity_change"], row["quantity_before"],
-                                  row["quantity_after"], entry.id))
+        rows = [to_row(entry) for entry in entries]
+        self._db.executemany(
+            "UPDATE ledger SET quantity_change = ?, quantity_before = ?, quantity_after = ?"
+            " WHERE id = ?", [(row["quantity_change"], row["quantity_before"], row["quantity_after"],
+                               row["id"]) for row in rows])
 
     def append_event(self, event: Event) -> None:
         _insert(self._db, "events", event)
