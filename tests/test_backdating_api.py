@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import events_of
-from inventory import cli
+from inventory import bootstrap, cli
 from inventory.domain.time import format_instant
 from manual_clock import ManualClock
 
@@ -157,3 +157,33 @@ def test_a_transfer_may_be_dated_and_both_sides_take_its_place(api, history):
     assert response.status == 201, response
     assert [c["occurred_at"] for c in response.json["data"]["changes"]] == [iso(days_ago(1))] * 2
     assert response.json["data"]["to_item"]["created_at"] == iso(days_ago(1))
+
+
+@pytest.fixture
+def pos(monkeypatch):
+    from pos_server import PosServer
+    monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
+    bootstrap.reset()
+    server = PosServer([], page_size=50)
+    yield server
+    server.stop()
+
+
+def test_a_pos_rows_updated_at_dates_its_count_and_later_changes_apply_on_top(pos, api, clock, services):
+    from test_pos_sync import run
+    from test_sync_confirms import connect_http
+    location, item = api.location("Denver", "America/Denver"), None
+    item = api.item(location["id"], sku="POS-1", quantity=10)
+    clock.set(days_ago(2))
+    assert api.patch(f"/api/v1/inventory/{item['id']}",
+                     {"quantity_change": -5, "reason_code": "SALE"}).status == 200
+    clock.set(NOW)
+    # The POS counted 7 five days ago; the sale two days ago (recorded here) comes after it.
+    pos.rows[:] = [{"sku": "POS-1", "quantity": 7, "updated_at": iso(days_ago(5))}]
+    connect_http(api, location, pos)
+    result = run(api, services, location["id"])
+    assert result["status"] == "succeeded" and result["summary"]["updated"] == 1, result
+    count = next(e for e in api.changes(item["id"]) if e["source"] == "pos_sync")
+    assert (count["occurred_at"], count["recorded_at"]) == (iso(days_ago(5)), iso(NOW))
+    assert (count["quantity_before"], count["quantity_change"], count["counted_quantity"]) == (10, -3, 7)
+    assert api.get(f"/api/v1/inventory/{item['id']}").json["data"]["quantity"] == 2
