@@ -152,7 +152,7 @@ def _replay(later: Sequence[LedgerEntry], start: Decimal,
                 raise BackdatedConflict(
                     f"the change would leave {normalized(after)} after entry {entry.id} "
                     f"({entry.reason_code.value} at {format_instant(entry.occurred_at)})",
-                    entry.id, field)
+                    entry_id=entry.id, field=field)
             update = {"quantity_before": running, "quantity_after": normalized(after)}
         if any(getattr(entry, name) != value for name, value in update.items()):
             entry = entry.model_copy(update=update)
