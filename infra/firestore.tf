@@ -114,11 +114,17 @@ locals {
     }
     # An item's ledger in effective order (when it happened, then recording order): the snapshot's
     # last entry at or before T (limit 1), so reads grow with the items; GET /inventory/{id}/changes
-    # newest first; a backdated change's entries after T (read forwards).
+    # latest first.
     ledger_of_item_until = {
       collection = "ledger"
       scope      = "COLLECTION"
       fields     = [["occurred_at", "DESCENDING"], ["item_version", "DESCENDING"]]
+    }
+    # A backdated change: the item's entries after its instant, in effective order (ascending).
+    ledger_of_item_after = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "ASCENDING"], ["item_version", "ASCENDING"]]
     }
     # Snapshot: the location's items (any room/category filter), in id order.
     items_at_location_all = {
