@@ -1,29 +1,25 @@
-"""serverless.yaml, the one list of functions: names, sources, triggers, memory and timeouts."""
+"""serverless.yaml, the one list of functions: names, sources, triggers, memory and timeouts,
+and the one table of HTTP routes: method, path template, function, and the function's operation."""
 from __future__ import annotations
 
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from .http.paths import compile_template
+# A deployed function's bundle has no serverless.yaml (nor PyYAML): scripts/build_bundles.py
+# writes the route table beside this module instead.
+ROUTES_FILE = Path(__file__).with_name("routes.json")
 
 
 @dataclass(frozen=True)
 class HttpRoute:
     function: str
     method: str
-    path: str
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        return compile_template(self.path)
-
-    @property
-    def parameter_count(self) -> int:
-        return self.path.count("{")
+    path: str       # a template: /api/v1/inventory/{item_id}
+    operation: str  # the function's handler (its name), also the OpenAPI operationId
 
 
 # Serverless rates as infra/manifest.tf reads them (RE2 and Python agree on these patterns).
@@ -112,12 +108,16 @@ def project_root() -> Path:
 
 
 def load(root: Path | None = None) -> Manifest:
+    import yaml  # not at cold start: a function reads its routes through route_table()
+
     root = root or project_root()
-    document = yaml.safe_load((root / "serverless.yaml").read_text())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when there
+    document = yaml.load((root / "serverless.yaml").read_text(), Loader=loader)
     provider = document.get("provider", {})
     functions = []
     for name, spec in document["functions"].items():
-        routes = tuple(HttpRoute(name, event["http"]["method"].upper(), event["http"]["path"])
+        routes = tuple(HttpRoute(name, event["http"]["method"].upper(), event["http"]["path"],
+                                 event["http"]["operation"])
                        for event in spec.get("events", []) if "http" in event)
         events = spec.get("events", [])
         topic = next((e["event"]["resource"].split("/")[-1] for e in events if "event" in e), None)
@@ -130,3 +130,16 @@ def load(root: Path | None = None) -> Manifest:
             timeout=str(spec.get("timeout", provider.get("timeout", "60s"))), routes=routes,
             topic=topic or (timers[0].topic if timers else None), timers=timers))
     return Manifest(root, tuple(functions))
+
+
+@lru_cache(maxsize=1)
+def route_table() -> tuple[HttpRoute, ...]:
+    """Every HTTP route: from serverless.yaml, or in a deployed bundle from its routes.json."""
+    if ROUTES_FILE.exists():
+        return tuple(HttpRoute(**route) for route in json.loads(ROUTES_FILE.read_text()))
+    return tuple(load().http_routes)
+
+
+def write_route_table(manifest: Manifest, target: Path) -> None:
+    """The route table as a bundle carries it (read back by route_table)."""
+    target.write_text(json.dumps([asdict(route) for route in manifest.http_routes], indent=1) + "\n")

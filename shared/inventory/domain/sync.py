@@ -44,11 +44,6 @@ class PosConnection(Record):
     archive_missing: bool = False  # a full sync zeroes items the POS no longer lists
     updated_at: Instant
 
-    def shown(self) -> dict[str, Any]:
-        body = self.model_dump(exclude={"organization_id", "secret"})
-        body["has_secret"] = self.secret is not None
-        return body
-
 
 class PosRow(BaseModel):
     """One row of a POS export, validated before it can touch an item."""

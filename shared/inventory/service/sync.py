@@ -19,10 +19,11 @@ from ..domain.models import Event, InventoryItem
 from ..domain.sync import (SYNC_COMPLETED, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
                            SyncStatus, SyncSummary, SyncType, parse_row)
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
 from .outbox import publish_committed
 from .ports import Services, Transaction
 from .recording import RecordingEvents, record_change
+from .results import PosConnectionSet, SyncQueued
+from .unit_of_work import Idempotency, Outcome, run_once
 
 
 class PosPage(Protocol):
@@ -41,11 +42,11 @@ ZEROING_PAGE = 500  # missing items zeroed per transaction, as a POS page is app
 
 
 def set_connection(services: Services, actor: Actor, location_id: str, command: SetPosConnection,
-                   idempotency: Idempotency) -> Outcome:
+                   idempotency: Idempotency) -> Outcome[PosConnectionSet]:
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> PosConnectionSet:
         if tx.get_location(actor.organization_id, location_id) is None:
             raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
         connection = PosConnection(organization_id=actor.organization_id, location_id=location_id,
@@ -54,41 +55,40 @@ def set_connection(services: Services, actor: Actor, location_id: str, command: 
                                    updated_at=now)
         services.connector_for(connection)  # refuses settings it cannot use
         tx.save_pos_connection(connection)
-        return Outcome(200, {"data": connection.shown()})
+        return PosConnectionSet(connection)
 
     return run_once(services, actor, idempotency, decide)
 
 
-def get_connection(services: Services, actor: Actor, location_id: str) -> dict[str, Any]:
+def get_connection(services: Services, actor: Actor, location_id: str) -> PosConnection:
     actor.require(Scope.INVENTORY_READ)
-    found = services.store.transact(lambda tx: tx.get_pos_connection(actor.organization_id, location_id))
+    found = services.store.get_pos_connection(actor.organization_id, location_id)
     if found is None:
         raise NotFound(f"location {location_id} has no POS connection", "location_id",
                        "no_pos_connection")
-    return found.shown()
+    return found
 
 
 def request_sync(services: Services, actor: Actor, command: RequestSync,
-                 idempotency: Idempotency) -> Outcome:
-    """Queue a sync (202); refused with 409 while one is queued or running for the location."""
+                 idempotency: Idempotency) -> Outcome[SyncQueued]:
+    """Queue a sync; refused while one is queued or running for the location."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
-        run = _queue(services, tx, actor.organization_id, command.location_id,
-                     SyncType(command.sync_type), now)
-        return Outcome(202, {"data": run.model_dump(exclude={"organization_id"})})
+    def decide(tx: Transaction, now: datetime) -> SyncQueued:
+        return SyncQueued(_queue(services, tx, actor.organization_id, command.location_id,
+                                 SyncType(command.sync_type), now))
 
     outcome = run_once(services, actor, idempotency, decide)
     if not outcome.replayed:
-        services.sync_queue.enqueue(outcome.body["data"]["id"])
+        services.sync_queue.enqueue(outcome.result.run.id)
     return outcome
 
 
 def get_run(services: Services, actor: Actor, sync_id: str) -> SyncRun:
     actor.require(Scope.INVENTORY_READ)
-    run = services.store.transact(lambda tx: tx.get_sync_run(sync_id))
-    if run is None or run.organization_id != actor.organization_id:
+    run = services.store.get_sync_run(actor.organization_id, sync_id)
+    if run is None:
         raise NotFound(f"no sync run {sync_id}", "id", "sync_not_found")
     return run
 
