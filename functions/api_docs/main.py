@@ -35,7 +35,8 @@ def openapi_document(call):
 @routes.operation(scope=None, public=True, summary="The API reference page",
                   description="An HTML page rendering this document", media_type="text/html")
 def reference_page(call):
-    html = docs_page.page("/api/v1/openapi.json", "/api/v1/docs/assets")
+    html = docs_page.page(routes.template_of("openapi_document"),
+                          routes.template_of("reference_asset").removesuffix("/{asset}"))
     return Response(html, mimetype="text/html", headers=CACHED)
 
 

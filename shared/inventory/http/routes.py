@@ -70,6 +70,10 @@ class Routes:
             flask.current_app.register_error_handler(HTTPException, self._framework_refusal)
             server_refusals.install_in_gunicorn()  # what gunicorn refuses before Flask sees it
 
+    def template_of(self, operation: str) -> str:
+        """The path template serverless.yaml routes to one of this function's operations."""
+        return self._declared[operation].path
+
     def operation(self, scope: Scope | None = BY_METHOD,
                   **described: Any) -> Callable[[Handler], Handler]:
         """Register the handler of the operation serverless.yaml names after it; `scope` is what
