@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deploy_manifest  # noqa: E402
-from inventory import manifest  # noqa: E402
+from inventory import manifest, route_table  # noqa: E402
 
 ROOT = deploy_manifest.ROOT
 PACKAGE = ROOT / "shared" / "inventory"
@@ -93,7 +93,7 @@ def build(function: deploy_manifest.DeployedFunction, out: Path, pins: dict[str,
     shutil.copy2(ROOT / "functions" / function.name / "main.py", bundle / "main.py")
     shutil.copytree(PACKAGE, bundle / "inventory",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
-    manifest.write_route_table(routes, bundle / "inventory" / manifest.ROUTES_FILE.name)
+    route_table.write_bundled(routes.http_routes, bundle / "inventory" / route_table.BUNDLED.name)
     if function.name == "api_docs":  # the document is built here: the bundle has no manifest
         subprocess.run([sys.executable, str(ROOT / "scripts" / "write_openapi.py"),
                         str(bundle / "openapi.json")], check=True, capture_output=True)

@@ -1,25 +1,12 @@
 """serverless.yaml, the one list of functions: names, sources, triggers, memory and timeouts,
-and the one table of HTTP routes: method, path template, function, and the function's operation."""
+and the one table of HTTP routes (which functions read through route_table.py)."""
 from __future__ import annotations
 
-import json
-import os
 import re
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 
-# A deployed function's bundle has no serverless.yaml (nor PyYAML): scripts/build_bundles.py
-# writes the route table beside this module instead.
-ROUTES_FILE = Path(__file__).with_name("routes.json")
-
-
-@dataclass(frozen=True)
-class HttpRoute:
-    function: str
-    method: str
-    path: str       # a template: /api/v1/inventory/{item_id}
-    operation: str  # the function's handler (its name), also the OpenAPI operationId
+from .route_table import HttpRoute, project_root
 
 
 # Serverless rates as infra/manifest.tf reads them (RE2 and Python agree on these patterns).
@@ -97,18 +84,8 @@ class Manifest:
         return next(f for f in self.functions if f.name == name)
 
 
-def project_root() -> Path:
-    """The folder holding serverless.yaml: INVENTORY_PROJECT_ROOT, or found above this file."""
-    if os.environ.get("INVENTORY_PROJECT_ROOT"):
-        return Path(os.environ["INVENTORY_PROJECT_ROOT"])
-    for folder in [Path.cwd(), *Path(__file__).resolve().parents]:
-        if (folder / "serverless.yaml").exists():
-            return folder
-    raise FileNotFoundError("serverless.yaml not found; set INVENTORY_PROJECT_ROOT")
-
-
 def load(root: Path | None = None) -> Manifest:
-    import yaml  # not at cold start: a function reads its routes through route_table()
+    import yaml  # not at a function's cold start: it reads its routes through route_table
 
     root = root or project_root()
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when there
@@ -131,15 +108,3 @@ def load(root: Path | None = None) -> Manifest:
             topic=topic or (timers[0].topic if timers else None), timers=timers))
     return Manifest(root, tuple(functions))
 
-
-@lru_cache(maxsize=1)
-def route_table() -> tuple[HttpRoute, ...]:
-    """Every HTTP route: from serverless.yaml, or in a deployed bundle from its routes.json."""
-    if ROUTES_FILE.exists():
-        return tuple(HttpRoute(**route) for route in json.loads(ROUTES_FILE.read_text()))
-    return tuple(load().http_routes)
-
-
-def write_route_table(manifest: Manifest, target: Path) -> None:
-    """The route table as a bundle carries it (read back by route_table)."""
-    target.write_text(json.dumps([asdict(route) for route in manifest.http_routes], indent=1) + "\n")

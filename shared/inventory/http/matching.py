@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable, NamedTuple
 
-if TYPE_CHECKING:
-    from ..manifest import HttpRoute
+from ..route_table import HttpRoute
 
 
 @lru_cache(maxsize=None)
@@ -27,11 +25,10 @@ def allowed_methods(declared: set[str]) -> list[str]:
     return sorted(declared | {"OPTIONS"} | ({"HEAD"} if "GET" in declared else set()))
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     route: HttpRoute | None  # the route for this method; None: see `allowed`
-    params: dict[str, str] = field(default_factory=dict)
-    allowed: list[str] = field(default_factory=list)  # the path's methods; empty: no such path
+    params: dict[str, str]
+    allowed: list[str]  # the path's methods, for Allow; empty: no route has this path
 
 
 def match(routes: Iterable[HttpRoute], method: str, path: str) -> Match:

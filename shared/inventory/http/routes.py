@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from .. import bootstrap
 from ..domain.codes import Scope
 from ..domain.errors import DomainError, NotFound
-from ..manifest import HttpRoute, route_table
+from ..route_table import HttpRoute, route_table
 from . import request_log, server_refusals
 from .call import Call
 from .errors import MethodNotAllowed, envelope, status_of

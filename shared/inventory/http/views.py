@@ -4,16 +4,19 @@ once. A view renders a record (`show`) and is the model the OpenAPI document des
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from ..domain.models import Event, InventoryItem, LedgerEntry, Location
+from ..domain.models import InventoryItem, LedgerEntry, Location
 from ..domain.numbers import normalized
-from ..domain.snapshot import Snapshot, SnapshotLine, SnapshotTotals
 from ..domain.sync import PosConnection, SyncRun
 from ..domain.time import format_instant
 from ..domain.webhooks import Delivery, WebhookSubscription
+
+if TYPE_CHECKING:  # for annotations only: a function that shows no snapshot never imports it
+    from ..domain.models import Event
+    from ..domain.snapshot import Snapshot, SnapshotLine, SnapshotTotals
 
 R = TypeVar("R", bound=BaseModel)
 

@@ -1,9 +1,9 @@
-"""What the write use cases return: domain results, which each dialect renders in its own shape."""
+"""What the write use cases return: domain results, which each dialect renders in its own shape.
+(Named tuples: immutable, typed, and quick to define at a function's cold start.)"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 if TYPE_CHECKING:  # names for annotations only
     from ..domain.models import InventoryItem, LedgerEntry, Location
@@ -11,33 +11,28 @@ if TYPE_CHECKING:  # names for annotations only
     from ..domain.webhooks import Delivery, WebhookSubscription
 
 
-@dataclass(frozen=True)
-class ItemCreated:
+class ItemCreated(NamedTuple):
     item: InventoryItem
     entry: LedgerEntry | None  # the opening quantity (None when it is zero)
 
 
-@dataclass(frozen=True)
-class ItemChanged:
+class ItemChanged(NamedTuple):
     """An item after a change with a reason, a count and/or attribute edits; `entry` is the
     ledger entry when its quantity changed."""
     item: InventoryItem
     entry: LedgerEntry | None
 
 
-@dataclass(frozen=True)
-class BulkApplied:
+class BulkApplied(NamedTuple):
     items: Sequence[InventoryItem]  # each item touched, once, in request order
     entries: Sequence[LedgerEntry]  # every ledger entry written, in request order
 
 
-@dataclass(frozen=True)
-class ItemArchived:
+class ItemArchived(NamedTuple):
     item: InventoryItem
 
 
-@dataclass(frozen=True)
-class Transferred:
+class Transferred(NamedTuple):
     transfer_id: str
     quantity: Decimal
     source: InventoryItem
@@ -45,41 +40,34 @@ class Transferred:
     entries: tuple[LedgerEntry, LedgerEntry]  # out of the source, into the destination
 
 
-@dataclass(frozen=True)
-class LocationCreated:
+class LocationCreated(NamedTuple):
     location: Location
 
 
-@dataclass(frozen=True)
-class SubscriptionCreated:
+class SubscriptionCreated(NamedTuple):
     """A new subscription, with its signing secret: shown this once."""
     subscription: WebhookSubscription
-    holds_secret: ClassVar[bool] = True
+    holds_secret = True  # sealed where it is kept for replay
 
 
-@dataclass(frozen=True)
-class SecretRotated:
+class SecretRotated(NamedTuple):
     """A subscription with its new signing secret: shown this once."""
     subscription: WebhookSubscription
-    holds_secret: ClassVar[bool] = True
+    holds_secret = True  # sealed where it is kept for replay
 
 
-@dataclass(frozen=True)
-class SubscriptionDeleted:
+class SubscriptionDeleted(NamedTuple):
     subscription: WebhookSubscription
 
 
-@dataclass(frozen=True)
-class DeliveryRequeued:
+class DeliveryRequeued(NamedTuple):
     """A dead letter put back in the queue for an attempt now."""
     delivery: Delivery
 
 
-@dataclass(frozen=True)
-class PosConnectionSet:
+class PosConnectionSet(NamedTuple):
     connection: PosConnection
 
 
-@dataclass(frozen=True)
-class SyncQueued:
+class SyncQueued(NamedTuple):
     run: SyncRun
