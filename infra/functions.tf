@@ -55,12 +55,13 @@ resource "google_storage_bucket_object" "bundle" {
 locals {
   function_environment = {
     for name, f in local.functions : name => merge(f.environment, {
-      GOOGLE_CLOUD_PROJECT   = var.project_id
-      INVENTORY_STORE        = "firestore"
-      INVENTORY_EVENTS       = "pubsub"
-      INVENTORY_EVENTS_TOPIC = "inventory-events"
-      INVENTORY_SYNC_TOPIC   = "inventory-sync-requests"
-      LOG_EXECUTION_ID       = "true"
+      GOOGLE_CLOUD_PROJECT       = var.project_id
+      INVENTORY_STORE            = "firestore"
+      INVENTORY_EVENTS           = "pubsub"
+      INVENTORY_EVENTS_TOPIC     = "inventory-events"
+      INVENTORY_SYNC_TOPIC       = "inventory-sync-requests"
+      INVENTORY_DELIVERIES_TOPIC = "inventory-webhook-deliveries"
+      LOG_EXECUTION_ID           = "true"
     })
   }
 }

@@ -1,5 +1,6 @@
-# Topics: inventory-events (outbox -> webhook_dispatcher), inventory-sync-requests
-# (sync_inventory -> run_sync) and one inventory-timers-* topic per scheduled function, each
+# Topics: inventory-events (outbox -> webhook_dispatcher), inventory-webhook-deliveries
+# (webhook_dispatcher and retry_webhook_deliveries -> deliver_webhook, one message per delivery),
+# inventory-sync-requests (sync_inventory -> run_sync) and one inventory-timers-* topic per scheduled function, each
 # with a dead-letter topic whose subscription keeps what could not be delivered.
 
 resource "google_pubsub_topic" "topic" {

@@ -43,9 +43,9 @@ variable "http_publish_topics" {
 }
 
 variable "worker_publish_topics" {
-  description = "Topics the event and timer functions publish to (outbox relay, scheduled sync)."
+  description = "Topics the event and timer functions publish to (outbox relay, scheduled sync, one message per webhook delivery)."
   type        = list(string)
-  default     = ["inventory-events", "inventory-sync-requests"]
+  default     = ["inventory-events", "inventory-sync-requests", "inventory-webhook-deliveries"]
 }
 
 variable "max_delivery_attempts" {
@@ -69,7 +69,7 @@ variable "private_functions" {
 variable "secret_functions" {
   description = "Functions that read or write a sealed secret (webhook signing secrets, POS credentials, a stored response holding a secret) and so mount the key ring."
   type        = list(string)
-  default = ["manage_webhooks", "webhook_dispatcher", "retry_webhook_deliveries", "manage_locations",
+  default = ["manage_webhooks", "webhook_dispatcher", "deliver_webhook", "retry_webhook_deliveries", "manage_locations",
   "sync_inventory", "run_sync", "scheduled_sync"]
 }
 

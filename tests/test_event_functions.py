@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import functions_framework
@@ -11,6 +12,7 @@ import pytest
 
 from inventory import bootstrap
 from inventory.adapters.pubsub import encode
+from manual_clock import ManualClock
 from receiver import Receiver
 from standardwebhooks.webhooks import Webhook
 
@@ -38,13 +40,34 @@ def loopback_allowed(monkeypatch):
     bootstrap.reset()
 
 
-def test_dispatcher_delivers_a_pubsub_message_once_however_often_it_arrives(loopback_allowed, api, item):
+class QueuedDeliveries:
+    """Where the functions queue deliveries, as the `inventory-webhook-deliveries` topic would
+    hold them (tests/test_cloud_topology.py runs the same through the Pub/Sub emulator)."""
+
+    def __init__(self):
+        self.ids: list[str] = []
+
+    def enqueue(self, deliveries):
+        self.ids += [d.id for d in deliveries]
+
+
+@pytest.fixture
+def queued() -> QueuedDeliveries:
+    deliveries = QueuedDeliveries()
+    services = bootstrap.services()
+    services.delivery_queue_factory = lambda: deliveries
+    services.__dict__.pop("delivery_queue", None)
+    return deliveries
+
+
+def test_dispatcher_fans_an_event_out_once_and_each_delivery_is_posted_once(loopback_allowed, api,
+                                                                            item, queued):
     receiver = Receiver()
     try:
         secret = api.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["inventory.updated"]}
                           ).json["data"]["secret"]
         api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
-        assert receiver.received == []  # no worker runs here: the dispatcher must post it
+        assert receiver.received == []  # no worker runs here: the functions must post it
         services = bootstrap.services()
         event = services.store.list_events(api.organization_id, None, (), 100).items[-1]
         headers, body = pubsub_cloud_event(encode(event).encode(),
@@ -52,6 +75,12 @@ def test_dispatcher_delivers_a_pubsub_message_once_however_often_it_arrives(loop
         dispatcher = app("webhook_dispatcher")
         for _ in range(2):  # Pub/Sub redelivers
             assert dispatcher.post("/", headers=headers, data=body).status_code == 200
+        assert receiver.received == []  # the dispatcher only records and queues
+        [delivery_id] = set(queued.ids)
+        deliver = app("deliver_webhook")
+        headers, body = pubsub_cloud_event(delivery_id.encode(), {"delivery_id": delivery_id})
+        for _ in queued.ids + [delivery_id]:  # each queued message, and a redelivery
+            assert deliver.post("/", headers=headers, data=body).status_code == 200
         receiver.wait_for(1)
         assert len(receiver.received) == 1
         assert Webhook(secret).verify(receiver.received[0]["body"], receiver.received[0]["headers"])
@@ -79,15 +108,38 @@ def test_outbox_relay_publishes_what_a_failed_publish_left_behind(api, item):
     assert services.store.pending_events(10) == []
 
 
-def test_retry_timer_attempts_due_deliveries(loopback_allowed, api, item):
-    receiver = Receiver()
+def test_retry_timer_queues_due_retries_and_deliveries_whose_message_was_lost(loopback_allowed, api,
+                                                                              item, queued):
+    receiver = Receiver(status=503)
     try:
         api.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["inventory.updated"]})
         api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
-        assert receiver.received == []  # fanned out, not yet posted: no worker runs here
-        headers, body = pubsub_cloud_event(b"")
-        assert app("retry_webhook_deliveries").post("/", headers=headers, data=body).status_code == 200
-        receiver.wait_for(1)
+        services = bootstrap.services()
+        services.clock = clock = ManualClock(datetime.now(timezone.utc))
+        timer, deliver = app("retry_webhook_deliveries"), app("deliver_webhook")
+        tick = pubsub_cloud_event(b"")
+
+        def attempt_queued() -> None:
+            for delivery_id in queued.ids:
+                headers, body = pubsub_cloud_event(delivery_id.encode(), {"delivery_id": delivery_id})
+                assert deliver.post("/", headers=headers, data=body).status_code == 200
+            queued.ids.clear()
+
+        # Fanned out, never attempted: the dispatcher queued it, so the timer leaves it for a lease.
+        assert timer.post("/", headers=tick[0], data=tick[1]).status_code == 200
+        assert queued.ids == []
+        clock.advance(seconds=61)  # its message was lost: the timer queues it
+        assert timer.post("/", headers=tick[0], data=tick[1]).status_code == 200
+        assert len(queued.ids) == 1
+        attempt_queued()
+        receiver.wait_for(1)  # refused: retried in 5 s
+        assert timer.post("/", headers=tick[0], data=tick[1]).status_code == 200
+        assert queued.ids == []
+        clock.advance(seconds=5)
+        receiver.status = 200
+        assert timer.post("/", headers=tick[0], data=tick[1]).status_code == 200
+        attempt_queued()
+        assert [r["status"] for r in receiver.wait_for(2)] == [503, 200]
     finally:
         receiver.stop()
 

@@ -38,6 +38,7 @@ pytestmark = pytest.mark.firestore
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 EVENTS_TOPIC = "inventory-events"
+DELIVERIES_TOPIC = "inventory-webhook-deliveries"
 
 
 # -- the counting wrapper -------------------------------------------------------------------
@@ -161,6 +162,7 @@ def backend(tmp_path, monkeypatch, firestore_emulator, pubsub_emulator) -> str:
     """Overrides conftest's: Firestore only, events to a Pub/Sub topic, as deployed."""
     project = f"cost-{uuid.uuid4().hex[:12]}"
     PubSubEmulator(pubsub_emulator, project).create_topic(EVENTS_TOPIC)
+    PubSubEmulator(pubsub_emulator, project).create_topic(DELIVERIES_TOPIC)
     for name, value in {"INVENTORY_DATA_DIR": str(tmp_path / "data"), "INVENTORY_STORE": "firestore",
                         "INVENTORY_EVENTS": "pubsub", "INVENTORY_EVENTS_TOPIC": EVENTS_TOPIC,
                         "FIRESTORE_EMULATOR_HOST": firestore_emulator,
@@ -288,8 +290,8 @@ def test_list_and_event_feed_pages(api, meter):
 
 
 @pytest.mark.parametrize("subscribers", [1, 3])
-def test_delivering_an_event_costs_five_reads_and_three_writes_per_subscriber(api, location, meter,
-                                                                             subscribers):
+def test_delivering_an_event_costs_six_reads_and_three_writes_per_subscriber(api, location, meter,
+                                                                            subscribers):
     item = api.item(location["id"], quantity=1000)
     receiver = Receiver()
     try:
@@ -298,16 +300,19 @@ def test_delivering_an_event_costs_five_reads_and_three_writes_per_subscriber(ap
         api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
         services = bootstrap.services()
         event = services.store.list_events(api.organization_id, None, ("inventory.updated",), 10).items[-1]
-        with meter.measure() as bill:  # what webhook_dispatcher does with the Pub/Sub message
-            delivered = delivery.deliver_event(services, event)
+        with meter.measure() as bill:  # webhook_dispatcher with the event's message, then
+            made = delivery.dispatch(services, event)  # deliver_webhook with each delivery's
+            delivered = [delivery.deliver(services, d.id) for d in made]
         assert [d.state.value for d in delivered] == ["succeeded"] * subscribers
         receiver.wait_for(subscribers)
         label = "1 subscriber" if subscribers == 1 else f"{subscribers} subscribers"
         assert_costs(f"deliver one event to {label}", bill)
     finally:
         receiver.stop()
-    # README prices Pub/Sub at 1.5 kB per message, above its 1,000-byte minimum per request.
+    # README prices Pub/Sub at 1.5 kB per event message, above its 1,000-byte minimum per
+    # request, and each delivery's message at that minimum.
     assert 1000 < pubsub_message_bytes(event) <= 1500, pubsub_message_bytes(event)
+    assert delivery_message_bytes(made[0].id) < 1000, delivery_message_bytes(made[0].id)
 
 
 def pubsub_message_bytes(event) -> int:
@@ -315,6 +320,11 @@ def pubsub_message_bytes(event) -> int:
     20 bytes of timestamp and a message id (about 16 digits; 20 allowed)."""
     attributes = {"type": event.type, "organization_id": event.organization_id, "event_id": event.id}
     return len(encode(event).encode()) + sum(len(k) + len(v) for k, v in attributes.items()) + 20 + 20
+
+
+def delivery_message_bytes(delivery_id: str) -> int:
+    """The same for the message PubSubDeliveryQueue sends for one delivery."""
+    return len(delivery_id) + len("delivery_id") + len(delivery_id) + 20 + 20
 
 
 class _DeadPublisher:
@@ -329,7 +339,7 @@ def test_idle_timers_read_little_and_the_relay_a_read_and_a_write_per_event(api,
         assert outbox.relay_pending(services) == 0
     assert_costs("outbox relay tick, nothing pending", bill)
     with meter.measure() as bill:  # retry_webhook_deliveries' minute with nothing due
-        assert delivery.deliver_due(services) == []
+        assert delivery.queue_due(services) == []
     assert_costs("webhook retry tick, nothing due", bill)
 
     working = services.publisher_factory

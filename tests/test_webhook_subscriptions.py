@@ -105,7 +105,8 @@ def test_redelivered_message_posts_nothing_twice(loopback_allowed, api, item):
         api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
         event = services.store.list_events(api.organization_id, None, (), 100).items[-1]
         for _ in range(3):
-            delivery.deliver_event(services, event)
+            for made in delivery.dispatch(services, event):
+                delivery.deliver(services, made.id)
         receiver.wait_for(1)
         assert len(receiver.received) == 1
     finally:

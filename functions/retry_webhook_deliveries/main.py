@@ -1,4 +1,4 @@
-"""Scheduler-triggered: attempt every webhook delivery whose retry time has come."""
+"""Scheduler-triggered: queue every webhook delivery whose retry time has come, one message each."""
 import functions_framework
 
 from inventory import bootstrap
@@ -7,4 +7,4 @@ from inventory.service import delivery
 
 @functions_framework.cloud_event
 def retry_webhook_deliveries(cloud_event):
-    delivery.deliver_due(bootstrap.services())
+    delivery.queue_due(bootstrap.services())

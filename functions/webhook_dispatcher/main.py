@@ -1,4 +1,4 @@
-"""Pub/Sub-triggered: deliver one published event to its organization's matching subscriptions."""
+"""Pub/Sub-triggered: fan one published event out to its organization's matching subscriptions."""
 import base64
 
 import functions_framework
@@ -12,6 +12,8 @@ from inventory.service import delivery
 def webhook_dispatcher(cloud_event):
     # Eventarc's Pub/Sub CloudEvent: data = {"message": {"data": base64, "attributes": {...}}}.
     event = decode(base64.b64decode(cloud_event.data["message"]["data"]))
-    # A failed attempt is recorded and retried on the timer; only a crash makes Pub/Sub redeliver,
-    # and the delivery ids make that redelivery post nothing twice.
-    delivery.deliver_event(bootstrap.services(), event)
+    # The deliveries are recorded, then each is queued as a message of its own for
+    # deliver_webhook; the event's message is acked without waiting for any subscriber. A crash
+    # before the queueing makes Pub/Sub redeliver the event, and the delivery ids make the
+    # fan-out happen once.
+    delivery.dispatch(bootstrap.services(), event)

@@ -49,7 +49,8 @@ def build_store(settings: Settings) -> InventoryStore:
     if settings.store == "firestore":
         from .adapters.firestore import FirestoreStore
         return FirestoreStore(settings.project, settings.firestore_database, settings.feed_settle_s,
-                              secret_box=build_secret_box(settings))
+                              secret_box=build_secret_box(settings),
+                              contention_s=settings.firestore_contention_s)
     raise ValueError(f"INVENTORY_STORE={settings.store!r} is not a store this build knows")
 
 
@@ -77,6 +78,14 @@ def build_sync_queue(settings: Settings):
         return PubSubSyncQueue(settings.project, settings.sync_topic)
     from .service.ports import StoredSyncQueue
     return StoredSyncQueue()  # the local worker picks queued runs from the store
+
+
+def build_delivery_queue(settings: Settings):
+    if settings.events == "pubsub":
+        from .adapters.delivery_queue import PubSubDeliveryQueue
+        return PubSubDeliveryQueue(settings.project, settings.deliveries_topic)
+    from .service.ports import StoredDeliveryQueue
+    return StoredDeliveryQueue()  # the local worker picks due deliveries from the store
 
 
 def build_connector(settings: Settings, connection):
@@ -110,6 +119,7 @@ def services() -> Services:
                 built.publisher_factory = lambda: build_publisher(built)
                 built.sender_factory = lambda: build_sender(current)
                 built.sync_queue_factory = lambda: build_sync_queue(current)
+                built.delivery_queue_factory = lambda: build_delivery_queue(current)
                 built.connector_for = lambda connection: build_connector(current, connection)
                 _services = built
     return _services

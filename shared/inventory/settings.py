@@ -31,6 +31,10 @@ class Settings:
     firestore_emulator_host: str = ""  # FIRESTORE_EMULATOR_HOST: Firestore is the local emulator
     pos_max_pages: int = 10_000        # INVENTORY_POS_MAX_PAGES: requests one sync may make to a POS
     pos_max_seconds: float = 480.0     # INVENTORY_POS_MAX_SECONDS: one sync's time with a POS (run_sync has 540 s)
+    firestore_contention_s: float = 20.0  # INVENTORY_FIRESTORE_CONTENTION_S: a contended transaction gives up (503) after
+    sync_lease_s: float = 60.0         # INVENTORY_SYNC_LEASE_S: a running sync unrenewed this long is failed ("worker lost")
+    deliveries_topic: str = "inventory-webhook-deliveries"  # INVENTORY_DELIVERIES_TOPIC: one message per delivery
+    webhook_subscriber_concurrency: int = 4  # INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY: local posts in flight per subscription
 
     @property
     def pos_file_root(self) -> Path:
@@ -72,6 +76,12 @@ class Settings:
             sync_interval_s=float(env.get("INVENTORY_SYNC_INTERVAL_S", cls.sync_interval_s)),
             pos_max_pages=int(env.get("INVENTORY_POS_MAX_PAGES", cls.pos_max_pages)),
             pos_max_seconds=float(env.get("INVENTORY_POS_MAX_SECONDS", cls.pos_max_seconds)),
+            firestore_contention_s=float(env.get("INVENTORY_FIRESTORE_CONTENTION_S",
+                                                 cls.firestore_contention_s)),
+            sync_lease_s=float(env.get("INVENTORY_SYNC_LEASE_S", cls.sync_lease_s)),
+            deliveries_topic=env.get("INVENTORY_DELIVERIES_TOPIC", cls.deliveries_topic),
+            webhook_subscriber_concurrency=int(env.get("INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY",
+                                                       cls.webhook_subscriber_concurrency)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
             secret_key_ring=env.get("INVENTORY_WEBHOOK_SECRET_KEY", ""),

@@ -70,3 +70,13 @@ class IdempotencyConflict(DomainError):
 class IdempotencyKeyRequired(DomainError):
     """A write without an Idempotency-Key, from an organization that requires one."""
     default_code = "idempotency_key_required"
+
+
+class Contention(DomainError):
+    """Too many concurrent writers of the same records: not applied, retry after a pause."""
+    default_code = "contention"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None,
+                 retry_after_s: int = 1):
+        super().__init__(message, field, code)
+        self.retry_after_s = retry_after_s

@@ -104,6 +104,12 @@ def local_date(instant: datetime, time_zone: str) -> date:
     return instant.astimezone(ZoneInfo(time_zone)).date()
 
 
+def existed_at(item: InventoryItem, at: datetime) -> bool:
+    """Whether a snapshot at `at` holds the item: created at or before `at` and not archived by
+    then (an item created exactly at `at` is in it; one archived exactly at `at` is not)."""
+    return item.created_at <= at and (item.archived_at is None or item.archived_at > at)
+
+
 @dataclass(frozen=True)
 class SnapshotLine:
     """An item as of an instant: its quantity then, and its current attributes (not in the ledger)."""

@@ -1,6 +1,7 @@
 """POS sync: a location's connection to its point of sale, the rows it sends, and sync runs."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .codes import RoomType, Unit
-from .models import Record
+from .models import Event, Record
 from .numbers import Money, Quantity
 from .time import Instant
 
@@ -114,7 +115,27 @@ class SyncRun(Record):
     created_at: Instant
     started_at: Instant | None = None
     finished_at: Instant | None = None
+    # While running: its worker renews this as it works; once it has passed, the worker is lost.
+    lease_until: Instant | None = None
 
     @property
     def active(self) -> bool:
         return self.status in (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+    def lost(self, now: datetime, lease: timedelta) -> bool:
+        """Running, but its worker has not renewed the lease in time (a run from before leases
+        counts as leased from its start)."""
+        if self.status is not SyncStatus.RUNNING:
+            return False
+        until = self.lease_until or (self.started_at or self.created_at) + lease
+        return until <= now
+
+
+WORKER_LOST = "worker lost"  # a run failed because its lease ran out
+
+
+def completed_event(run: SyncRun, event_id: str, now: datetime) -> Event:
+    """`inventory.sync.completed`, announcing a finished run (succeeded, failed or lost)."""
+    return Event(id=event_id, organization_id=run.organization_id, type=SYNC_COMPLETED,
+                 subject_id=run.location_id, occurred_at=now,
+                 data={"sync": run.model_dump(exclude={"organization_id"})})

@@ -44,6 +44,7 @@ STATUS: dict[type[e.DomainError], int] = {
     UnsupportedMediaType: 415,
     e.InvalidInput: 422,
     e.IdempotencyConflict: 422,
+    e.Contention: 503,
 }
 
 

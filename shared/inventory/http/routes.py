@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import bootstrap
 from ..domain.codes import Scope
-from ..domain.errors import DomainError, NotFound
+from ..domain.errors import Contention, DomainError, NotFound
 from ..route_table import HttpRoute, route_table
 from . import request_log, server_refusals
 from .call import Call
@@ -120,6 +120,8 @@ class Routes:
                                      status_of(refusal))
             if isinstance(refusal, MethodNotAllowed):
                 response.headers["Allow"] = ", ".join(allowed)
+            if isinstance(refusal, Contention):
+                response.headers["Retry-After"] = str(refusal.retry_after_s)
         except Exception as crash:  # the one place a bug becomes a 500, logged with its stack
             request_log.log_exception(self.function, request_id, crash)
             error_code = "internal_error"

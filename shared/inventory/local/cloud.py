@@ -2,7 +2,8 @@
 
 Every function in serverless.yaml runs as its own `functions-framework` process configured for
 Firestore and Pub/Sub, on Google's emulators; each event-triggered function gets a Pub/Sub push
-subscription (the way Eventarc delivers in the cloud); a timer publishes the Cloud Scheduler
+subscription (the way Eventarc delivers in the cloud; the per-delivery topic is pushed by a
+relay that keeps the cloud's concurrent pushes, see push_relay.py); a timer publishes the Cloud Scheduler
 jobs' messages to their topics; and a gateway routes the HTTP paths to the functions' processes
 as API Gateway does. Nothing is shared in memory: what works here crosses the same boundaries
 as in the cloud.
@@ -31,10 +32,12 @@ from . import emulators
 from .gateway import Gateway, HttpProxy
 from .loopback import free_port, listening
 from .pubsub_emulator import PubSubEmulator
+from .push_relay import PushRelay
 
 PROJECT = "inventory-cloud-local"
 EVENTS_TOPIC = "inventory-events"
 SYNC_TOPIC = "inventory-sync-requests"
+DELIVERIES_TOPIC = "inventory-webhook-deliveries"
 
 
 class Topology:
@@ -48,11 +51,13 @@ class Topology:
             os.environ, INVENTORY_STORE="firestore", INVENTORY_EVENTS="pubsub",
             FIRESTORE_EMULATOR_HOST=firestore_host, PUBSUB_EMULATOR_HOST=pubsub_host,
             GOOGLE_CLOUD_PROJECT=project, INVENTORY_EVENTS_TOPIC=EVENTS_TOPIC,
-            INVENTORY_SYNC_TOPIC=SYNC_TOPIC, PYTHONUNBUFFERED="1")
+            INVENTORY_SYNC_TOPIC=SYNC_TOPIC, INVENTORY_DELIVERIES_TOPIC=DELIVERIES_TOPIC,
+            PYTHONUNBUFFERED="1")
         self.time_scale = time_scale
         self.log_dir = log_dir
         self.ports: dict[str, int] = {}
         self.processes: dict[str, subprocess.Popen] = {}
+        self.relays: list[PushRelay] = []
         self._stop = threading.Event()
         self._timer = threading.Thread(target=self._run_timers, name="scheduler", daemon=True)
 
@@ -67,6 +72,8 @@ class Topology:
 
     def stop(self) -> None:
         self._stop.set()
+        for relay in self.relays:
+            relay.stop()
         for process in self.processes.values():
             emulators.stop_group(process)
 
@@ -93,7 +100,7 @@ class Topology:
             time.sleep(0.2)
 
     def _create_topics_and_subscriptions(self) -> None:
-        topics = {EVENTS_TOPIC, SYNC_TOPIC} | {f.topic for f in self.manifest.functions if f.topic}
+        topics = {EVENTS_TOPIC, SYNC_TOPIC, DELIVERIES_TOPIC} | {f.topic for f in self.manifest.functions if f.topic}
         for topic in sorted(topics):
             self.pubsub.create_topic(topic)
             self.pubsub.create_topic(f"{topic}-dead-letter")
@@ -101,9 +108,15 @@ class Topology:
             if function.topic is None:
                 continue
             # The path names the topic, as Eventarc's push endpoints do; the framework reads it.
+            endpoint = f"{self.url(function.name)}/projects/{self.pubsub.project}/topics/{function.topic}"
+            if function.topic == DELIVERIES_TOPIC:  # pushed concurrently, as in the cloud
+                self.pubsub.create_pull_subscription(
+                    f"{function.name}-push", function.topic,
+                    dead_letter_topic=f"{function.topic}-dead-letter")
+                self.relays.append(PushRelay(self.pubsub, f"{function.name}-push", endpoint).start())
+                continue
             self.pubsub.create_push_subscription(
-                f"{function.name}-push", function.topic,
-                f"{self.url(function.name)}/projects/{self.pubsub.project}/topics/{function.topic}",
+                f"{function.name}-push", function.topic, endpoint,
                 ordered=function.topic == EVENTS_TOPIC, dead_letter_topic=f"{function.topic}-dead-letter")
 
     def _run_timers(self) -> None:

@@ -31,6 +31,33 @@ class PubSubEmulator:
                                  "maxDeliveryAttempts": max_delivery_attempts},
         })
 
+    def create_pull_subscription(self, name: str, topic: str, *, dead_letter_topic: str,
+                                 ack_deadline_s: int = 60, max_delivery_attempts: int = 5) -> None:
+        """A pull subscription with the push subscriptions' delivery policy (see push_relay.py)."""
+        self._put(f"subscriptions/{name}", {
+            "topic": self.topic_path(topic),
+            "ackDeadlineSeconds": ack_deadline_s,
+            "retryPolicy": {"minimumBackoff": "1s", "maximumBackoff": "10s"},
+            "deadLetterPolicy": {"deadLetterTopic": self.topic_path(dead_letter_topic),
+                                 "maxDeliveryAttempts": max_delivery_attempts},
+        })
+
+    def pull(self, subscription: str, max_messages: int, timeout_s: float = 30) -> list[dict]:
+        """Received messages ({"ackId", "message"}), waiting a while for some to come."""
+        response = requests.post(f"{self.base}/subscriptions/{subscription}:pull",
+                                 json={"maxMessages": max_messages}, timeout=timeout_s)
+        response.raise_for_status()
+        return response.json().get("receivedMessages", [])
+
+    def acknowledge(self, subscription: str, ack_ids: list[str]) -> None:
+        requests.post(f"{self.base}/subscriptions/{subscription}:acknowledge",
+                      json={"ackIds": ack_ids}, timeout=10).raise_for_status()
+
+    def nack(self, subscription: str, ack_ids: list[str]) -> None:
+        """Hand the messages back for redelivery now."""
+        requests.post(f"{self.base}/subscriptions/{subscription}:modifyAckDeadline",
+                      json={"ackIds": ack_ids, "ackDeadlineSeconds": 0}, timeout=10).raise_for_status()
+
     def publish(self, topic: str, data: str, **attributes: str) -> None:
         message = {"data": base64.b64encode(data.encode()).decode(), "attributes": attributes}
         response = requests.post(f"{self.base}/topics/{topic}:publish", json={"messages": [message]},

@@ -1,21 +1,31 @@
 """Delivering events to webhook subscribers: fan-out, signed attempts, retries and dead letters.
 
 At-least-once with a stable id: an event becomes one delivery per matching subscription, its
-id derived from both, so a redelivered Pub/Sub message finds the same rows. A delivery is
-claimed with a lease before it is posted and is never posted again once a 2xx is recorded.
+id derived from both, so a redelivered Pub/Sub message finds the same rows. Each delivery is
+then its own unit of work — claimed with a lease, posted with its own timeout, its answer
+recorded — so a subscriber that hangs or fails holds up only its own deliveries. A delivery
+whose 2xx is recorded is never posted again.
+
+In the cloud, `dispatch` (webhook_dispatcher) fans an event out and queues each delivery as a
+Pub/Sub message of its own, which `deliver` (deliver_webhook) works; `queue_due`
+(retry_webhook_deliveries) queues the retries whose time has come. Locally the worker claims
+due deliveries and posts each on a thread of its own (local/worker.py).
 """
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import threading
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from ..domain import wire
 from ..domain.models import Event
 from ..domain.signing import signed_headers
-from ..domain.webhooks import RETRY_SCHEDULE, Delivery, DeliveryState, after_attempt
-from .ports import Services, Transaction
+from ..domain.webhooks import (RETRY_SCHEDULE, Delivery, DeliveryState, WebhookSubscription,
+                               after_attempt)
+from .ports import SendResult, Services, Transaction
 
 LEASE = timedelta(seconds=60)
 
@@ -54,106 +64,139 @@ def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
     return services.store.transact(work)
 
 
-def deliver_event(services: Services, event: Event) -> list[Delivery]:
-    """The dispatcher's work for one published event: fan out, then attempt each in parallel."""
-    return _attempt_all(services, [d.id for d in fan_out(services, [event])], {event.id: event})
+def dispatch(services: Services, event: Event) -> list[Delivery]:
+    """webhook_dispatcher's work for one published event: fan it out, then queue each delivery
+    that is due as a unit of work of its own. It returns once they are recorded and queued, so
+    the event's message is acked at once, whatever its subscribers are doing."""
+    pending = fan_out(services, [event])
+    now = services.clock.now()
+    services.delivery_queue.enqueue([d for d in pending if d.is_due(now)])
+    return pending
 
 
-def deliver_due(services: Services, limit: int = 200) -> list[Delivery]:
-    """The retry timer's work: attempt every delivery whose next attempt time has come."""
-    due = services.store.due_deliveries(services.clock.now(), limit)
-    return _attempt_all(services, [d.id for d in due])
+def queue_due(services: Services, limit: int = 500) -> list[str]:
+    """retry_webhook_deliveries' work: queue every delivery whose retry time has come, and any
+    never attempted a lease after it was made (its message was lost, or its subscriber had
+    as many posts out as it may); younger ones are the dispatcher's, already queued."""
+    now = services.clock.now()
+    due = [d for d in services.store.due_deliveries(now, limit)
+           if d.next_attempt_at is not None or d.created_at + LEASE <= now]
+    services.delivery_queue.enqueue(due)
+    return [d.id for d in due]
+
+
+class PostsInFlight:
+    """The posts this process has out, by subscription: one subscriber may hold at most `cap`
+    of its threads, so one that hangs leaves the rest to the others."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._out: Counter[str] = Counter()
+
+    def reserve(self, subscription_id: str, cap: int) -> bool:
+        with self._lock:
+            if self._out[subscription_id] >= cap:
+                return False
+            self._out[subscription_id] += 1
+            return True
+
+    def release(self, subscription_id: str) -> None:
+        with self._lock:
+            self._out[subscription_id] -= 1
+            if self._out[subscription_id] <= 0:
+                del self._out[subscription_id]
+
+
+_posts = PostsInFlight()  # deliver_webhook's, per function instance
+
+
+def deliver(services: Services, delivery_id: str, subscription_id: str | None = None) -> Delivery | None:
+    """One delivery as its own unit of work (deliver_webhook's): claim it if it is due, post it
+    with the timeout, record the answer. None when it was not due (done, waiting for its retry
+    time, or claimed by another worker), or when its subscription already has as many posts out
+    of this instance as it may: then it stays due, and the retry timer queues it again."""
+    cap = services.settings.webhook_subscriber_concurrency
+    if subscription_id is not None and not _posts.reserve(subscription_id, cap):
+        return None
+    try:
+        claimed = claim(services, [delivery_id])
+        if not claimed:
+            return None
+        [done] = record(services, [(claimed[0].delivery, attempt(services, claimed[0]))])
+        return done
+    finally:
+        if subscription_id is not None:
+            _posts.release(subscription_id)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery leased to this worker for one attempt, and its subscription as it was then."""
+
+    delivery: Delivery
+    subscription: WebhookSubscription | None
 
 
 Settle = Callable[[Delivery, datetime], Delivery]  # a claimed delivery, once its attempt is over
 
 
-def _attempt_all(services: Services, ids: Sequence[str],
-                 events: dict[str, Event] | None = None) -> list[Delivery]:
-    """Claim the due deliveries in one transaction, post them in parallel (one subscriber's slow
-    answer holds one worker, never the others' deliveries), and record the outcomes as they
-    come: every answer that arrived meanwhile in one transaction, so a success is on record
-    moments after its 2xx however many posts are still out."""
-    if not ids:
-        return []
-    now = services.clock.now()
-    settings = services.settings
-    lease = lease_for(len(ids), settings.webhook_concurrency, settings.webhook_timeout_s)
-    claimed = services.store.transact(lambda tx: _claim(tx, ids, now, lease))
-    events = dict(events or {})
-    posts, finished = [], []
-    refused: list[tuple[Delivery, Settle]] = []
-    for delivery, subscription in claimed:
-        if delivery.event_id not in events:
-            events[delivery.event_id] = services.store.get_event(delivery.organization_id,
-                                                                 delivery.event_id)
-        event = events[delivery.event_id]
-        if subscription is None or subscription.deleted_at is not None or event is None:
-            refused.append((delivery, _dead("subscription deleted" if event else "event not found")))
-        else:
-            posts.append((delivery, subscription, event))
-    if refused:
-        finished += _record(services, refused)
-    if not posts:
-        return finished
-    schedule = _schedule(services)
-    with ThreadPoolExecutor(max_workers=min(len(posts), services.settings.webhook_concurrency),
-                            thread_name_prefix="webhook") as pool:
-        out = {pool.submit(_post, services, subscription, event): delivery
-               for delivery, subscription, event in posts}
-        while out:
-            done, _ = wait(out, return_when=FIRST_COMPLETED)
-            finished += _record(services, [(out.pop(f), _answered(f.result(), schedule))
-                                           for f in done])
-    return finished
-
-
 def lease_for(count: int, concurrency: int, timeout_s: float) -> timedelta:
-    """How long `count` deliveries claimed together stay leased: long enough for the last of
-    them to be posted after every earlier round of `concurrency` posts has timed out, so no
-    other worker can claim (and post again) one that is still waiting its turn here."""
+    """How long a delivery stays leased when `count` deliveries are claimed for `concurrency`
+    posts at a time: long enough for the last of them to be posted after every earlier round
+    has timed out, so no other worker claims (and posts again) one still waiting its turn; a
+    worker that dies leaves them to be retried after that."""
     rounds = -(-count // max(concurrency, 1))
     return LEASE + timedelta(seconds=rounds * timeout_s)
 
 
-def _claim(tx: Transaction, ids: Sequence[str], now: datetime, lease: timedelta):
-    """Lease each due delivery (an attempt more) and read its subscription: every read first."""
-    due = [d for d in (tx.get_delivery(i) for i in ids) if d is not None and d.is_due(now)]
-    subscriptions = {}
-    for delivery in due:
-        key = (delivery.organization_id, delivery.subscription_id)
-        if key not in subscriptions:
-            subscriptions[key] = tx.get_subscription(*key)
-    claimed = []
-    for delivery in due:
-        leased = delivery.model_copy(update={"attempts": delivery.attempts + 1,
-                                             "lease_until": now + lease, "updated_at": now})
-        tx.save_delivery(leased)
-        claimed.append((leased, subscriptions[(delivery.organization_id, delivery.subscription_id)]))
-    return claimed
+def claim(services: Services, ids: Sequence[str], lease: timedelta | None = None) -> list[Claimed]:
+    """Lease each of these deliveries that is due (an attempt more) in one transaction, with
+    its subscription: every read first. The lease defaults to one post's."""
+    if not ids:
+        return []
+    lease = lease or lease_for(1, 1, services.settings.webhook_timeout_s)
+
+    def work(tx: Transaction) -> list[Claimed]:
+        now = services.clock.now()
+        due = [d for d in (tx.get_delivery(i) for i in ids) if d is not None and d.is_due(now)]
+        subscriptions = {}
+        for delivery in due:
+            key = (delivery.organization_id, delivery.subscription_id)
+            if key not in subscriptions:
+                subscriptions[key] = tx.get_subscription(*key)
+        claimed = []
+        for delivery in due:
+            leased = delivery.model_copy(update={"attempts": delivery.attempts + 1,
+                                                 "lease_until": now + lease, "updated_at": now})
+            tx.save_delivery(leased)
+            claimed.append(Claimed(leased, subscriptions[(delivery.organization_id,
+                                                          delivery.subscription_id)]))
+        return claimed
+
+    return services.store.transact(work)
 
 
-def _post(services: Services, subscription, event: Event):
+def attempt(services: Services, claimed: Claimed) -> Settle:
+    """Post a claimed delivery once, signed, with the configured timeout; returns how to record
+    it. A deleted subscription or a vanished event makes it a dead letter without a post."""
+    subscription, delivery = claimed.subscription, claimed.delivery
+    if subscription is None or subscription.deleted_at is not None:
+        return _dead("subscription deleted")
+    event = services.store.get_event(delivery.organization_id, delivery.event_id)
+    if event is None:
+        return _dead("event not found")
     body = wire.dumps(event.envelope())
     sent_at = services.clock.now()
     headers = signed_headers(subscription.secret, event.id, int(sent_at.timestamp()), body)
-    return services.sender.post(subscription.url, headers, body, services.settings.webhook_timeout_s)
+    result = services.sender.post(subscription.url, headers, body, services.settings.webhook_timeout_s)
+    return _answered(result, retry_schedule(services))
 
 
-def _answered(result, schedule: tuple[timedelta, ...]) -> Settle:
-    return lambda delivery, now: after_attempt(delivery, status=result.status, error=result.error,
-                                               now=now, schedule=schedule)
-
-
-def _dead(error: str) -> Settle:
-    return lambda delivery, now: delivery.model_copy(update={
-        "state": DeliveryState.DEAD, "last_error": error, "lease_until": None,
-        "next_attempt_at": None, "updated_at": now})
-
-
-def _record(services: Services, outcomes: Sequence[tuple[Delivery, Settle]]) -> list[Delivery]:
+def record(services: Services, outcomes: Sequence[tuple[Delivery, Settle]]) -> list[Delivery]:
     """Save the outcomes in one transaction; a delivery already recorded as succeeded (by
     another worker after a Pub/Sub redelivery) stays as it is."""
+    if not outcomes:
+        return []
 
     def work(tx: Transaction) -> list[Delivery]:
         current = [tx.get_delivery(delivery.id) for delivery, _ in outcomes]
@@ -170,6 +213,28 @@ def _record(services: Services, outcomes: Sequence[tuple[Delivery, Settle]]) -> 
     return services.store.transact(work)
 
 
-def _schedule(services: Services) -> tuple[timedelta, ...]:
+def due(services: Services, limit: int, skip_subscriptions: Collection[str] = ()) -> list[Delivery]:
+    """Deliveries whose attempt time has come, leaving out those of the given subscriptions
+    (ones that already have as many posts in flight as they may)."""
+    return list(services.store.due_deliveries(services.clock.now(), limit, skip_subscriptions))
+
+
+def retry_schedule(services: Services) -> tuple[timedelta, ...]:
     override = services.settings.webhook_retry_schedule
     return tuple(timedelta(seconds=s) for s in override) if override else RETRY_SCHEDULE
+
+
+def failed(services: Services, error: str) -> Settle:
+    """An attempt that ended without an answer for a reason of our own: retried on schedule."""
+    return _answered(SendResult(None, error), retry_schedule(services))
+
+
+def _answered(result: SendResult, schedule: tuple[timedelta, ...]) -> Settle:
+    return lambda delivery, now: after_attempt(delivery, status=result.status, error=result.error,
+                                               now=now, schedule=schedule)
+
+
+def _dead(error: str) -> Settle:
+    return lambda delivery, now: delivery.model_copy(update={
+        "state": DeliveryState.DEAD, "last_error": error, "lease_until": None,
+        "next_attempt_at": None, "updated_at": now})

@@ -40,10 +40,16 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class Slice(Generic[T]):
-    """A cursor-paginated slice; `next_cursor` is None on the last one."""
+    """A cursor-paginated slice; `next_cursor` is None on the last one (except the event feed's,
+    which always has one)."""
 
     items: Sequence[T]
     next_cursor: str | None = None
+
+
+class PlaceNotRead(RuntimeError):
+    """A new item was saved without its place having been read in the same transaction: a bug
+    of the caller, since that read is what keeps a concurrent create of the place out."""
 
 
 class Transaction(Protocol):
@@ -51,6 +57,11 @@ class Transaction(Protocol):
 
     A store may run the work function more than once (Firestore retries on contention),
     so the function must do nothing outside the transaction it is handed.
+
+    One active item per place (organization, location, room type, SKU): an item takes its place
+    when it is saved active by a transaction that did not read it as active (a new item), and
+    leaves it when it is saved archived; an item's place never changes. Every store refuses
+    alike (tests/store/test_store_places.py).
     """
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None: ...
@@ -59,7 +70,10 @@ class Transaction(Protocol):
         ids it does not own are left out. Reads like get_item (same locks)."""
         ...
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
-                         sku: str) -> InventoryItem | None: ...
+                         sku: str) -> InventoryItem | None:
+        """The place's active item. Reading a place, empty or not, is what lets this transaction
+        save a new item there: the read locks the place against a concurrent create."""
+        ...
     def find_active_items(self, organization_id: str, location_id: str,
                           places: Collection[tuple[RoomType, str]],
                           ) -> dict[tuple[RoomType, str], InventoryItem]:
@@ -73,7 +87,11 @@ class Transaction(Protocol):
         """The record of the request this API key made with this Idempotency-Key."""
         ...
 
-    def save_item(self, item: InventoryItem) -> None: ...
+    def save_item(self, item: InventoryItem) -> None:
+        """Write the item. One that takes its place (see the class) needs that place read in this
+        transaction (PlaceNotRead otherwise) and found empty or holding this very item (Conflict
+        `duplicate_item` otherwise, and the transaction writes nothing)."""
+        ...
     def confirm_synced(self, organization_id: str, item_ids: Collection[str], at: datetime) -> None:
         """Set these items' last_sync to `at` and nothing else: a POS sync confirmed their
         counts (no new version, no ledger entry). Items this transaction read."""
@@ -105,18 +123,23 @@ class InventoryStore(Protocol):
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
         """Active items in id order: page `page` (an offset), or, with a `cursor` this method
-        returned, the `limit` items after it (keyset: the items before it are not read)."""
+        returned, the `limit` items after it (keyset: the items before it are not read).
+        `next_cursor` resumes after the page's last item; None when no item follows. Any cursor
+        this method did not write is refused: InvalidInput `invalid_cursor` on `cursor`."""
         ...
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
-                     limit: int) -> Slice[LedgerEntry]: ...
+                     limit: int) -> Slice[LedgerEntry]:
+        """The item's ledger, newest first; nothing (and no cursor) for an item with no entries or
+        of another organization. Cursors as list_items'."""
+        ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
-        """The location's items that existed at `at` (created by then, not archived by then), by id
-        after `after`, each at the quantity of its last ledger entry at or before `at` (ties in
-        ledger order). Without `totals` it sums every such item, reading O(items) (never the
-        whole ledger); given the totals of an earlier page of the same snapshot, it reads only
-        this page's items and returns those totals."""
+        """The location's items that existed at `at` (domain.snapshot.existed_at), by id after
+        `after`, each at the quantity of its last ledger entry at or before `at` (ties in ledger
+        order). Without `totals` it sums every such item, reading O(items) (never the whole
+        ledger); given the totals of an earlier page of the same snapshot, it reads only this
+        page's items and returns those totals."""
         ...
     def active_places(self, organization_id: str, location_id: str) -> list[tuple[RoomType, str]]:
         """The (room type, sku) of every active item at the location, read in one query (one
@@ -125,32 +148,53 @@ class InventoryStore(Protocol):
     def list_locations(self, organization_id: str) -> Sequence[Location]: ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
     def pending_events(self, limit: int) -> Sequence[Event]:
-        """Outbox events not yet published, in commit order."""
+        """Every organization's outbox events not yet published, oldest first in commit order."""
         ...
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None: ...
     def get_event(self, organization_id: str, event_id: str) -> Event | None: ...
     def list_events(self, organization_id: str, after: str | None, types: Sequence[str],
                     limit: int) -> Slice[Event]:
-        """Events in commit order after an opaque cursor; `next_cursor` resumes after the last."""
+        """The organization's events (of these types, if any) in commit order after an opaque
+        cursor, published or not. `next_cursor` is never None: it resumes after the last event
+        read or, when none was, where `after` stood (the start of the feed without one), so a
+        consumer always polls on from the cursor it was given, an empty feed's too. Any `after`
+        this method did not write is refused: InvalidInput `invalid_cursor` on `after`."""
         ...
 
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]: ...
     def get_subscription(self, organization_id: str,
                          subscription_id: str) -> WebhookSubscription | None: ...
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
-                        limit: int) -> Slice[Delivery]: ...
-    def pos_connections(self) -> Sequence[PosConnection]: ...
+                        limit: int) -> Slice[Delivery]:
+        """The subscription's delivery log, newest first: by `created_at`, then id, however
+        often a delivery is saved again. Cursors as list_items'."""
+        ...
+    def pos_connections(self) -> Sequence[PosConnection]:
+        """Every organization's POS connections, by organization, then location."""
+        ...
     def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None: ...
     def get_sync_run(self, organization_id: str, sync_id: str) -> SyncRun | None:
         """The run if it belongs to the organization."""
         ...
-    def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]: ...
+    def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        """Every organization's queued runs, oldest first (by `created_at`, then id)."""
+        ...
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        """Runs a worker has started and not finished (oldest first), for the lease sweep."""
+        ...
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
-        """The watermark of the location's newest successful sync, for an incremental one."""
+        """The watermark an incremental sync resumes from: that of the location's successful run
+        that finished last among those that recorded one, however many runs (failed, or
+        successful with nothing new) came after it; None when no run recorded one."""
         ...
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
-        """Pending deliveries whose next attempt time has come and that no worker holds."""
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
+        """Every organization's pending deliveries whose next attempt time has come and that no
+        worker holds, none of the subscriptions in `skip_subscriptions` (so a long queue of one
+        subscriber's deliveries cannot hide the others'): retries first (by next attempt time),
+        then those never attempted, ties by id; up to `limit` of them, however many held ones
+        come first."""
         ...
 
     def reencrypt_secrets(self) -> int:
@@ -209,6 +253,18 @@ class StoredSyncQueue:
         pass  # queued runs stay in the store, where the local worker finds them
 
 
+class DeliveryQueue(Protocol):
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        """Ask for each delivery to be attempted as a unit of work of its own (a Pub/Sub
+        message each in the cloud, the worker locally); raise if they may not have been taken."""
+        ...
+
+
+class StoredDeliveryQueue:
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        pass  # pending deliveries stay in the store, where the local worker finds them
+
+
 @dataclass
 class Services:
     """The collaborators one function instance hands every use case."""
@@ -221,12 +277,17 @@ class Services:
     publisher_factory: Callable[[], EventPublisher] | None = None
     sender_factory: Callable[[], WebhookSender] | None = None
     sync_queue_factory: Callable[[], SyncQueue] | None = None
+    delivery_queue_factory: Callable[[], DeliveryQueue] | None = None
     # Builds the connector for a location's POS connection, refusing settings it cannot use.
     connector_for: Callable[[Any], Any] | None = None
 
     @cached_property
     def sync_queue(self) -> SyncQueue:
         return self.sync_queue_factory() if self.sync_queue_factory else StoredSyncQueue()
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        return self.delivery_queue_factory() if self.delivery_queue_factory else StoredDeliveryQueue()
 
     @cached_property
     def publisher(self) -> EventPublisher | None:

@@ -1,12 +1,12 @@
 """Point-in-time snapshots: a location's stock as of the end of a local day, or as of an instant."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
 
+from ..domain import cursor as opaque
 from ..domain.codes import Scope
 from ..domain.commands import is_resource_id
 from ..domain.errors import InvalidInput, NotFound
@@ -73,23 +73,20 @@ def _write_cursor(organization_id: str, query: SnapshotQuery, as_of: datetime, a
     content = {"q": _fingerprint(query), "t": format_instant(as_of), "a": after,
                "n": totals.items, "u": str(totals.quantity), "v": str(totals.value)}
     content["c"] = _check(organization_id, content)
-    text = json.dumps(content, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return opaque.encode(json.dumps(content, separators=(",", ":")))
 
 
 def _read_cursor(organization_id: str, query: SnapshotQuery) -> tuple[datetime, str, SnapshotTotals]:
-    cursor = query.cursor or ""
     try:
-        found = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        found = json.loads(opaque.decode(query.cursor or ""))
         content = {key: found[key] for key in ("q", "t", "a", "n", "u", "v")}
         fingerprint, as_of, after = content["q"], parse_instant(content["t"]), content["a"]
         if (found["c"] != _check(organization_id, content) or not isinstance(fingerprint, str)
                 or not is_resource_id(after)):
-            raise ValueError(cursor)
+            raise ValueError(query.cursor)
         totals = SnapshotTotals(_count(content["n"]), _amount(content["u"]), _amount(content["v"]))
     except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
-        raise InvalidInput("cursor is not a cursor this API returned", "cursor",
-                           "invalid_cursor") from None
+        raise opaque.refusal("cursor") from None
     if fingerprint != _fingerprint(query):
         raise InvalidInput("cursor belongs to a snapshot with other parameters; repeat the "
                            "first request's location_id, date or at, room_type and category",

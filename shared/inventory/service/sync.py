@@ -7,7 +7,9 @@ Each page is one transaction, so a failure mid-way leaves every applied page con
 """
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import threading
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
@@ -15,13 +17,13 @@ from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import RequestSync, SetPosConnection
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.ledger import ChangeContext, apply_change, open_item
-from ..domain.models import Event, InventoryItem
-from ..domain.sync import (SYNC_COMPLETED, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
-                           SyncStatus, SyncSummary, SyncType, parse_row)
+from ..domain.models import InventoryItem
+from ..domain.sync import (WORKER_LOST, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
+                           SyncStatus, SyncSummary, SyncType, completed_event, parse_row)
+from . import unit_of_work
 from .auth import Actor
-from .outbox import publish_committed
 from .ports import Services, Transaction
-from .recording import RecordingEvents, record_change
+from .recording import record_change
 from .results import PosConnectionSet, SyncQueued
 from .unit_of_work import Idempotency, Outcome, run_once
 
@@ -37,6 +39,7 @@ class PosConnector(Protocol):
         ...
 
 
+_log = logging.getLogger(__name__)
 ConnectorFactory = Callable[[PosConnection], PosConnector]
 ZEROING_PAGE = 500  # missing items zeroed per transaction, as a POS page is applied
 
@@ -94,11 +97,13 @@ def get_run(services: Services, actor: Actor, sync_id: str) -> SyncRun:
 
 
 def schedule_syncs(services: Services, sync_type: SyncType) -> list[str]:
-    """The timer's work: queue a sync for every location with a POS connection (skipping busy ones)."""
+    """The timer's work: sweep runs whose worker was lost, then queue a sync for every location
+    with a POS connection (skipping busy ones)."""
+    sweep_lost_runs(services)
     queued = []
     for connection in services.store.pos_connections():
         try:
-            run = services.store.transact(lambda tx: _queue(
+            run = unit_of_work.run(services, lambda tx: _queue(
                 services, tx, connection.organization_id, connection.location_id, sync_type,
                 services.clock.now()))
         except Conflict:
@@ -108,17 +113,45 @@ def schedule_syncs(services: Services, sync_type: SyncType) -> list[str]:
     return queued
 
 
-def run_sync(services: Services, sync_id: str) -> SyncRun:
-    """Do a queued sync: fetch the POS's pages and reconcile each in its own transaction."""
-    run = services.store.transact(lambda tx: _start(services, tx, sync_id))
-    if run is None or run.status is not SyncStatus.RUNNING:
+def sweep_lost_runs(services: Services, limit: int = 100) -> list[SyncRun]:
+    """Fail every running sync whose lease ran out ("worker lost"), freeing its location, and
+    ask again for queued runs no worker has taken within a lease (a lost queue message)."""
+    now, lease = services.clock.now(), _lease(services)
+    swept = []
+    for run in services.store.running_sync_runs(limit):
+        if run.lost(now, lease):
+            def work(tx: Transaction, run_id: str = run.id) -> SyncRun | None:
+                current = tx.get_sync_run(run_id)
+                if current is None or not current.lost(services.clock.now(), lease):
+                    return None  # renewed or finished meanwhile
+                return _fail_lost(services, tx, current)
+
+            failed = unit_of_work.run(services, work)
+            if failed is not None:
+                swept.append(failed)
+    for run in services.store.queued_sync_runs(limit):
+        if run.created_at + lease <= now:
+            services.sync_queue.enqueue(run.id)
+    return swept
+
+
+def run_sync(services: Services, sync_id: str) -> SyncRun | None:
+    """Do a queued sync, holding the run's lease (renewed in the background) the whole time. A
+    run that is not queued (taken by another worker, or done) is left alone."""
+    run, started = services.store.transact(lambda tx: _start(services, tx, sync_id))
+    if not started:
         return run
+    with _LeaseKeeper(services, run):
+        return _work(services, run)
+
+
+def _work(services: Services, run: SyncRun) -> SyncRun | None:
+    """Fetch the POS's pages and reconcile each in its own transaction."""
     summary = SyncSummary()
     seen: set[tuple[str, str]] = set()
     watermark = None
     try:
-        connection = services.store.transact(
-            lambda tx: tx.get_pos_connection(run.organization_id, run.location_id))
+        connection = services.store.get_pos_connection(run.organization_id, run.location_id)
         if connection is None:
             raise NotFound("the location has no POS connection", "location_id", "no_pos_connection")
         since = None
@@ -141,9 +174,67 @@ def run_sync(services: Services, sync_id: str) -> SyncRun:
         if run.sync_type is SyncType.FULL:
             _report_missing(services, run, connection, seen, summary)
         status, error = SyncStatus.SUCCEEDED, None
+    except LeaseLost as lost:  # swept as lost while this worker stalled: it is over
+        return lost.run
     except Exception as failure:  # the POS or its data failed: applied pages stay, the run says why
         status, error = SyncStatus.FAILED, _reason(failure)
     return _finish(services, run, status, error, summary, watermark)
+
+
+class LeaseLost(Exception):
+    """This worker's run is no longer running (its lease ran out and it was swept)."""
+
+    def __init__(self, run: SyncRun | None):
+        super().__init__("the sync run's lease was lost")
+        self.run = run
+
+
+def _lease(services: Services) -> timedelta:
+    return timedelta(seconds=services.settings.sync_lease_s)
+
+
+def _still_running(tx: Transaction, run: SyncRun) -> None:
+    """Refuse to write for a run that was swept: read in the writing transaction, so a sweep
+    and this worker's write cannot both commit."""
+    current = tx.get_sync_run(run.id)
+    if current is None or current.status is not SyncStatus.RUNNING:
+        raise LeaseLost(current)
+
+
+class _LeaseKeeper:
+    """Renews a running sync's lease every third of its length, on a thread of its own, for as
+    long as the worker is in the block; stops renewing once the run is no longer running."""
+
+    def __init__(self, services: Services, run: SyncRun):
+        self.services, self.run_id = services, run.id
+        self.lease = _lease(services)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew_until_stopped,
+                                        name=f"lease-{run.id}", daemon=True)
+
+    def __enter__(self) -> "_LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _renew_until_stopped(self) -> None:
+        while not self._stop.wait(self.lease.total_seconds() / 3):
+            try:
+                if not self.services.store.transact(self._renew):
+                    return
+            except Exception:  # a failed renewal is retried on the next tick; the lease is long
+                _log.warning("renewing the lease of sync %s failed", self.run_id, exc_info=True)
+
+    def _renew(self, tx: Transaction) -> bool:
+        current = tx.get_sync_run(self.run_id)
+        if current is None or current.status is not SyncStatus.RUNNING:
+            return False
+        tx.save_sync_run(current.model_copy(
+            update={"lease_until": self.services.clock.now() + self.lease}))
+        return True
 
 
 def _queue(services: Services, tx: Transaction, organization_id: str, location_id: str,
@@ -154,6 +245,9 @@ def _queue(services: Services, tx: Transaction, organization_id: str, location_i
         raise Conflict("the location has no POS connection; set one first", "location_id",
                        "no_pos_connection")
     active = tx.active_sync_run(organization_id, location_id)
+    if active is not None and active.lost(now, _lease(services)):
+        _fail_lost(services, tx, active)  # its worker died: the location is free
+        active = None
     if active is not None:
         raise Conflict(f"sync {active.id} is already {active.status.value} for this location",
                        "location_id", "sync_in_progress")
@@ -164,13 +258,26 @@ def _queue(services: Services, tx: Transaction, organization_id: str, location_i
     return run
 
 
-def _start(services: Services, tx: Transaction, sync_id: str) -> SyncRun | None:
+def _start(services: Services, tx: Transaction, sync_id: str) -> tuple[SyncRun | None, bool]:
+    """The run, and whether this worker took it (it was queued): running, with a fresh lease."""
     run = tx.get_sync_run(sync_id)
     if run is None or run.status is not SyncStatus.QUEUED:
-        return run
-    started = run.model_copy(update={"status": SyncStatus.RUNNING, "started_at": services.clock.now()})
+        return run, False
+    now = services.clock.now()
+    started = run.model_copy(update={"status": SyncStatus.RUNNING, "started_at": now,
+                                     "lease_until": now + _lease(services)})
     tx.save_sync_run(started)
-    return started
+    return started, True
+
+
+def _fail_lost(services: Services, tx: Transaction, run: SyncRun) -> SyncRun:
+    """Record a run whose worker was lost as failed, and announce it as any finished run is."""
+    now = services.clock.now()
+    failed = run.model_copy(update={"status": SyncStatus.FAILED, "error": WORKER_LOST,
+                                    "finished_at": now, "lease_until": None})
+    tx.save_sync_run(failed)
+    tx.append_event(completed_event(failed, services.new_id("evt"), now))
+    return failed
 
 
 def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
@@ -178,17 +285,14 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
     """Reconcile one page of rows in one transaction: its items are read in one batch, then each
     difference is written as an AUDIT entry with its item and event. With `create` False (the
     zeroing of missing items) a place with no active item is left alone."""
-    written: list[Event] = []
-
     def work(tx: Transaction) -> SyncSummary:
-        written.clear()
         page = SyncSummary()
         now = services.clock.now()
         context = ChangeContext(source=ChangeSource.POS_SYNC, sync_id=run.id)
         notes = f"POS sync {run.id}"
+        _still_running(tx, run)
         found = tx.find_active_items(run.organization_id, run.location_id,
                                      [(r.room_type, r.sku) for r in rows if isinstance(r, PosRow)])
-        recording = RecordingEvents(tx, written)
         confirmed: list[str] = []  # counts the POS confirmed: last_sync only, not a change
         for row in rows:
             if isinstance(row, RowError):
@@ -220,13 +324,12 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                 page.created += 1
             else:
                 page.updated += 1
-            record_change(services, recording, item, after.model_copy(update={"last_sync": now}),
+            record_change(services, tx, item, after.model_copy(update={"last_sync": now}),
                           entry, now)
         tx.confirm_synced(run.organization_id, confirmed, now)
         return page
 
-    page = services.store.transact(work)
-    publish_committed(services, list(written))
+    page = unit_of_work.run(services, work)
     summary.seen += page.seen
     summary.created += page.created
     summary.updated += page.updated
@@ -260,25 +363,20 @@ def _report_missing(services: Services, run: SyncRun, connection: PosConnection,
 
 def _finish(services: Services, run: SyncRun, status: SyncStatus, error: str | None,
             summary: SyncSummary, watermark: str | None) -> SyncRun:
-    written: list[Event] = []
-
     def work(tx: Transaction) -> SyncRun:
-        written.clear()
+        _still_running(tx, run)
         now = services.clock.now()
         done = run.model_copy(update={"status": status, "error": error, "summary": summary,
-                                      "finished_at": now,
+                                      "finished_at": now, "lease_until": None,
                                       "watermark": watermark if status is SyncStatus.SUCCEEDED else None})
         tx.save_sync_run(done)
-        event = Event(id=services.new_id("evt"), organization_id=run.organization_id,
-                      type=SYNC_COMPLETED, subject_id=run.location_id, occurred_at=now,
-                      data={"sync": done.model_dump(exclude={"organization_id"})})
-        tx.append_event(event)
-        written.append(event)
+        tx.append_event(completed_event(done, services.new_id("evt"), now))
         return done
 
-    done = services.store.transact(work)
-    publish_committed(services, written)
-    return done
+    try:
+        return unit_of_work.run(services, work)
+    except LeaseLost as lost:  # swept meanwhile: "worker lost" stands
+        return lost.run
 
 
 def _reason(failure: Exception) -> str:

@@ -13,38 +13,38 @@ The composite indexes these queries need are declared in infra/firestore.tf.
 """
 from __future__ import annotations
 
-import base64
+import contextlib
 import random
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Collection, Sequence, TypeVar
 
+from ...domain import cursor as cursors
 from ...domain.codes import RoomType
-from ...domain.errors import InvalidInput
+from ...domain.errors import Contention
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
-from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
+from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, existed_at
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
-from .. import item_cursor, position_cursor
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import FirestoreTransaction, digest
+from .transaction import FirestoreTransaction, digest, sync_run
 
 T = TypeVar("T")
+_WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
 
 
 class FirestoreStore:
     def __init__(self, project: str, database: str = "(default)", feed_settle_s: float = 5.0,
-                 max_attempts: int = 40, max_backoff_s: float = 2.0,
+                 max_attempts: int = 40, max_backoff_s: float = 2.0, contention_s: float = 20.0,
                  secret_box: SecretBox = NO_SECRET_BOX):
         from google.api_core import exceptions
         from google.cloud import firestore
 
-        self._firestore = firestore
         self._retryable = (exceptions.Aborted, exceptions.DeadlineExceeded,
                            exceptions.ServiceUnavailable)
         self.client = firestore.Client(project=project, database=database)
@@ -52,40 +52,48 @@ class FirestoreStore:
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self._sealed = SealedRecords(secret_box)
+        self.contention_s = contention_s
 
     def _collection(self, name: str):
         return self.client.collection(name)
 
     # -- transactions ------------------------------------------------------------------------
     def transact(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        """Run `work` in a Firestore transaction; on contention run it again after a backoff with
-        full jitter (growing to `max_backoff_s`), so that a hot item's writers spread out and
-        serialize instead of colliding again in step."""
+        """Run `work` in a Firestore transaction. On contention run it again, as the client
+        library's `transactional` does, in a transaction begun as a retry of the first
+        (`retry_transaction`), so it keeps its place in line among the item's writers; a short
+        jittered pause spreads the retries. No attempt starts after `contention_s` seconds or
+        past `max_attempts`: then the work is refused with Contention (503, nothing written),
+        inside the HTTP functions' timeout."""
+        deadline = time.monotonic() + self.contention_s
+        first_id: bytes | None = None
         ceiling = 0.05
-        for attempt in range(self.max_attempts):
+        for _ in range(self.max_attempts):
+            transaction = self.client.transaction()
             try:
-                return self._run(work)
+                transaction._begin(retry_id=first_id)
+                first_id = first_id or transaction._id
+                tx = FirestoreTransaction(self.client, transaction, self._sealed)
+                result = work(tx)
+                tx.apply()
             except self._retryable:
-                pass
-            except ValueError as error:  # the client's "failed to commit in N attempts"
-                if "attempts" not in str(error):
-                    raise
-            if attempt == self.max_attempts - 1:
+                _abandon(transaction)
+            except BaseException:
+                _abandon(transaction)
                 raise
-            time.sleep(random.uniform(0, ceiling))
+            else:
+                try:
+                    transaction._commit()
+                    return result
+                except self._retryable:
+                    transaction._clean_up()  # the server ended it: nothing to roll back
+            pause = random.uniform(0, ceiling)
             ceiling = min(ceiling * 2, self.max_backoff_s)
-        raise AssertionError("unreachable")
-
-    def _run(self, work: Callable[[FirestoreTransaction], T]) -> T:
-        @self._firestore.transactional
-        def attempt(transaction):
-            tx = FirestoreTransaction(self.client, transaction, self._sealed)
-            result = work(tx)
-            tx.apply()
-            return result
-
-        # One attempt per call: retrying at once, as the client would, collides again.
-        return attempt(self.client.transaction(max_attempts=1))
+            if time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
+        raise Contention("too many concurrent changes to the same records; retry shortly",
+                         code="contention", retry_after_s=1)
 
     # -- reads outside transactions --------------------------------------------------------
     def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
@@ -128,22 +136,22 @@ class FirestoreStore:
             more = (page - 1) * limit + len(rows) < total
         else:
             # A cursor on the order field: the same indexes serve it as serve the first page.
-            rows = ordered.start_after({"id": item_cursor.read(cursor)}).limit(limit + 1).get()
+            rows = ordered.start_after({"id": cursors.read_after_id(cursor)}).limit(limit + 1).get()
             more, rows = len(rows) > limit, rows[:limit]
         items = [from_row(InventoryItem, r.to_dict()) for r in rows]
-        return Page(items, total, item_cursor.write(items[-1].id) if more and items else None)
+        return Page(items, total, cursors.write_after_id(items[-1].id) if more and items else None)
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
         query = (self._collection("items").document(item_id).collection("ledger")
                  .order_by("item_version", direction="DESCENDING"))
         if cursor:
-            query = query.where("item_version", "<", position_cursor.read(cursor, "v"))
+            query = query.where("item_version", "<", cursors.read_position(cursor, "v"))
         rows = [r.to_dict() for r in query.limit(limit + 1).get()]
         rows = [r for r in rows if r["organization_id"] == organization_id]
         more = len(rows) > limit
         entries = [from_row(LedgerEntry, r) for r in rows[:limit]]
-        return Slice(entries, position_cursor.write("v", entries[-1].item_version) if more else None)
+        return Slice(entries, cursors.write_position("v", entries[-1].item_version) if more else None)
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
@@ -169,7 +177,7 @@ class FirestoreStore:
             for document in documents:
                 item = from_row(InventoryItem, document.to_dict())
                 after = item.id
-                if not _existed(item, at):
+                if not existed_at(item, at):
                     continue
                 if len(lines) == limit:
                     return SnapshotPage(lines, totals, last_id=lines[-1].item.id)
@@ -182,7 +190,7 @@ class FirestoreStore:
         totals, lines, more = SnapshotTotals(), [], False
         for document in query.stream():
             item = from_row(InventoryItem, document.to_dict())
-            if not _existed(item, at):
+            if not existed_at(item, at):
                 continue
             quantity = _quantity_then(document, at)
             totals.add(quantity, item.unit_cost)
@@ -227,18 +235,19 @@ class FirestoreStore:
         """Events by `sequence` (instant, then id). Firestore has no commit counter without a
         per-organization hot document, so the feed holds back events younger than
         `feed_settle` (default 5 s): a transaction still committing with an earlier instant
-        then cannot slip in behind a consumer's cursor."""
+        then cannot slip in behind a consumer's cursor. The cursor holds a sequence, or
+        nothing: the start of the feed."""
         query = self._collection("events").where("organization_id", "==", organization_id)
         if types:
             query = query.where("type", "in", list(types))
-        start = _decode_text(after, "after") if after else ""
+        start = cursors.read(after, "feed", "after", _is_feed_position) if after else ""
         if start:
             query = query.where("sequence", ">", start)
         horizon = format_instant(datetime.now().astimezone() - self.feed_settle) + "|"
         query = query.where("sequence", "<", horizon)
         rows = [r.to_dict() for r in query.order_by("sequence").limit(limit).get()]
         last = rows[-1]["sequence"] if rows else start
-        return Slice([from_row(Event, r) for r in rows], _encode_text(last) if last else None)
+        return Slice([from_row(Event, r) for r in rows], cursors.write("feed", last))
 
     # -- webhooks --------------------------------------------------------------------------
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
@@ -258,26 +267,31 @@ class FirestoreStore:
                  .order_by("created_at", direction="DESCENDING")
                  .order_by("id", direction="DESCENDING"))
         if cursor:
-            created_at, _, delivery_id = _decode_text(cursor, "cursor").partition("|")
+            created_at, delivery_id = cursors.read_moment(cursor, "log")
             query = query.start_after({"created_at": created_at, "id": delivery_id})
         rows = [from_row(Delivery, r.to_dict()) for r in query.limit(limit + 1).get()]
-        more = len(rows) > limit
-        last = rows[limit - 1] if more else None
-        return Slice(rows[:limit], _encode_text(f"{to_row(last)['created_at']}|{last.id}") if last else None)
+        last = rows[limit - 1] if len(rows) > limit else None
+        return Slice(rows[:limit], cursors.write_moment("log", format_instant(last.created_at), last.id)
+                     if last else None)
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
+        """Retries first (by next attempt time, then id), then those never tried (by id); a
+        query cannot also filter the lease or the skipped subscriptions, so those are read and
+        passed over."""
         pending = self._collection("deliveries").where("state", "==", "pending")
-        stamp = format_instant(now)
-        found = [r.to_dict() for r in pending.where("next_attempt_at", "==", None).limit(limit).get()]
-        found += [r.to_dict() for r in pending.where("next_attempt_at", "<=", stamp)
-                  .order_by("next_attempt_at").limit(limit).get()]
-        due = [from_row(Delivery, r) for r in found]
-        return [d for d in due if d.is_due(now)][:limit]
+        due = _unheld(pending.where("next_attempt_at", "<=", format_instant(now))
+                      .order_by("next_attempt_at"), now, limit, skip_subscriptions)
+        if len(due) < limit:
+            due += _unheld(pending.where("next_attempt_at", "==", None), now, limit - len(due),
+                           skip_subscriptions)
+        return due
 
     # -- sync ------------------------------------------------------------------------------
     def pos_connections(self) -> Sequence[PosConnection]:
-        return [self._sealed.from_row(PosConnection, r.to_dict())
-                for r in self._collection("pos_connections").stream()]
+        found = [self._sealed.from_row(PosConnection, r.to_dict())
+                 for r in self._collection("pos_connections").stream()]
+        return sorted(found, key=lambda c: (c.organization_id, c.location_id))
 
     def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
         found = self._owned("pos_connections", digest(organization_id, location_id), organization_id)
@@ -285,19 +299,33 @@ class FirestoreStore:
 
     def get_sync_run(self, organization_id: str, sync_id: str) -> SyncRun | None:
         found = self._owned("sync_runs", sync_id, organization_id)
-        return from_row(SyncRun, found) if found else None
+        return sync_run(found) if found else None
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
-        rows = (self._collection("sync_runs").where("status", "==", "queued")
+        return self._sync_runs_in("queued", limit)
+
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        return self._sync_runs_in("running", limit)
+
+    def _sync_runs_in(self, status: str, limit: int) -> Sequence[SyncRun]:
+        rows = (self._collection("sync_runs").where("status", "==", status)
                 .order_by("created_at").limit(limit).get())
-        return [from_row(SyncRun, r.to_dict()) for r in rows]
+        return [sync_run(r.to_dict()) for r in rows]
 
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
-        rows = (self._collection("sync_runs").where("organization_id", "==", organization_id)
-                .where("location_id", "==", location_id).where("status", "==", "succeeded")
-                .order_by("finished_at", direction="DESCENDING").limit(5).get())
-        marks = [r.to_dict().get("watermark") for r in rows]
-        return next((m for m in marks if m), None)
+        """The successful runs newest first (ties by id, as Firestore orders them), read one,
+        then in pages, until one holds a watermark: usually the first does."""
+        query = (self._collection("sync_runs").where("organization_id", "==", organization_id)
+                 .where("location_id", "==", location_id).where("status", "==", "succeeded")
+                 .order_by("finished_at", direction="DESCENDING").select(["watermark", "finished_at"]))
+        size, after = 1, None
+        while True:
+            documents = list((query.start_after(after) if after else query).limit(size).get())
+            marks = (d.to_dict().get("watermark") for d in documents)
+            mark = next((m for m in marks if m is not None), None)
+            if mark is not None or len(documents) < size:
+                return mark
+            size, after = _WATERMARK_PAGE, documents[-1]
 
     # -- secrets ---------------------------------------------------------------------------
     def reencrypt_secrets(self) -> int:
@@ -327,7 +355,9 @@ class FirestoreStore:
         return rewritten
 
     def _reseal(self, reference, model) -> int:
-        @self._firestore.transactional
+        from google.cloud import firestore
+
+        @firestore.transactional
         def attempt(transaction) -> int:
             found = reference.get(transaction=transaction)
             resealed = self._sealed.resealed(model, found.to_dict()) if found.exists else None
@@ -358,9 +388,11 @@ class FirestoreStore:
         self._collection("api_keys").document(key.key_hash).set(to_row(key))
 
 
-def _existed(item: InventoryItem, at: datetime) -> bool:
-    """Whether a snapshot at `at` holds the item: created by then and not yet archived."""
-    return item.created_at <= at and (item.archived_at is None or item.archived_at > at)
+def _abandon(transaction) -> None:
+    """Roll back an attempt that failed before its commit, releasing its locks."""
+    if transaction.in_progress:
+        with contextlib.suppress(Exception):  # the failure being handled is the one to report
+            transaction._rollback()
 
 
 def _quantity_then(document, at: datetime) -> Decimal:
@@ -372,12 +404,24 @@ def _quantity_then(document, at: datetime) -> Decimal:
     return from_row(LedgerEntry, last[0].to_dict()).quantity_after if last else Decimal(0)
 
 
-def _encode_text(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+def _is_feed_position(value: str) -> bool:
+    return value == "" or cursors.is_moment(value)
 
 
-def _decode_text(cursor: str, field: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(f"{field} is not a cursor this API returned", field, "invalid_cursor") from None
+def _unheld(query, now: datetime, wanted: int,
+            skip_subscriptions: Collection[str] = ()) -> list[Delivery]:
+    """Up to `wanted` of the query's deliveries that are due, that no worker holds and that are
+    of none of `skip_subscriptions`, in its order, reading on past the others."""
+    found: list[Delivery] = []
+    after = None
+    while True:
+        documents = list((query.start_after(after) if after else query).limit(wanted).get())
+        for document in documents:
+            delivery = from_row(Delivery, document.to_dict())
+            if delivery.is_due(now) and delivery.subscription_id not in skip_subscriptions:
+                found.append(delivery)
+                if len(found) == wanted:
+                    return found
+        if len(documents) < wanted:
+            return found
+        after = documents[-1]

@@ -15,6 +15,7 @@ from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntr
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
+from ..places import Move, Place, PlaceBook, place_of
 from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
 
@@ -32,6 +33,16 @@ def idempotency_document_id(organization_id: str, api_key_id: str, key: str) -> 
     return digest("k", organization_id, api_key_id, key)
 
 
+def place_document_id(place: Place) -> str:
+    """The place's marker, item_places/{id}: names the place's active item, if any."""
+    return digest(*place)
+
+
+def sync_run(document: dict[str, Any]) -> SyncRun:
+    """A stored run; one written before runs had leases has no `lease_until`."""
+    return from_row(SyncRun, {"lease_until": None, **document})
+
+
 def event_document(event: Event) -> dict[str, Any]:
     # `sequence` orders the feed: the event's instant, then its id (see FirestoreStore.list_events).
     row = to_row(event)
@@ -45,6 +56,8 @@ class FirestoreTransaction:
         self._sealed = sealed
         self.writes: list[tuple[Any, dict[str, Any] | None]] = []  # None: delete
         self.field_updates: list[tuple[Any, dict[str, Any]]] = []  # fields of existing documents
+        # The items and place markers read here: which saved item takes or leaves its place.
+        self._places = PlaceBook()
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
@@ -55,12 +68,17 @@ class FirestoreTransaction:
         found = self._get(collection, document_id)
         return found if found is not None and found.get("organization_id") == organization_id else None
 
+    def _item(self, found: dict[str, Any]) -> InventoryItem:
+        item = from_row(InventoryItem, found)
+        self._places.read_item(item)
+        return item
+
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
         found = self._owned("items", item_id, organization_id)
-        return from_row(InventoryItem, found) if found else None
+        return self._item(found) if found else None
 
     def get_items(self, organization_id: str, item_ids: Collection[str]) -> dict[str, InventoryItem]:
-        return {item_id: from_row(InventoryItem, found)
+        return {item_id: self._item(found)
                 for item_id, found in self._get_all("items", dict.fromkeys(item_ids)).items()
                 if found.get("organization_id") == organization_id}
 
@@ -68,23 +86,27 @@ class FirestoreTransaction:
                          sku: str) -> InventoryItem | None:
         # A point read of the place's marker, not a query: it takes a lock even when the place
         # is empty, so two concurrent creates of one SKU in one place cannot both succeed.
-        place = self._get("item_places", digest(organization_id, location_id,
-                                                RoomType(room_type).value, sku))
-        if place is None or not place.get("item_id"):
-            return None
-        return self.get_item(organization_id, place["item_id"])
+        place = (organization_id, location_id, RoomType(room_type).value, sku)
+        marker = self._get("item_places", place_document_id(place))
+        holder = marker.get("item_id") if marker else None
+        self._places.read_place(place, holder or None)
+        return self.get_item(organization_id, holder) if holder else None
 
     def find_active_items(self, organization_id: str, location_id: str,
                           places: Collection[tuple[RoomType, str]],
                           ) -> dict[tuple[RoomType, str], InventoryItem]:
         # As find_active_item, batched: the places' markers in one get_all (each read takes its
         # lock, empty places too), then the items they name in another.
-        wanted = {digest(organization_id, location_id, RoomType(room_type).value, sku):
+        wanted = {place_document_id((organization_id, location_id, RoomType(room_type).value, sku)):
                   (RoomType(room_type), sku) for room_type, sku in places}
-        item_places = {place["item_id"]: wanted[marker_id]
-                       for marker_id, place in self._get_all("item_places", wanted).items()
-                       if place.get("item_id")}
-        return {item_places[item_id]: from_row(InventoryItem, found)
+        markers = self._get_all("item_places", wanted)
+        item_places = {}
+        for marker_id, (room_type, sku) in wanted.items():
+            holder = markers.get(marker_id, {}).get("item_id") or None
+            self._places.read_place((organization_id, location_id, room_type.value, sku), holder)
+            if holder:
+                item_places[holder] = (room_type, sku)
+        return {item_places[item_id]: self._item(found)
                 for item_id, found in self._get_all("items", item_places).items()
                 if found.get("organization_id") == organization_id}
 
@@ -129,7 +151,7 @@ class FirestoreTransaction:
 
     def get_sync_run(self, sync_id: str) -> SyncRun | None:
         found = self._get("sync_runs", sync_id)
-        return from_row(SyncRun, found) if found else None
+        return sync_run(found) if found else None
 
     def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None:
         # The location's lock document names its active run; reading it locks it.
@@ -144,10 +166,11 @@ class FirestoreTransaction:
         self.writes.append((self._client.collection(collection).document(document_id), data))
 
     def save_item(self, item: InventoryItem) -> None:
+        move = self._places.save(item)  # refuses a new item on a place unread or held
         self._set("items", item.id, to_row(item))
-        if item.version == 1 or item.archived_at is not None:  # created, or leaving its place
-            place = digest(item.organization_id, item.location_id, item.room_type.value, item.sku)
-            self._set("item_places", place, {"item_id": None if item.archived_at else item.id})
+        if move is not None:  # the marker follows: it names the place's active item, or none
+            self._set("item_places", place_document_id(place_of(item)),
+                      {"item_id": item.id if move is Move.TAKE else None})
 
     def confirm_synced(self, organization_id: str, item_ids: Collection[str], at: datetime) -> None:
         # One field of documents this transaction read (so they exist and are this organization's).

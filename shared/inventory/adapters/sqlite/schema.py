@@ -183,6 +183,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX items_by_sku ON items (organization_id, sku, id) WHERE archived_at IS NULL;
     CREATE INDEX items_by_product ON items (organization_id, product_id, id) WHERE archived_at IS NULL;
     """,
+    # 6: a running sync's lease, renewed by its worker; a run whose lease ran out is swept.
+    """
+    ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
+    CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
+    """,
 ]
 
 

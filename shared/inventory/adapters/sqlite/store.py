@@ -11,6 +11,7 @@ from typing import Any, Callable, Collection, Iterator, Sequence, TypeVar
 
 from pydantic import BaseModel
 
+from ...domain import cursor as cursors
 from ...domain.codes import RoomType
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
@@ -20,7 +21,7 @@ from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
-from .. import item_cursor, position_cursor
+from ..places import PlaceBook
 from ..private_files import private_directory, private_file
 from ..records import NO_SECRETS, SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
@@ -69,12 +70,17 @@ class SqliteTransaction:
         # Item rows as this transaction last read or wrote them. It holds the write lock, so
         # they are what the file holds, and saving an item writes only the columns that differ.
         self._items: dict[tuple[str, str], Any] = {}
+        # The items and places read here: which saved item takes a place (the unique index
+        # items_one_active_per_place backs it).
+        self._places = PlaceBook()
 
     def _item(self, row: sqlite3.Row | None) -> InventoryItem | None:
         if row is None:
             return None
         self._items[(row["organization_id"], row["id"])] = row
-        return from_row(InventoryItem, row)
+        item = from_row(InventoryItem, row)
+        self._places.read_item(item)
+        return item
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
         return self._item(self._db.execute("SELECT * FROM items WHERE organization_id = ? AND id = ?",
@@ -93,10 +99,13 @@ class SqliteTransaction:
 
     def find_active_item(self, organization_id: str, location_id: str, room_type: RoomType,
                          sku: str) -> InventoryItem | None:
-        return self._item(self._db.execute(
+        room = RoomType(room_type).value
+        found = self._item(self._db.execute(
             "SELECT * FROM items WHERE organization_id = ? AND location_id = ? AND room_type = ?"
             " AND sku = ? AND archived_at IS NULL",
-            (organization_id, location_id, RoomType(room_type).value, sku)).fetchone())
+            (organization_id, location_id, room, sku)).fetchone())
+        self._places.read_place((organization_id, location_id, room, sku), found.id if found else None)
+        return found
 
     def find_active_items(self, organization_id: str, location_id: str,
                           places: Collection[tuple[RoomType, str]],
@@ -116,11 +125,16 @@ class SqliteTransaction:
                     (organization_id, location_id, room_type.value, *chunk)).fetchall()
                 for row in rows:
                     found[(room_type, row["sku"])] = self._item(row)
+                for sku in chunk:
+                    held = found.get((room_type, sku))
+                    self._places.read_place((organization_id, location_id, room_type.value, sku),
+                                            held.id if held else None)
         return found
 
     def save_item(self, item: InventoryItem) -> None:
         """An UPDATE of the columns that changed, or an INSERT of a new item: never the delete and
         reinsert (every column and index entry written again) of INSERT OR REPLACE."""
+        self._places.save(item)  # refuses a new item on a place unread or held; the index follows
         row = to_row(item)
         key = (row["organization_id"], row["id"])
         stored = self._items.get(key)
@@ -210,6 +224,34 @@ class SqliteTransaction:
 
     def save_sync_run(self, run: SyncRun) -> None:
         _insert(self._db, "sync_runs", run, replace=True)
+
+    # -- the store's own writes, beyond the port ------------------------------------------------
+    def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
+        self._db.executemany("UPDATE events SET published_at = ? WHERE id = ? AND published_at IS NULL",
+                             [(format_instant(at), event_id) for event_id in event_ids])
+
+    def save_organization(self, organization: Organization) -> None:
+        _insert(self._db, "organizations", organization, replace=True)
+
+    def save_api_key(self, key: ApiKey) -> None:
+        _insert(self._db, "api_keys", key, replace=True)
+
+    def reseal_rows(self, table: str, model: type[BaseModel], where: str, after: int,
+                    batch: int) -> tuple[int, int | None]:
+        """Seal again, under the current key, the secrets of the next `batch` rows of the table
+        after rowid `after` that need it; (how many were rewritten, the rowid to go on after or
+        None at the end)."""
+        rows = self._db.execute(f"SELECT rowid AS position, * FROM {table} WHERE rowid > ?{where}"
+                                " ORDER BY rowid LIMIT ?", (after, batch)).fetchall()
+        changed = 0
+        for row in rows:
+            resealed = self._sealed.resealed(model, row)
+            if resealed is not None:
+                field, value = resealed
+                self._db.execute(f"UPDATE {table} SET {field} = ? WHERE rowid = ?",
+                                 (value, row["position"]))
+                changed += 1
+        return changed, rows[-1]["position"] if len(rows) == batch else None
 
 
 class SqliteStore:
@@ -326,21 +368,21 @@ class SqliteStore:
             more = (page - 1) * limit + len(rows) < total
         else:  # keyset: seek past the cursor's id instead of counting off the items before it
             rows = self._query(f"SELECT * FROM items WHERE {clause} AND id > ? ORDER BY id LIMIT ?",
-                               [*parameters, item_cursor.read(cursor), limit + 1])
+                               [*parameters, cursors.read_after_id(cursor), limit + 1])
             more, rows = len(rows) > limit, rows[:limit]
         items = [from_row(InventoryItem, row) for row in rows]
-        return Page(items, total, item_cursor.write(items[-1].id) if more and items else None)
+        return Page(items, total, cursors.write_after_id(items[-1].id) if more and items else None)
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
-        before = position_cursor.read(cursor, "seq") if cursor else None
+        before = cursors.read_position(cursor, "seq") if cursor else None
         sql = "SELECT * FROM ledger WHERE organization_id = ? AND item_id = ?"
         parameters: list[Any] = [organization_id, item_id]
         if before is not None:
             sql += " AND seq < ?"
             parameters.append(before)
         rows = self._query(sql + " ORDER BY seq DESC LIMIT ?", [*parameters, limit + 1])
-        next_cursor = position_cursor.write("seq", rows[limit - 1]["seq"]) if len(rows) > limit else None
+        next_cursor = cursors.write_position("seq", rows[limit - 1]["seq"]) if len(rows) > limit else None
         return Slice([from_row(LedgerEntry, row) for row in rows[:limit]], next_cursor)
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
@@ -349,6 +391,9 @@ class SqliteStore:
         parameters: dict[str, Any] = {"org": organization_id, "location": location_id,
                                       "at": format_instant(at), "after": after or "",
                                       "limit": limit + 1}
+        # domain.snapshot.existed_at, in SQL so the totals are summed without a row leaving SQLite
+        # (instants are fixed-width text, so text order is time order); tests/store holds both
+        # stores to the rule on its edges.
         where = ("i.organization_id = :org AND i.location_id = :location AND i.created_at <= :at"
                  " AND (i.archived_at IS NULL OR i.archived_at > :at)")
         if room_type is not None:
@@ -396,10 +441,7 @@ class SqliteStore:
         return [from_row(Event, row) for row in rows]
 
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
-        stamp = format_instant(at)
-        self.transact(lambda tx: tx._db.executemany(
-            "UPDATE events SET published_at = ? WHERE id = ? AND published_at IS NULL",
-            [(stamp, event_id) for event_id in event_ids]))
+        self.transact(lambda tx: tx.mark_published(event_ids, at))
 
     def get_event(self, organization_id: str, event_id: str) -> Event | None:
         rows = self._query("SELECT * FROM events WHERE organization_id = ? AND id = ?",
@@ -408,7 +450,7 @@ class SqliteStore:
 
     def list_events(self, organization_id: str, after: str | None, types: Sequence[str],
                     limit: int) -> Slice[Event]:
-        start = position_cursor.read(after, "seq", "after") if after else 0
+        start = cursors.read_position(after, "seq", "after") if after else 0
         sql = "SELECT * FROM events WHERE organization_id = ? AND seq > ?"
         parameters: list[Any] = [organization_id, start]
         if types:
@@ -417,7 +459,7 @@ class SqliteStore:
         rows = self._query(sql + " ORDER BY seq LIMIT ?", [*parameters, limit])
         # The cursor always advances to the last event read, so a consumer polls from there.
         last = rows[-1]["seq"] if rows else start
-        return Slice([from_row(Event, row) for row in rows], position_cursor.write("seq", last))
+        return Slice([from_row(Event, row) for row in rows], cursors.write_position("seq", last))
 
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
         rows = self._query("SELECT * FROM webhook_subscriptions WHERE organization_id = ?"
@@ -431,13 +473,15 @@ class SqliteStore:
 
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]:
-        sql = "SELECT rowid AS position, * FROM deliveries WHERE organization_id = ? AND subscription_id = ?"
+        # By creation, not rowid: saving a delivery again (INSERT OR REPLACE) gives it a new rowid.
+        sql = "SELECT * FROM deliveries WHERE organization_id = ? AND subscription_id = ?"
         parameters: list[Any] = [organization_id, subscription_id]
         if cursor:
-            sql += " AND rowid < ?"
-            parameters.append(position_cursor.read(cursor, "seq"))
-        rows = self._query(sql + " ORDER BY rowid DESC LIMIT ?", [*parameters, limit + 1])
-        next_cursor = position_cursor.write("seq", rows[limit - 1]["position"]) if len(rows) > limit else None
+            sql += " AND (created_at, id) < (?, ?)"
+            parameters += cursors.read_moment(cursor, "log")
+        rows = self._query(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", [*parameters, limit + 1])
+        last = rows[limit - 1] if len(rows) > limit else None
+        next_cursor = cursors.write_moment("log", last["created_at"], last["id"]) if last else None
         return Slice([from_row(Delivery, row) for row in rows[:limit]], next_cursor)
 
     def pos_connections(self) -> Sequence[PosConnection]:
@@ -455,23 +499,33 @@ class SqliteStore:
         return run if run is not None and run.organization_id == organization_id else None
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
-        rows = self._query("SELECT * FROM sync_runs WHERE status = 'queued' ORDER BY created_at LIMIT ?",
+        rows = self._query("SELECT * FROM sync_runs WHERE status = 'queued'"
+                           " ORDER BY created_at, id LIMIT ?",
+                           [limit])
+        return [from_row(SyncRun, row) for row in rows]
+
+    def running_sync_runs(self, limit: int) -> Sequence[SyncRun]:
+        rows = self._query("SELECT * FROM sync_runs WHERE status = 'running' ORDER BY created_at LIMIT ?",
                            [limit])
         return [from_row(SyncRun, row) for row in rows]
 
     def last_sync_watermark(self, organization_id: str, location_id: str) -> str | None:
         rows = self._query("SELECT watermark FROM sync_runs WHERE organization_id = ? AND location_id = ?"
                            " AND status = 'succeeded' AND watermark IS NOT NULL"
-                           " ORDER BY finished_at DESC LIMIT 1", [organization_id, location_id])
+                           " ORDER BY finished_at DESC, id DESC LIMIT 1", [organization_id, location_id])
         return rows[0]["watermark"] if rows else None
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+    def due_deliveries(self, now: datetime, limit: int,
+                       skip_subscriptions: Collection[str] = ()) -> Sequence[Delivery]:
         stamp = format_instant(now)
+        skipped = list(skip_subscriptions)
+        skip = f" AND subscription_id NOT IN ({', '.join('?' * len(skipped))})" if skipped else ""
         rows = self._query(
             "SELECT * FROM deliveries WHERE state = 'pending'"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?",
-            [stamp, stamp, limit])
+            f" AND (lease_until IS NULL OR lease_until <= ?){skip}"
+            " ORDER BY next_attempt_at IS NULL, next_attempt_at, id LIMIT ?",
+            [stamp, stamp, *skipped, limit])
         return [from_row(Delivery, row) for row in rows]
 
     def reencrypt_secrets(self, batch: int = 200) -> int:
@@ -484,25 +538,12 @@ class SqliteStore:
             where = f" AND {spec.only_if} = 1" if spec.only_if else ""
             after = 0
             while True:
-                def work(tx: SqliteTransaction) -> tuple[int, int | None]:
-                    rows = tx._db.execute(f"SELECT rowid AS position, * FROM {table}"
-                                          f" WHERE rowid > ?{where} ORDER BY rowid LIMIT ?",
-                                          (after, batch)).fetchall()
-                    changed = 0
-                    for row in rows:
-                        resealed = self._sealed.resealed(model, row)
-                        if resealed is not None:
-                            field, value = resealed
-                            tx._db.execute(f"UPDATE {table} SET {field} = ? WHERE rowid = ?",
-                                           (value, row["position"]))
-                            changed += 1
-                    return changed, rows[-1]["position"] if len(rows) == batch else None
-
                 with self._connection() as connection:
                     previous = connection.execute("PRAGMA secure_delete").fetchone()[0]
                     connection.execute("PRAGMA secure_delete = ON")
                     try:
-                        changed, after = self.transact(work)
+                        changed, after = self.transact(
+                            lambda tx: tx.reseal_rows(table, model, where, after, batch))
                     finally:
                         connection.execute(f"PRAGMA secure_delete = {int(previous)}")
                 rewritten += changed
@@ -520,10 +561,10 @@ class SqliteStore:
         return from_row(Organization, rows[0]) if rows else None
 
     def save_organization(self, organization: Organization) -> None:
-        self.transact(lambda tx: _insert(tx._db, "organizations", organization, replace=True))
+        self.transact(lambda tx: tx.save_organization(organization))
 
     def save_api_key(self, key: ApiKey) -> None:
-        self.transact(lambda tx: _insert(tx._db, "api_keys", key, replace=True))
+        self.transact(lambda tx: tx.save_api_key(key))
 
 
 _SEALED_TABLES = (("webhook_subscriptions", WebhookSubscription), ("pos_connections", PosConnection),
