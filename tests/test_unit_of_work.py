@@ -10,7 +10,7 @@ import pytest
 
 from inventory.domain.codes import Scope
 from inventory.domain.commands import CreateItem, CreateLocation, UpdateItem
-from inventory.service import items, locations
+from inventory.service import items, locations, sync
 from inventory.service.admin import create_organization
 from inventory.service.auth import Actor
 from inventory.service.unit_of_work import WITHOUT_KEY, Idempotency, Reply
@@ -111,3 +111,38 @@ def test_a_write_with_a_key_needs_the_dialect_s_render(services, actor):
         locations.create_location(services, actor, CreateLocation(
             name="Side", time_zone="America/Denver"), new_location_with_key)
     assert services.store.list_locations(actor.organization_id) == []
+
+
+CSV = """sku,room_type,quantity
+BD-35,sales_floor,40
+NEW-1,vault,12
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_sync_s_pages_and_completion_publish_only_what_committed(services, api, location):
+    """Every page of a sync and its completion go through the unit of work: when the store runs
+    their work again, the events of the abandoned attempts are not published."""
+    api.item(location["id"], sku="BD-35", quantity=48)
+    folder = services.settings.pos_file_root / api.organization_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "export.csv").write_text(CSV)
+    connected = api.request("PUT", f"/api/v1/locations/{location['id']}/pos-connection",
+                            {"kind": "file", "settings": {"path": "export.csv"}})
+    assert connected.status == 200, connected
+    queued = api.post("/api/v1/inventory/sync", {"location_id": location["id"],
+                                                 "sync_type": "full"}).json["data"]
+    before = {e.id for e in services.store.list_events(api.organization_id, None, [], 100).items}
+
+    store = ContendedStore(services.store)
+    seen = SeenPublisher(services.publisher)
+    contended = dataclasses.replace(services, store=store)
+    contended.__dict__["publisher"] = seen
+    done = sync.run_sync(contended, queued["id"])
+
+    assert done.status.value == "succeeded" and store.abandoned >= 3  # start, page, finish
+    committed = [e for e in services.store.list_events(api.organization_id, None, [], 100).items
+                 if e.id not in before]
+    assert [e.id for e in seen.published] == [e.id for e in committed]
+    assert sorted(e.type for e in committed) == ["inventory.sync.completed", "inventory.updated",
+                                                 "inventory.updated"]
