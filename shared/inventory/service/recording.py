@@ -10,7 +10,7 @@ from .ports import Services, Transaction
 
 
 def active_item(tx: Transaction, organization_id: str, item_id: str) -> InventoryItem:
-    """The item, refused with 404 if unknown and 409 if archived."""
+    """The item; refused (NotFound) if unknown, (Conflict) if archived."""
     item = tx.get_item(organization_id, item_id)
     if item is None:
         raise NotFound(f"no inventory item {item_id}", "id", "item_not_found")
