@@ -10,7 +10,6 @@ matters equals replaying the ledger in effective order up to it.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -23,7 +22,7 @@ from inventory.domain.errors import DomainError
 from inventory.service import items, locations
 from inventory.service.admin import create_organization
 from inventory.service.auth import Actor
-from inventory.service.idempotency import Idempotency
+from inventory.service.unit_of_work import WITHOUT_KEY
 from manual_clock import ManualClock
 
 START = datetime(2026, 4, 1, 8, 0, tzinfo=timezone.utc)
@@ -52,14 +51,14 @@ class History:
         organization = create_organization(services, "Backdating")
         self.actor = Actor(organization.id, "key_backdating", frozenset(Scope))
         self.location = self._run(locations.create_location, CreateLocation(
-            name="Shop", time_zone="America/Denver")).body["data"]["id"]
+            name="Shop", time_zone="America/Denver")).result.location.id
         self.item_ids = [self._run(items.create_item, CreateItem(
             product_id="p", product_name="Product", sku=f"SKU-{n}", location_id=self.location,
-            room_type=RoomType.SALES_FLOOR, quantity=Decimal(8))).body["data"]["id"]
+            room_type=RoomType.SALES_FLOOR, quantity=Decimal(8))).result.item.id
             for n in range(2)]
 
     def _run(self, use_case, *arguments):
-        return use_case(self.services, self.actor, *arguments, Idempotency(str(uuid.uuid4()), "f"))
+        return use_case(self.services, self.actor, *arguments, WITHOUT_KEY)
 
     def ledger(self, item_id: str) -> list:
         """The item's whole ledger in effective order, read through the changes feed."""
