@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from ..domain.attributes import merge_attributes
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
@@ -13,6 +14,7 @@ from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
 from .idempotency import Idempotency, Outcome, run_once
+from .locations import require_location, resolve_location
 from .ports import ItemFilter, Page, Services, Slice, Transaction
 from .recording import active_item, record_change
 
@@ -30,7 +32,11 @@ def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[I
     a stable order), by page number or after a cursor."""
     actor.require(Scope.INVENTORY_READ)
     actor.check_organization(query.organization_id)
-    item_filter = ItemFilter(location_id=query.location_id, room_type=query.room_type,
+    location_id = query.location_id
+    if location_id is not None:  # a code names its location; a name of neither finds no item
+        location = resolve_location(services.store, actor.organization_id, location_id)
+        location_id = location.id if location is not None else location_id
+    item_filter = ItemFilter(location_id=location_id, room_type=query.room_type,
                              category=query.category, low_stock=query.low_stock,
                              updated_after=query.updated_after, sku=query.sku,
                              product_id=query.product_id)
@@ -54,13 +60,14 @@ def create_item(services: Services, actor: Actor, command: CreateItem,
 
     def decide(tx: Transaction, now: datetime) -> Outcome:
         org = actor.organization_id
-        if tx.get_location(org, command.location_id) is None:
-            raise NotFound(f"no location {command.location_id}", "location_id", "location_not_found")
-        if tx.find_active_item(org, command.location_id, command.room_type, command.sku):
+        location = require_location(tx, org, command.location_id)
+        if tx.find_active_item(org, location.id, command.room_type, command.sku):
             raise Conflict(f"sku {command.sku} already has an item in that location and room",
                            "sku", "duplicate_item")
-        fields = command.model_dump(exclude={"organization_id", "notes", "quantity"})
+        fields = command.model_dump(exclude={"organization_id", "notes", "quantity", "location_id",
+                                             "attributes"})
         empty = InventoryItem(id=services.new_id("itm"), organization_id=org, quantity=Decimal(0),
+                              location_id=location.id, attributes=command.item_attributes,
                               created_at=now, updated_at=now, version=1, **fields)
         item, entry = open_item(
             empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
@@ -93,6 +100,8 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
                 context=_context(actor, idempotency, ChangeSource.API),
                 change_id=services.new_id("chg"), now=now)
         attributes = command.attribute_changes()
+        if "attributes" in command.model_fields_set:  # merged into the item's, not replacing them
+            attributes["attributes"] = merge_attributes(item.attributes, command.attributes)
         if attributes:
             item = _edit_attributes(item, attributes, now, bump=entry is None)
         record_change(services, tx, before, item, entry, now)

@@ -22,6 +22,7 @@ from ..domain.sync import (SYNC_COMPLETED, WORKER_LOST, ConnectorKind, PosConnec
                            RowError, SyncRun, SyncStatus, SyncSummary, SyncType, parse_row)
 from .auth import Actor
 from .idempotency import Idempotency, Outcome, run_once
+from .locations import require_location, resolve_location
 from .outbox import publish_committed
 from .ports import Services, Transaction
 from .recording import RecordingEvents, record_change
@@ -49,9 +50,8 @@ def set_connection(services: Services, actor: Actor, location_id: str, command: 
     actor.check_organization(command.organization_id)
 
     def decide(tx: Transaction, now: datetime) -> Outcome:
-        if tx.get_location(actor.organization_id, location_id) is None:
-            raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
-        connection = PosConnection(organization_id=actor.organization_id, location_id=location_id,
+        location = require_location(tx, actor.organization_id, location_id)
+        connection = PosConnection(organization_id=actor.organization_id, location_id=location.id,
                                    kind=ConnectorKind(command.kind), settings=command.settings,
                                    secret=command.secret, archive_missing=command.archive_missing,
                                    updated_at=now)
@@ -64,7 +64,12 @@ def set_connection(services: Services, actor: Actor, location_id: str, command: 
 
 def get_connection(services: Services, actor: Actor, location_id: str) -> dict[str, Any]:
     actor.require(Scope.INVENTORY_READ)
-    found = services.store.transact(lambda tx: tx.get_pos_connection(actor.organization_id, location_id))
+    def read(tx: Transaction) -> PosConnection | None:
+        location = resolve_location(tx, actor.organization_id, location_id)
+        return tx.get_pos_connection(actor.organization_id,
+                                     location.id if location is not None else location_id)
+
+    found = services.store.transact(read)
     if found is None:
         raise NotFound(f"location {location_id} has no POS connection", "location_id",
                        "no_pos_connection")
@@ -250,8 +255,7 @@ class _LeaseKeeper:
 
 def _queue(services: Services, tx: Transaction, organization_id: str, location_id: str,
            sync_type: SyncType, now: datetime) -> SyncRun:
-    if tx.get_location(organization_id, location_id) is None:
-        raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
+    location_id = require_location(tx, organization_id, location_id).id  # an id or a code
     if tx.get_pos_connection(organization_id, location_id) is None:
         raise Conflict("the location has no POS connection; set one first", "location_id",
                        "no_pos_connection")
