@@ -63,14 +63,20 @@ def _checked(value: Any, nullable: bool, max_keys: int) -> dict[str, AttributeVa
     return {key: _value(key, item, nullable) for key, item in value.items()}
 
 
+def _too_large(attributes: Mapping[str, AttributeValue]) -> bool:
+    return len(wire.dumps(dict(attributes)).encode("utf-8", "surrogatepass")) > MAX_ATTRIBUTES_BYTES
+
+
+_TOO_MANY = f"an item holds at most {MAX_ATTRIBUTES} attributes"
+_TOO_LARGE = f"an item's attributes take at most {MAX_ATTRIBUTES_BYTES} bytes as JSON"
+
+
 def check_size(attributes: Mapping[str, AttributeValue]) -> None:
     """Refuse stored attributes beyond MAX_ATTRIBUTES keys or MAX_ATTRIBUTES_BYTES of JSON."""
     if len(attributes) > MAX_ATTRIBUTES:
-        raise RuleBroken("", f"an item holds at most {MAX_ATTRIBUTES} attributes",
-                               "too_many_attributes")
-    if len(wire.dumps(dict(attributes)).encode("utf-8", "surrogatepass")) > MAX_ATTRIBUTES_BYTES:
-        raise RuleBroken("", f"an item's attributes take at most "
-                               f"{MAX_ATTRIBUTES_BYTES} bytes as JSON", "attributes_too_large")
+        raise RuleBroken("", _TOO_MANY, "too_many_attributes")
+    if _too_large(attributes):
+        raise RuleBroken("", _TOO_LARGE, "attributes_too_large")
 
 
 def _stored(value: Any) -> dict[str, AttributeValue]:
@@ -113,10 +119,10 @@ def merge_attributes(current: Mapping[str, AttributeValue],
             merged.pop(key, None)
         else:
             merged[key] = value
-    try:
-        check_size(merged)
-    except RuleBroken as refusal:
-        raise InvalidInput(str(refusal), "attributes", refusal.code) from None
+    if len(merged) > MAX_ATTRIBUTES:
+        raise InvalidInput(_TOO_MANY, "attributes", "too_many_attributes")
+    if _too_large(merged):
+        raise InvalidInput(_TOO_LARGE, "attributes", "attributes_too_large")
     return merged
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema, create_model
 
+from ..domain.attributes import Attributes
 from ..domain.codes import RoomType
 from ..domain.models import InventoryItem, LedgerEntry, Location
 from ..domain.numbers import Money, Quantity
@@ -139,6 +140,7 @@ class SnapshotLineView(Document):
     reserved_quantity: Quantity
     unit_cost: Money | None
     value: Amount | None  # quantity times unit cost
+    attributes: Attributes  # the item's current ones (attributes are not in the ledger)
 
 
 class SnapshotTotalsView(Document):
