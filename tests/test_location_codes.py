@@ -107,9 +107,15 @@ def test_the_code_is_taken_wherever_a_location_id_is(api, services, tmp_path):
 def test_an_id_wins_over_a_code_with_the_same_text(api):
     first = _location(api, "First", None)
     second = _location(api, "Second", first["id"])  # a code that reads like the first's id
+    api.item(second["id"], sku="B")
+    by_first = api.get("/api/v1/inventory", query={"location_id": first["id"]}).json
+    assert by_first["data"] == [] and by_first["pagination"]["total"] == 0  # not the second's item
     assert api.item(first["id"], sku="A")["location_id"] == first["id"]
-    assert api.get("/api/v1/inventory", query={"location_id": first["id"]}).json["pagination"]["total"] == 1
-    assert second["code"] == first["id"]
+    assert [i["sku"] for i in api.get("/api/v1/inventory",
+                                       query={"location_id": first["id"]}).json["data"]] == ["A"]
+    snapshot = api.get("/api/v1/inventory/snapshot", query={"location_id": first["id"],
+                                                           "date": _today_in_denver()})
+    assert snapshot.json["data"]["location_id"] == first["id"]
 
 
 def test_an_unknown_id_or_code_is_not_found_on_every_write_route(api, location):

@@ -1,6 +1,7 @@
 """Inventory use cases: read, create, adjust with reason codes, count, bulk adjust, archive, history."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -32,16 +33,21 @@ def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[I
     a stable order), by page number or after a cursor."""
     actor.require(Scope.INVENTORY_READ)
     actor.check_organization(query.organization_id)
-    location_id = query.location_id
-    if location_id is not None:  # a code names its location; a name of neither finds no item
-        location = resolve_location(services.store, actor.organization_id, location_id)
-        location_id = location.id if location is not None else location_id
-    item_filter = ItemFilter(location_id=location_id, room_type=query.room_type,
+    item_filter = ItemFilter(location_id=query.location_id, room_type=query.room_type,
                              category=query.category, low_stock=query.low_stock,
                              updated_after=query.updated_after, sku=query.sku,
                              product_id=query.product_id)
-    return services.store.list_items(actor.organization_id, item_filter, query.page, query.limit,
-                                     cursor=query.cursor)
+    found = services.store.list_items(actor.organization_id, item_filter, query.page, query.limit,
+                                      cursor=query.cursor)
+    if query.location_id is not None and found.total == 0:
+        # Nothing at a location with that id: it may be a code. Looked up only then, so a
+        # filter by id costs no read of the location (an id still wins over a code).
+        location = resolve_location(services.store, actor.organization_id, query.location_id)
+        if location is not None and location.id != query.location_id:
+            item_filter = replace(item_filter, location_id=location.id)
+            found = services.store.list_items(actor.organization_id, item_filter, query.page,
+                                              query.limit, cursor=query.cursor)
+    return found
 
 
 def list_changes(services: Services, actor: Actor, item_id: str,
