@@ -26,10 +26,10 @@ def _value(key: str, value: Any, nullable: bool) -> AttributeValue | None:
     field = key if isinstance(key, str) else ""  # refusals name `attributes.<key>`
     if not isinstance(key, str) or not key or len(key) > MAX_ATTRIBUTE_KEY:
         raise RuleBroken(field, f"an attribute key has 1 to {MAX_ATTRIBUTE_KEY} characters",
-                               "invalid_attribute_key")
+                         "invalid_attribute_key")
     if any(ord(c) < 0x20 or ord(c) == 0x7f for c in key):
         raise RuleBroken(field, "an attribute key has no control characters",
-                               "invalid_attribute_key")
+                         "invalid_attribute_key")
     if value is None:
         if nullable:
             return None
@@ -39,20 +39,20 @@ def _value(key: str, value: Any, nullable: bool) -> AttributeValue | None:
     if isinstance(value, str):
         if len(value) > MAX_ATTRIBUTE_STRING:
             raise RuleBroken(field, f"a string attribute has at most {MAX_ATTRIBUTE_STRING} "
-                                   "characters", "attribute_too_long")
+                             "characters", "attribute_too_long")
         return value
-    if isinstance(value, (int, Decimal)):
-        number = Decimal(value)
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not number.is_finite():
             raise RuleBroken(field, "a number attribute is finite", "invalid_attribute_value")
         digits, exponent = len(number.as_tuple().digits), number.as_tuple().exponent
         if digits > MAX_ATTRIBUTE_DIGITS or abs(int(exponent)) > MAX_ATTRIBUTE_EXPONENT:
             raise RuleBroken(field, f"a number attribute has at most {MAX_ATTRIBUTE_DIGITS} "
-                                   f"digits and an exponent within ±{MAX_ATTRIBUTE_EXPONENT}",
-                                   "invalid_attribute_value")
+                             f"digits and an exponent within ±{MAX_ATTRIBUTE_EXPONENT}",
+                             "invalid_attribute_value")
         return number
     raise RuleBroken(field, "an attribute is a string, a number, a boolean or null",
-                           "invalid_attribute_value")
+                     "invalid_attribute_value")
 
 
 def _checked(value: Any, nullable: bool, max_keys: int) -> dict[str, AttributeValue | None]:
