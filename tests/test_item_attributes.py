@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import events_of
-from inventory.domain.attributes import (MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_STRING, MAX_ATTRIBUTES,
+from inventory.domain.freeform_attributes import (MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_STRING, MAX_ATTRIBUTES,
                                          MAX_ATTRIBUTES_BYTES)
 
 CANNABINOIDS = {"strain_name": "Blue Dream", "total_thc": Decimal("21.50"), "lab_tested": True,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from inventory.domain.attributes import MAX_ATTRIBUTE_KEY
+from inventory.domain.freeform_attributes import MAX_ATTRIBUTE_KEY
 from inventory.domain.codes import RoomType
 from inventory.service.ports import ItemFilter
 

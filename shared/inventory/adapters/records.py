@@ -20,7 +20,7 @@ from typing import Any, Callable, TypeVar
 from pydantic import BaseModel, PlainSerializer
 
 from ..domain import wire
-from ..domain.attributes import attributes_from_json
+from ..domain.freeform_attributes import attributes_from_json
 from ..domain.models import ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry
 from ..domain.sync import PosConnection, SyncRun
 from ..domain.webhooks import WebhookSubscription

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .attributes import AttributesPatch, check_size
+from .freeform_attributes import AttributesPatch, check_size
 from .codes import ReasonCode, RoomType, Unit
 from .errors import RuleBroken
 from .numbers import Money, Quantity

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from .attributes import Attributes
+from .freeform_attributes import Attributes
 from .codes import ChangeSource, ReasonCode, RoomType, Scope, Unit
 from .numbers import Money, Quantity
 from .time import Instant, TimeZoneName

@@ -10,8 +10,9 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.commands import CreateLocation, ListLocations
 from ..domain.models import Location
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
 from .ports import Services, Transaction
+from .results import LocationCreated
+from .unit_of_work import Idempotency, Outcome, run_once
 
 
 class LocationReader(Protocol):
@@ -47,11 +48,11 @@ def list_locations(services: Services, actor: Actor, query: ListLocations) -> Se
 
 
 def create_location(services: Services, actor: Actor, command: CreateLocation,
-                    idempotency: Idempotency) -> Outcome:
+                    idempotency: Idempotency) -> Outcome[LocationCreated]:
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> LocationCreated:
         org = actor.organization_id
         if command.code is not None and tx.find_location_by_code(org, command.code) is not None:
             raise Conflict(f"another location already has the code {command.code!r}", "code",
@@ -59,6 +60,6 @@ def create_location(services: Services, actor: Actor, command: CreateLocation,
         location = Location(id=services.new_id("loc"), organization_id=org, name=command.name,
                             time_zone=command.time_zone, code=command.code, created_at=now)
         tx.save_location(location)
-        return Outcome(201, {"data": location.model_dump(exclude={"organization_id"})})
+        return LocationCreated(location)
 
     return run_once(services, actor, idempotency, decide)
