@@ -1,0 +1,126 @@
+"""Square's inventory calls, translated to the service's use cases and back."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from ..domain import cursor, wire
+from ..domain.commands import BulkLine, BulkUpdate, ListInventory
+from ..domain.errors import DomainError, FieldError, NotFound
+from ..domain.models import InventoryItem, LedgerEntry
+from ..domain.time import parse_instant
+from ..http.call import Call
+from ..service import items
+from ..service.idempotency import Idempotency
+from .mapping import ROOM, NativeChange, refused, square_change, square_counts, to_native
+from .requests import BatchChange, BatchRetrieveCounts
+
+COUNTS_CURSOR = "sqcounts"
+DEFAULT_LIMIT = 1000  # Square's default page size for counts
+STATES = {"IN_STOCK", "RESERVED_FOR_SALE"}  # the counts this ledger holds
+
+
+def batch_change(call: Call) -> dict:
+    """Apply Square changes atomically through the bulk update; answer `{counts, changes}`."""
+    request = call.body(BatchChange)
+    now = call.services.clock.now()
+    natives = [to_native(change, index, now) for index, change in enumerate(request.changes)]
+    lines = [_bulk_line(_item_id(call, native, index), native, index)
+             for index, native in enumerate(natives)]
+    digest = hashlib.sha256(f"square batch-change\n{wire.canonical(call.json)}".encode())
+    idempotency = Idempotency(request.idempotency_key, digest.hexdigest())
+    try:
+        outcome = items.bulk_update(call.services, call.actor, BulkUpdate(updates=lines), idempotency)
+    except DomainError as refusal:  # our fields name `updates[i]`; Square's caller sent `changes[i]`
+        refusal.fields = [FieldError(f.field.replace("updates[", "changes[", 1), f.code, f.message)
+                          for f in refusal.fields]
+        raise
+    touched = {item.id: item for item in map(_item, outcome.body["data"])}
+    entries = [LedgerEntry.model_validate(entry) for entry in outcome.body["changes"]]
+    return {"counts": [count for item in touched.values() for count in square_counts(item)],
+            "changes": [square_change(entry, touched[entry.item_id]) for entry in entries]}
+
+
+def batch_retrieve_counts(call: Call) -> dict:
+    """Counts of the asked catalog objects at the asked locations, newest `calculated_at` first."""
+    request = call.body(BatchRetrieveCounts)
+    after = _instant(request.updated_after, "updated_after")
+    return _counts_page(call, request.catalog_object_ids, request.location_ids, after,
+                        request.states, request.cursor, request.limit or DEFAULT_LIMIT)
+
+
+def object_counts(call: Call) -> dict:
+    """GET /v2/inventory/{catalog_object_id}?location_ids=a,b&cursor=."""
+    args = call.request.args
+    locations = [loc for loc in (args.get("location_ids") or "").split(",") if loc] or None
+    return _counts_page(call, [call.path["catalog_object_id"]], locations, None, None,
+                        args.get("cursor"), DEFAULT_LIMIT)
+
+
+def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
+    wanted = STATES if states is None else STATES & set(states)
+    found = [item for item in _items(call, catalog_object_ids, location_ids, updated_after)]
+    found.sort(key=lambda item: (item.updated_at, item.id), reverse=True)
+    counts = [c for item in found for c in square_counts(item) if c["state"] in wanted]
+    start = cursor.read_position(after, COUNTS_CURSOR) if after else 0
+    page = counts[start:start + limit]
+    body: dict[str, Any] = {"counts": page}
+    if start + limit < len(counts):
+        body["cursor"] = cursor.write_position(COUNTS_CURSOR, start + limit)
+    return body
+
+
+def _items(call: Call, catalog_object_ids: list[str] | None,
+           location_ids: list[str] | None, updated_after) -> Iterable[InventoryItem]:
+    """The sales-floor items of these products at these locations (None: every one)."""
+    for product_id in catalog_object_ids or [None]:
+        for location_id in location_ids or [None]:
+            page_cursor = None
+            while True:
+                page = items.list_items(call.services, call.actor, ListInventory(
+                    product_id=product_id, location_id=location_id, room_type=ROOM,
+                    updated_after=updated_after, limit=200, cursor=page_cursor))
+                yield from page.items
+                if page.next_cursor is None:
+                    break
+                page_cursor = page.next_cursor
+
+
+def _item_id(call: Call, native: NativeChange, index: int) -> str:
+    page = items.list_items(call.services, call.actor, ListInventory(
+        product_id=native.catalog_object_id, location_id=native.location_id, room_type=ROOM, limit=2))
+    if len(page.items) > 1:
+        raise refused(f"changes[{index}].catalog_object_id", "CONFLICT",
+                      f"{native.catalog_object_id} has more than one SKU on that sales floor")
+    if not page.items:
+        raise NotFound(f"no stock of {native.catalog_object_id} at location {native.location_id}'s "
+                       "sales floor; create it with POST /api/v1/inventory first",
+                       f"changes[{index}].catalog_object_id", "NOT_FOUND")
+    return page.items[0].id
+
+
+def _bulk_line(item_id: str, native: NativeChange, index: int) -> BulkLine:
+    try:
+        if native.counted is not None:
+            return BulkLine(id=item_id, quantity=native.counted, reason_code=native.reason)
+        return BulkLine(id=item_id, quantity_change=native.quantity_change, reason_code=native.reason)
+    except ValidationError as error:  # beyond our places or range
+        problem = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise refused(f"changes[{index}].quantity", "INVALID_VALUE", problem) from None
+
+
+def _item(dumped: dict) -> InventoryItem:
+    return InventoryItem.model_validate({k: v for k, v in dumped.items()
+                                         if k not in ("available_quantity", "low_stock")})
+
+
+def _instant(text: str | None, field: str):
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise refused(field, "INVALID_TIME", f"{field} must be an RFC 3339 time with an offset") from None

@@ -1,0 +1,246 @@
+"""Square's Inventory API v2 over the ledger, driven through Square's own Python SDK (46.x) and
+the legacy one (41.x) against the local server: writes reach the native ledger and back, and
+every refusal has Square's shape, a status the SDK does not retry, and writes nothing."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from local_server import LocalServer
+from square.client import SQUARE_VENV, square_sdk
+
+pytestmark = pytest.mark.skipif(not (SQUARE_VENV / ".installed").exists(), reason=(
+    "Square's SDK venv .venv-square is missing: `make test` builds it"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = LocalServer(tmp_path_factory.mktemp("square") / "data")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def location_id(server) -> str:
+    return server.call("GET", "/locations").json()["data"][0]["id"]
+
+
+def sdk(server, calls, sdk="modern"):
+    token = (server.data_dir / "demo-api-key").read_text().strip()
+    return square_sdk(f"http://127.0.0.1:{server.port}", token, calls, sdk)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def new_item(server, location_id, quantity=10, room_type="sales_floor", unit="each") -> dict:
+    product = f"sq_{uuid.uuid4().hex[:10]}"
+    created = server.call("POST", "/inventory", {
+        "product_id": product, "product_name": "Square test", "sku": product.upper(),
+        "location_id": location_id, "room_type": room_type, "unit": unit, "quantity": quantity})
+    assert created.status_code == 201, created.text
+    return created.json()["data"]
+
+
+def adjustment(item, from_state, to_state, quantity, **extra) -> dict:
+    return {"type": "ADJUSTMENT", "adjustment": {
+        "from_state": from_state, "to_state": to_state, "location_id": item["location_id"],
+        "catalog_object_id": item["product_id"], "quantity": quantity, "occurred_at": now(), **extra}}
+
+
+def count(item, quantity, state="IN_STOCK", **extra) -> dict:
+    return {"type": "PHYSICAL_COUNT", "physical_count": {
+        "catalog_object_id": item["product_id"], "state": state, "location_id": item["location_id"],
+        "quantity": quantity, "occurred_at": now(), **extra}}
+
+
+def batch(changes, key=None) -> dict:
+    return {"method": "batch_create_changes",
+            "kwargs": {"idempotency_key": key or uuid.uuid4().hex, "changes": changes}}
+
+
+def native_state(server, item) -> tuple[str, list[dict]]:
+    quantity = server.call("GET", f"/inventory/{item['id']}").json()["data"]["quantity"]
+    return quantity, server.call("GET", f"/inventory/{item['id']}/changes").json()["data"]
+
+
+def test_a_batch_of_square_changes_lands_in_the_native_ledger_under_the_same_ids(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    [result] = sdk(server, [batch([adjustment(item, "IN_STOCK", "SOLD", "3"),
+                                   adjustment(item, "RETURNED_BY_CUSTOMER", "IN_STOCK", "1"),
+                                   count(item, "20")])])
+    body = result["body"]
+    assert [c["type"] for c in body["changes"]] == ["ADJUSTMENT", "ADJUSTMENT", "PHYSICAL_COUNT"]
+    assert body["counts"] == [{"catalog_object_id": item["product_id"],
+                               "catalog_object_type": "ITEM_VARIATION", "state": "IN_STOCK",
+                               "location_id": location_id, "quantity": "20",
+                               "calculated_at": body["counts"][0]["calculated_at"],
+                               "is_estimated": False}]
+    quantity, ledger = native_state(server, item)
+    assert quantity == 20
+    by_id = {entry["id"]: entry for entry in ledger}
+    sale, back, audit = body["changes"]
+    assert by_id[sale["adjustment"]["id"]]["reason_code"] == "SALE"
+    assert by_id[sale["adjustment"]["id"]]["quantity_change"] == -3
+    assert by_id[back["adjustment"]["id"]]["reason_code"] == "RETURN"
+    assert by_id[audit["physical_count"]["id"]]["reason_code"] == "AUDIT"
+    assert by_id[audit["physical_count"]["id"]]["quantity_after"] == 20
+
+
+def test_a_retry_with_the_same_idempotency_key_is_applied_once(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    call = batch([adjustment(item, "IN_STOCK", "WASTE", "2")], key=uuid.uuid4().hex)
+    first, again = sdk(server, [call, call])
+    assert first["body"] == again["body"]
+    quantity, ledger = native_state(server, item)
+    assert quantity == 8 and [e["reason_code"] for e in ledger].count("DAMAGE") == 1
+
+
+def _refusals(item, other_location_item):
+    """(changes, status, Square code, field) for each kind of refused batch."""
+    far_past = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    return [
+        ([adjustment(item, "IN_STOCK", "SOLD", "11")], 400, "INSUFFICIENT_INVENTORY",
+         "changes[0].quantity_change"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "1"), adjustment(item, "IN_STOCK", "SOLD", "10")],
+         400, "INSUFFICIENT_INVENTORY", "changes[1].quantity_change"),  # atomic: nothing of [0]
+        ([adjustment(dict(item, product_id="no_such_object"), "IN_STOCK", "SOLD", "1")], 404,
+         "NOT_FOUND", "changes[0].catalog_object_id"),
+        ([adjustment(item, "SOLD", "IN_STOCK", "1")], 400, "INVALID_VALUE",
+         "changes[0].adjustment.to_state"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "1", occurred_at=far_past)], 400, "INVALID_TIME",
+         "changes[0].adjustment.occurred_at"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "0")], 400, "INVALID_VALUE",
+         "changes[0].adjustment.quantity"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "1.5")], 400, "INVALID_VALUE",
+         "changes[0].quantity_change"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "abc")], 400, "INVALID_VALUE",
+         "changes[0].adjustment.quantity"),
+        ([count(item, "5", state="RESERVED_FOR_SALE")], 400, "INVALID_VALUE",
+         "changes[0].physical_count.state"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "1", from_location_id=item["location_id"],
+                     to_location_id="elsewhere")], 400, "INVALID_VALUE",
+         "changes[0].adjustment.to_location_id"),
+        ([{"type": "TRANSFER", "transfer": {}}], 400, "INVALID_VALUE", "changes[0].type"),
+        ([{"type": "ADJUSTMENT"}], 400, "MISSING_REQUIRED_PARAMETER", "changes[0].adjustment"),
+        ([adjustment(other_location_item, "IN_STOCK", "SOLD", "1")], 404, "NOT_FOUND",
+         "changes[0].catalog_object_id"),  # its stock is in the vault, not on the sales floor
+    ]
+
+
+def test_every_refused_batch_has_squares_shape_is_not_retried_and_writes_nothing(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    vaulted = new_item(server, location_id, quantity=10, room_type="vault")
+    cases = _refusals(item, vaulted)
+    before = native_state(server, item)
+    results = sdk(server, [batch(changes) for changes, *_ in cases])
+    for (changes, status, code, field), result in zip(cases, results):
+        assert result["status"] == status, (changes, result)
+        assert result["attempts"] == 1, result  # a status Square's SDK does not retry
+        [error] = result["errors"]
+        assert (error["code"], error["field"]) == (code, field), result
+        assert error["category"] == "INVALID_REQUEST_ERROR" and error["detail"]
+    assert native_state(server, item) == before
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused_as_reused(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    key = uuid.uuid4().hex
+    first, second = sdk(server, [batch([adjustment(item, "IN_STOCK", "SOLD", "1")], key),
+                                 batch([adjustment(item, "IN_STOCK", "SOLD", "2")], key)])
+    assert "body" in first
+    assert (second["status"], second["attempts"]) == (400, 1)
+    assert second["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert native_state(server, item)[0] == 9
+
+
+def test_a_bad_token_is_refused_as_square_refuses_it(server, location_id):
+    item = new_item(server, location_id)
+    token = "not-a-key"
+    [result] = square_sdk(f"http://127.0.0.1:{server.port}", token,
+                          [batch([adjustment(item, "IN_STOCK", "SOLD", "1")])])
+    assert (result["status"], result["attempts"]) == (401, 1)
+    assert result["errors"][0]["category"] == "AUTHENTICATION_ERROR"
+    assert result["errors"][0]["code"] == "UNAUTHORIZED"
+
+
+def test_counts_pager_walks_several_pages_newest_first(server, location_id):
+    made = [new_item(server, location_id, quantity=i + 1) for i in range(5)]
+    # A native write makes the first item the most recently changed one.
+    server.call("PATCH", f"/inventory/{made[0]['id']}", {"quantity_change": 4, "reason_code": "ADJUSTMENT"})
+    ids = [m["product_id"] for m in made]
+    [walked] = sdk(server, [{"method": "batch_get_counts", "pages": True,
+                             "kwargs": {"catalog_object_ids": ids, "limit": 2}}])
+    assert [len(page) for page in walked["pages"]] == [2, 2, 1]
+    counts = [c for page in walked["pages"] for c in page]
+    assert [c["catalog_object_id"] for c in counts] == [ids[0], ids[4], ids[3], ids[2], ids[1]]
+    assert counts[0]["quantity"] == "5"
+    stamps = [c["calculated_at"] for c in counts]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_counts_filters_by_location_and_updated_after(server, location_id):
+    item = new_item(server, location_id, quantity=3)
+    later = (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat()
+    found, none_after, elsewhere, reserved_only = sdk(server, [
+        {"method": "batch_get_counts", "kwargs": {"catalog_object_ids": [item["product_id"]],
+                                                  "location_ids": [location_id]}},
+        {"method": "batch_get_counts", "kwargs": {"catalog_object_ids": [item["product_id"]],
+                                                  "updated_after": later}},
+        {"method": "batch_get_counts", "kwargs": {"catalog_object_ids": [item["product_id"]],
+                                                  "location_ids": ["loc_elsewhere"]}},
+        {"method": "batch_get_counts", "kwargs": {"catalog_object_ids": [item["product_id"]],
+                                                  "states": ["RESERVED_FOR_SALE"]}},
+    ])
+    assert [c["quantity"] for c in found["body"]["counts"]] == ["3"]
+    assert none_after["body"].get("counts", []) == []
+    assert elsewhere["body"].get("counts", []) == []
+    assert reserved_only["body"].get("counts", []) == []
+
+
+def test_reserved_stock_shows_as_a_read_only_reserved_for_sale_count(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    server.call("PATCH", f"/inventory/{item['id']}", {"reserved_quantity": 4})
+    [result] = sdk(server, [{"method": "get", "kwargs": {"catalog_object_id": item["product_id"]}}])
+    states = {c["state"]: c["quantity"] for c in result["body"]["counts"]}
+    assert states == {"IN_STOCK": "10", "RESERVED_FOR_SALE": "4"}
+
+
+def test_one_catalog_objects_counts_follow_a_native_write(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    server.call("PATCH", f"/inventory/{item['id']}", {"quantity_change": -4, "reason_code": "SALE"})
+    here, elsewhere, unknown = sdk(server, [
+        {"method": "get", "kwargs": {"catalog_object_id": item["product_id"], "location_ids": location_id}},
+        {"method": "get", "kwargs": {"catalog_object_id": item["product_id"], "location_ids": "loc_x"}},
+        {"method": "get", "kwargs": {"catalog_object_id": "nothing_here"}},
+    ])
+    assert [(c["state"], c["quantity"]) for c in here["body"]["counts"]] == [("IN_STOCK", "6")]
+    assert elsewhere["body"].get("counts", []) == [] and unknown["body"].get("counts", []) == []
+
+
+def test_exact_decimals_go_through_square_strings(server, location_id):
+    item = new_item(server, location_id, quantity=1000, unit="g")
+    sales = [adjustment(item, "IN_STOCK", "SOLD", "3.5") for _ in range(40)]
+    [result] = sdk(server, [batch(sales)])
+    assert result["body"]["counts"][0]["quantity"] == "860"
+    assert native_state(server, item)[0] == 860
+
+
+def test_the_legacy_sdks_seed_calls_work_with_a_custom_environment(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    changed, counted, listed = sdk(server, [
+        {"method": "batch_change_inventory", "kwargs": {"body": {
+            "idempotency_key": uuid.uuid4().hex,
+            "changes": [adjustment(item, "IN_STOCK", "SOLD", "2"), count(item, "7")]}}},
+        {"method": "retrieve_inventory_count", "kwargs": {"catalog_object_id": item["product_id"],
+                                                          "location_ids": location_id}},
+        {"method": "batch_retrieve_inventory_counts", "kwargs": {"body": {
+            "catalog_object_ids": [item["product_id"]]}}},
+    ], sdk="legacy")
+    assert changed["status"] == 200 and changed["body"]["counts"][0]["quantity"] == "7"
+    assert counted["body"]["counts"][0]["quantity"] == "7"
+    assert listed["body"]["counts"][0]["quantity"] == "7"
+    assert native_state(server, item)[0] == 7
