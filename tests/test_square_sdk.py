@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from local_server import LocalServer
-from square.client import SQUARE_VENV, square_sdk
+from square_sdk.client import SQUARE_VENV, square_sdk
 
 pytestmark = pytest.mark.skipif(not (SQUARE_VENV / ".installed").exists(), reason=(
     "Square's SDK venv .venv-square is missing: `make test` builds it"))

@@ -1,4 +1,5 @@
-"""Square's Inventory API v2 under /v2/inventory, for apps written with Square's SDKs."""
+"""Square's Inventory API v2 under /v2/inventory, for apps written with Square's SDKs (the older
+paths are the aliases the legacy SDK calls)."""
 import functions_framework
 
 from inventory.domain.codes import Scope
@@ -7,20 +8,39 @@ from inventory.square import inventory
 from inventory.square.answers import square_route
 
 routes = Routes("square_inventory")
-# Authentication happens inside each handler, so that a refusal has Square's shape.
+# Authentication happens inside each handler (square_route), so a refusal has Square's shape.
 WRITE = dict(scope=Scope.INVENTORY_WRITE, public=True, errors=(401, 403))
 READ = dict(scope=Scope.INVENTORY_READ, public=True, errors=(401, 403))
 
-batch_change = square_route(inventory.batch_change)
-for path in ("/v2/inventory/changes/batch-create", "/v2/inventory/batch-change"):
-    routes.post(path, summary="Square: apply inventory changes atomically", **WRITE)(batch_change)
 
-batch_counts = square_route(inventory.batch_retrieve_counts)
-for path in ("/v2/inventory/counts/batch-retrieve", "/v2/inventory/batch-retrieve-counts"):
-    routes.post(path, summary="Square: counts, newest first", **READ)(batch_counts)
+@routes.post("/v2/inventory/changes/batch-create", summary="Square: apply changes atomically", **WRITE)
+@square_route
+def batch_create_changes(call):
+    return inventory.batch_change(call)
 
-routes.get("/v2/inventory/{catalog_object_id}", summary="Square: one catalog object's counts",
-           **READ)(square_route(inventory.object_counts))
+
+@routes.post("/v2/inventory/batch-change", summary="Square (legacy path): apply changes atomically", **WRITE)
+@square_route
+def batch_change_inventory(call):
+    return inventory.batch_change(call)
+
+
+@routes.post("/v2/inventory/counts/batch-retrieve", summary="Square: counts, newest first", **READ)
+@square_route
+def batch_get_counts(call):
+    return inventory.batch_retrieve_counts(call)
+
+
+@routes.post("/v2/inventory/batch-retrieve-counts", summary="Square (legacy path): counts", **READ)
+@square_route
+def batch_retrieve_inventory_counts(call):
+    return inventory.batch_retrieve_counts(call)
+
+
+@routes.get("/v2/inventory/{catalog_object_id}", summary="Square: one catalog object's counts", **READ)
+@square_route
+def retrieve_inventory_count(call):
+    return inventory.object_counts(call)
 
 
 @functions_framework.http

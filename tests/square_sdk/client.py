@@ -13,7 +13,7 @@ SCRIPT = Path(__file__).with_name("sdk_calls.py")
 
 
 def square_sdk(base_url: str, token: str, calls: list[dict], sdk: str = "modern") -> list[dict]:
-    """Each call's result as tests/square/sdk_calls.py reports it."""
+    """Each call's result as tests/square_sdk/sdk_calls.py reports it."""
     request = {"base_url": base_url, "token": token, "sdk": sdk, "calls": calls}
     done = subprocess.run([str(SQUARE_PYTHON), str(SCRIPT)], input=json.dumps(request),
                           capture_output=True, text=True, timeout=300)
