@@ -244,3 +244,54 @@ def test_the_legacy_sdks_seed_calls_work_with_a_custom_environment(server, locat
     assert counted["body"]["counts"][0]["quantity"] == "7"
     assert listed["body"]["counts"][0]["quantity"] == "7"
     assert native_state(server, item)[0] == 7
+
+
+def test_every_native_entry_is_a_square_change_and_the_changes_pager_walks_oldest_first(server, location_id):
+    item = new_item(server, location_id, quantity=10)  # its opening is the first entry
+    server.call("PATCH", f"/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+    sdk(server, [batch([adjustment(item, "IN_STOCK", "WASTE", "1"), count(item, "5"),
+                        adjustment(item, "NONE", "IN_STOCK", "2")])])
+    ledger = native_state(server, item)[1]
+    pid = [item["product_id"]]
+    walked, counts_only, sold_only, later, elsewhere = sdk(server, [
+        {"method": "batch_get_changes", "pages": True, "kwargs": {"catalog_object_ids": pid, "limit": 2}},
+        {"method": "batch_get_changes", "kwargs": {"catalog_object_ids": pid, "types": ["PHYSICAL_COUNT"]}},
+        {"method": "batch_get_changes", "kwargs": {"catalog_object_ids": pid, "states": ["SOLD"]}},
+        {"method": "batch_get_changes", "kwargs": {
+            "catalog_object_ids": pid,
+            "updated_after": (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat()}},
+        {"method": "batch_get_changes", "kwargs": {"catalog_object_ids": pid, "location_ids": ["loc_x"]}},
+    ])
+    assert [len(page) for page in walked["pages"]] == [2, 2, 1]
+    changes = [c for page in walked["pages"] for c in page]
+    ids = [(c.get("adjustment") or c.get("physical_count"))["id"] for c in changes]
+    assert ids == [entry["id"] for entry in reversed(ledger)]  # the native ledger is newest first
+    states = [(c["adjustment"]["from_state"], c["adjustment"]["to_state"]) if c["type"] == "ADJUSTMENT"
+              else ("COUNT", c["physical_count"]["quantity"]) for c in changes]
+    assert states == [("NONE", "IN_STOCK"), ("IN_STOCK", "SOLD"), ("IN_STOCK", "WASTE"),
+                      ("COUNT", "5"), ("NONE", "IN_STOCK")]
+    assert [c["type"] for c in counts_only["body"]["changes"]] == ["PHYSICAL_COUNT"]
+    assert [c["adjustment"]["to_state"] for c in sold_only["body"]["changes"]] == ["SOLD"]
+    assert later["body"].get("changes", []) == [] and elsewhere["body"].get("changes", []) == []
+
+
+def test_one_objects_changes_come_newest_first(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    sdk(server, [batch([adjustment(item, "IN_STOCK", "SOLD", "1")])])
+    [walked] = sdk(server, [{"method": "changes", "pages": True,
+                             "kwargs": {"catalog_object_id": item["product_id"]}}])
+    [page] = walked["pages"]
+    assert [c["adjustment"]["to_state"] for c in page] == ["SOLD", "IN_STOCK"]
+
+
+def test_the_legacy_sdks_change_reads(server, location_id):
+    item = new_item(server, location_id, quantity=4)
+    object_changes, batch_changes = sdk(server, [
+        {"method": "retrieve_inventory_changes", "kwargs": {"catalog_object_id": item["product_id"]}},
+        {"method": "batch_retrieve_inventory_changes", "kwargs": {"body": {
+            "catalog_object_ids": [item["product_id"]], "types": ["ADJUSTMENT"]}}},
+    ], sdk="legacy")
+    for result in (object_changes, batch_changes):
+        assert result["status"] == 200
+        [change] = result["body"]["changes"]
+        assert change["adjustment"]["quantity"] == "4"

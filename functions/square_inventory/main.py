@@ -37,6 +37,25 @@ def batch_retrieve_inventory_counts(call):
     return inventory.batch_retrieve_counts(call)
 
 
+@routes.post("/v2/inventory/changes/batch-retrieve", summary="Square: changes, oldest first", **READ)
+@square_route
+def batch_get_changes(call):
+    return inventory.batch_retrieve_changes(call)
+
+
+@routes.post("/v2/inventory/batch-retrieve-changes", summary="Square (legacy path): changes", **READ)
+@square_route
+def batch_retrieve_inventory_changes(call):
+    return inventory.batch_retrieve_changes(call)
+
+
+@routes.get("/v2/inventory/{catalog_object_id}/changes", summary="Square: one catalog object's changes",
+            **READ)
+@square_route
+def retrieve_inventory_changes(call):
+    return inventory.object_changes(call)
+
+
 @routes.get("/v2/inventory/{catalog_object_id}", summary="Square: one catalog object's counts", **READ)
 @square_route
 def retrieve_inventory_count(call):

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from ..domain import cursor, wire
-from ..domain.commands import BulkLine, BulkUpdate, ListInventory
+from ..domain.commands import BulkLine, BulkUpdate, ListChanges, ListInventory
 from ..domain.errors import DomainError, FieldError, NotFound
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.time import parse_instant
@@ -15,9 +15,11 @@ from ..http.call import Call
 from ..service import items
 from ..service.idempotency import Idempotency
 from .mapping import ROOM, NativeChange, refused, square_change, square_counts, to_native
-from .requests import BatchChange, BatchRetrieveCounts
+from .requests import BatchChange, BatchRetrieveChanges, BatchRetrieveCounts
 
 COUNTS_CURSOR = "sqcounts"
+CHANGES_CURSOR = "sqchanges"
+CHANGES_LIMIT = 100  # Square's default page of changes
 DEFAULT_LIMIT = 1000  # Square's default page size for counts
 STATES = {"IN_STOCK", "RESERVED_FOR_SALE"}  # the counts this ledger holds
 
@@ -59,18 +61,72 @@ def object_counts(call: Call) -> dict:
                         args.get("cursor"), DEFAULT_LIMIT)
 
 
+def batch_retrieve_changes(call: Call) -> dict:
+    """Changes of the asked catalog objects at the asked locations, filtered, oldest first."""
+    request = call.body(BatchRetrieveChanges)
+    after = _instant(request.updated_after, "updated_after")
+    before = _instant(request.updated_before, "updated_before")
+    changes = []
+    for entry, item in _entries(call, request.catalog_object_ids, request.location_ids):
+        if (after and entry.occurred_at <= after) or (before and entry.occurred_at > before):
+            continue
+        change = square_change(entry, item)
+        if request.types is not None and change["type"] not in request.types:
+            continue
+        if request.states is not None and not _states_of(change) & set(request.states):
+            continue
+        changes.append((entry.occurred_at, entry.id, change))
+    changes.sort(key=lambda found: found[:2])
+    return _page([change for *_, change in changes], CHANGES_CURSOR, request.cursor,
+                 request.limit or CHANGES_LIMIT, "changes")
+
+
+def object_changes(call: Call) -> dict:
+    """GET /v2/inventory/{catalog_object_id}/changes?location_ids=a,b&cursor=: newest first."""
+    args = call.request.args
+    locations = [loc for loc in (args.get("location_ids") or "").split(",") if loc] or None
+    found = sorted(_entries(call, [call.path["catalog_object_id"]], locations),
+                   key=lambda pair: (pair[0].occurred_at, pair[0].id), reverse=True)
+    return _page([square_change(entry, item) for entry, item in found], CHANGES_CURSOR,
+                 args.get("cursor"), CHANGES_LIMIT, "changes")
+
+
+def _states_of(change: dict) -> set[str]:
+    if change["type"] == "PHYSICAL_COUNT":
+        return {change["physical_count"]["state"]}
+    return {change["adjustment"]["from_state"], change["adjustment"]["to_state"]}
+
+
+def _entries(call: Call, catalog_object_ids: list[str] | None,
+             location_ids: list[str] | None) -> Iterable[tuple[LedgerEntry, InventoryItem]]:
+    """Every ledger entry of the sales-floor items of these products at these locations."""
+    for item in _items(call, catalog_object_ids, location_ids, None):
+        page_cursor = None
+        while True:
+            page = items.list_changes(call.services, call.actor, item.id,
+                                      ListChanges(cursor=page_cursor, limit=200))
+            yield from ((entry, item) for entry in page.items)
+            if page.next_cursor is None:
+                break
+            page_cursor = page.next_cursor
+
+
+def _page(found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:
+    """One page of a list this dialect ordered, and Square's opaque `cursor` when more follow."""
+    start = cursor.read_position(after, kind) if after else 0
+    body: dict[str, Any] = {name: found[start:start + limit]}
+    if start + limit < len(found):
+        body["cursor"] = cursor.write_position(kind, start + limit)
+    return body
+
+
 def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
                  updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
     wanted = STATES if states is None else STATES & set(states)
     found = [item for item in _items(call, catalog_object_ids, location_ids, updated_after)]
     found.sort(key=lambda item: (item.updated_at, item.id), reverse=True)
     counts = [c for item in found for c in square_counts(item) if c["state"] in wanted]
-    start = cursor.read_position(after, COUNTS_CURSOR) if after else 0
-    page = counts[start:start + limit]
-    body: dict[str, Any] = {"counts": page}
-    if start + limit < len(counts):
-        body["cursor"] = cursor.write_position(COUNTS_CURSOR, start + limit)
-    return body
+    return _page(counts, COUNTS_CURSOR, after, limit, "counts")
 
 
 def _items(call: Call, catalog_object_ids: list[str] | None,

@@ -65,3 +65,14 @@ class BatchRetrieveCounts(SquareBody):
     cursor: Annotated[str, Field(max_length=500)] | None = None
     states: Annotated[list[State], Field(max_length=20)] | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class BatchRetrieveChanges(SquareBody):
+    catalog_object_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
+    location_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
+    types: Annotated[list[Literal["PHYSICAL_COUNT", "ADJUSTMENT", "TRANSFER"]], Field(max_length=3)] | None = None
+    states: Annotated[list[State], Field(max_length=20)] | None = None
+    updated_after: Annotated[str, Field(max_length=40)] | None = None
+    updated_before: Annotated[str, Field(max_length=40)] | None = None
+    cursor: Annotated[str, Field(max_length=500)] | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] | None = None
