@@ -15,9 +15,14 @@ pytestmark = pytest.mark.skipif(not (SQUARE_VENV / ".installed").exists(), reaso
     "Square's SDK venv .venv-square is missing: `make test` builds it"))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = LocalServer(tmp_path_factory.mktemp("square") / "data")
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("firestore", marks=pytest.mark.firestore)])
+def server(request, tmp_path_factory):
+    """The local server as a user runs it, on the embedded store and on the Firestore emulator."""
+    env = {}
+    if request.param == "firestore":
+        env = dict(INVENTORY_STORE="firestore", GOOGLE_CLOUD_PROJECT=f"square-{uuid.uuid4().hex[:10]}",
+                   FIRESTORE_EMULATOR_HOST=request.getfixturevalue("firestore_emulator"))
+    running = LocalServer(tmp_path_factory.mktemp("square") / "data", **env)
     yield running
     running.stop()
 
