@@ -300,3 +300,26 @@ def test_the_legacy_sdks_change_reads(server, location_id):
         assert result["status"] == 200
         [change] = result["body"]["changes"]
         assert change["adjustment"]["quantity"] == "4"
+
+
+def test_bodies_the_sdk_would_not_send_are_refused_in_squares_shape(server, location_id):
+    """What a hand-written client can get wrong: no idempotency_key, no JSON, a foreign cursor."""
+    item = new_item(server, location_id, quantity=10)
+    base = f"http://127.0.0.1:{server.port}/v2/inventory"
+    session = server.session
+    cases = [
+        (session.post(base + "/changes/batch-create", json={
+            "changes": [adjustment(item, "IN_STOCK", "SOLD", "1")]}),
+         "MISSING_REQUIRED_PARAMETER", "idempotency_key"),
+        (session.post(base + "/changes/batch-create", data="not json",
+                      headers={"Content-Type": "application/json"}), "EXPECTED_JSON_BODY", "body"),
+        (session.post(base + "/counts/batch-retrieve", json={"cursor": "bm90LW91cnM"}),
+         "INVALID_CURSOR", "cursor"),
+        (session.post(base + "/changes/batch-retrieve", json={"updated_after": "yesterday"}),
+         "INVALID_TIME", "updated_after"),
+    ]
+    for response, code, field in cases:
+        assert response.status_code == 400, response.text
+        [error] = response.json()["errors"]
+        assert (error["code"], error["field"], error["category"]) == (code, field, "INVALID_REQUEST_ERROR")
+    assert native_state(server, item)[0] == 10
