@@ -323,3 +323,28 @@ def test_bodies_the_sdk_would_not_send_are_refused_in_squares_shape(server, loca
         [error] = response.json()["errors"]
         assert (error["code"], error["field"], error["category"]) == (code, field, "INVALID_REQUEST_ERROR")
     assert native_state(server, item)[0] == 10
+
+
+def test_a_change_is_retrieved_by_its_id_with_either_sdk(server, location_id):
+    item = new_item(server, location_id, quantity=10)
+    [made] = sdk(server, [batch([adjustment(item, "IN_STOCK", "SOLD", "2"), count(item, "6")])])
+    sale_id = made["body"]["changes"][0]["adjustment"]["id"]
+    count_id = made["body"]["changes"][1]["physical_count"]["id"]
+    sale, counted, old_path, missing, wrong_kind = sdk(server, [
+        {"method": "get_adjustment", "kwargs": {"adjustment_id": sale_id}},
+        {"method": "get_physical_count", "kwargs": {"physical_count_id": count_id}},
+        {"method": "deprecated_get_adjustment", "kwargs": {"adjustment_id": sale_id}},
+        {"method": "get_adjustment", "kwargs": {"adjustment_id": "chg_nothing"}},
+        {"method": "get_adjustment", "kwargs": {"adjustment_id": count_id}},
+    ])
+    assert sale["body"]["adjustment"] == made["body"]["changes"][0]["adjustment"]
+    assert counted["body"]["count"] == made["body"]["changes"][1]["physical_count"]
+    assert old_path["body"] == sale["body"]
+    for refused in (missing, wrong_kind):
+        assert (refused["status"], refused["attempts"], refused["errors"][0]["code"]) == (404, 1, "NOT_FOUND")
+    legacy_sale, legacy_count = sdk(server, [
+        {"method": "retrieve_inventory_adjustment", "kwargs": {"adjustment_id": sale_id}},
+        {"method": "retrieve_inventory_physical_count", "kwargs": {"physical_count_id": count_id}},
+    ], sdk="legacy")
+    assert legacy_sale["body"]["adjustment"]["quantity"] == "2"
+    assert legacy_count["body"]["count"]["quantity"] == "6"

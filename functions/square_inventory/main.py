@@ -49,6 +49,33 @@ def batch_retrieve_inventory_changes(call):
     return inventory.batch_retrieve_changes(call)
 
 
+@routes.get("/v2/inventory/adjustments/{adjustment_id}", summary="Square: one adjustment", **READ)
+@square_route
+def get_adjustment(call):
+    return inventory.retrieve_adjustment(call)
+
+
+@routes.get("/v2/inventory/adjustment/{adjustment_id}", summary="Square (legacy path): one adjustment",
+            **READ)
+@square_route
+def retrieve_inventory_adjustment(call):
+    return inventory.retrieve_adjustment(call)
+
+
+@routes.get("/v2/inventory/physical-counts/{physical_count_id}", summary="Square: one physical count",
+            **READ)
+@square_route
+def get_physical_count(call):
+    return inventory.retrieve_physical_count(call)
+
+
+@routes.get("/v2/inventory/physical-count/{physical_count_id}",
+            summary="Square (legacy path): one physical count", **READ)
+@square_route
+def retrieve_inventory_physical_count(call):
+    return inventory.retrieve_physical_count(call)
+
+
 @routes.get("/v2/inventory/{catalog_object_id}/changes", summary="Square: one catalog object's changes",
             **READ)
 @square_route

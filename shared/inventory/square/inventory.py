@@ -91,6 +91,28 @@ def object_changes(call: Call) -> dict:
                  args.get("cursor"), CHANGES_LIMIT, "changes")
 
 
+def retrieve_adjustment(call: Call) -> dict:
+    """GET /v2/inventory/adjustments/{id}: a ledger entry other than a count, by its id."""
+    change = _change_by_id(call, call.path["adjustment_id"], "ADJUSTMENT")
+    return {"adjustment": change["adjustment"]}
+
+
+def retrieve_physical_count(call: Call) -> dict:
+    """GET /v2/inventory/physical-counts/{id}: a count (AUDIT entry), by its id."""
+    change = _change_by_id(call, call.path["physical_count_id"], "PHYSICAL_COUNT")
+    return {"count": change["physical_count"]}
+
+
+def _change_by_id(call: Call, entry_id: str, kind: str) -> dict:
+    organization = call.actor.organization_id
+    entry = call.services.store.get_ledger_entry(organization, entry_id)
+    item = call.services.store.get_item(organization, entry.item_id) if entry else None
+    change = square_change(entry, item) if entry and item and item.room_type is ROOM else None
+    if change is None or change["type"] != kind:
+        raise NotFound(f"no {kind.lower().replace('_', ' ')} {entry_id}", "id", "NOT_FOUND")
+    return change
+
+
 def _states_of(change: dict) -> set[str]:
     if change["type"] == "PHYSICAL_COUNT":
         return {change["physical_count"]["state"]}
