@@ -226,12 +226,13 @@ def test_one_catalog_objects_counts_follow_a_native_write(server, location_id):
     assert elsewhere["body"].get("counts", []) == [] and unknown["body"].get("counts", []) == []
 
 
-def test_exact_decimals_go_through_square_strings(server, location_id):
+def test_squares_hundred_changes_per_call_in_exact_decimals(server, location_id):
     item = new_item(server, location_id, quantity=1000, unit="g")
-    sales = [adjustment(item, "IN_STOCK", "SOLD", "3.5") for _ in range(40)]
+    sales = [adjustment(item, "IN_STOCK", "SOLD", "3.5") for _ in range(100)]
     [result] = sdk(server, [batch(sales)])
-    assert result["body"]["counts"][0]["quantity"] == "860"
-    assert native_state(server, item)[0] == 860
+    assert len(result["body"]["changes"]) == 100
+    assert result["body"]["counts"][0]["quantity"] == "650"
+    assert native_state(server, item)[0] == 650
 
 
 def test_the_legacy_sdks_seed_calls_work_with_a_custom_environment(server, location_id):
@@ -317,6 +318,17 @@ def test_bodies_the_sdk_would_not_send_are_refused_in_squares_shape(server, loca
          "INVALID_CURSOR", "cursor"),
         (session.post(base + "/changes/batch-retrieve", json={"updated_after": "yesterday"}),
          "INVALID_TIME", "updated_after"),
+    ]
+    too_many = [adjustment(item, "IN_STOCK", "SOLD", "1")] * 101
+    cases += [
+        (session.post(base + "/changes/batch-create", json={"idempotency_key": "k", "changes": too_many}),
+         "ARRAY_LENGTH_TOO_LONG", "changes"),
+        (session.post(base + "/changes/batch-create", json={"idempotency_key": "k", "changes": []}),
+         "ARRAY_EMPTY", "changes"),
+        (session.post(base + "/changes/batch-create", json={"idempotency_key": "", "changes": too_many[:1]}),
+         "VALUE_EMPTY", "idempotency_key"),
+        (session.post(base + "/changes/batch-create", json={
+            "idempotency_key": "k", "changes": [{"type": "RECOUNT"}]}), "INVALID_ENUM_VALUE", "changes[0].type"),
     ]
     for response, code, field in cases:
         assert response.status_code == 400, response.text

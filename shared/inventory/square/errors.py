@@ -28,6 +28,11 @@ SQUARE_STATUS: dict[type[e.DomainError], tuple[int, str, str]] = {
 # Native codes that have a closer Square code than their type's.
 NATIVE_CODES = {
     "missing": "MISSING_REQUIRED_PARAMETER",
+    "too_long": "ARRAY_LENGTH_TOO_LONG",       # pydantic's codes for a body that breaks its shape
+    "too_short": "ARRAY_EMPTY",
+    "string_too_long": "VALUE_TOO_LONG",
+    "string_too_short": "VALUE_EMPTY",
+    "literal_error": "INVALID_ENUM_VALUE",
     "body_required": "EXPECTED_JSON_BODY",
     "invalid_json": "EXPECTED_JSON_BODY",
     "invalid_cursor": "INVALID_CURSOR",
