@@ -7,6 +7,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from urllib.parse import quote
 
 from local_server import LocalServer
 from square_sdk.client import SQUARE_VENV, square_sdk
@@ -360,3 +362,28 @@ def test_a_change_is_retrieved_by_its_id_with_either_sdk(server, location_id):
     ], sdk="legacy")
     assert legacy_sale["body"]["adjustment"]["quantity"] == "2"
     assert legacy_count["body"]["count"]["quantity"] == "6"
+
+
+ODD_IDS = st.text(min_size=1, max_size=120).filter(lambda t: t.strip() and "/" not in t and "," not in t)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(odd=ODD_IDS)
+def test_an_id_of_any_shape_matches_nothing_and_is_never_a_500(server, location_id, odd):
+    base = f"http://127.0.0.1:{server.port}/v2/inventory"
+    session = server.session
+    answers = [
+        session.post(base + "/counts/batch-retrieve", json={"catalog_object_ids": [odd[:100]]}),
+        session.post(base + "/counts/batch-retrieve", json={"location_ids": [odd[:100]]}),
+        session.post(base + "/changes/batch-retrieve", json={"location_ids": [odd[:100]],
+                                                             "catalog_object_ids": ["x"]}),
+        session.get(base + "/" + quote(odd, safe=""), params={"location_ids": odd}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.json().get("counts", answer.json().get("changes")) == []
+    refused = session.post(base + "/changes/batch-create", json={
+        "idempotency_key": uuid.uuid4().hex, "changes": [{"type": "ADJUSTMENT", "adjustment": {
+            "from_state": "IN_STOCK", "to_state": "SOLD", "location_id": odd[:100],
+            "catalog_object_id": odd[:100], "quantity": "1", "occurred_at": now()}}]})
+    assert refused.status_code == 404 and refused.json()["errors"][0]["code"] == "NOT_FOUND", refused.text

@@ -29,7 +29,8 @@ def batch_change(call: Call) -> dict:
     request = call.body(BatchChange)
     now = call.services.clock.now()
     natives = [to_native(change, index, now) for index, change in enumerate(request.changes)]
-    lines = [_bulk_line(_item_id(call, native, index), native, index)
+    resolved: dict[tuple[str, str], list[InventoryItem]] = {}
+    lines = [_bulk_line(_item_id(call, native, index, resolved), native, index)
              for index, native in enumerate(natives)]
     digest = hashlib.sha256(f"square batch-change\n{wire.canonical(call.json)}".encode())
     idempotency = Idempotency(request.idempotency_key, digest.hexdigest())
@@ -158,26 +159,43 @@ def _items(call: Call, catalog_object_ids: list[str] | None,
         for location_id in location_ids or [None]:
             page_cursor = None
             while True:
-                page = items.list_items(call.services, call.actor, ListInventory(
-                    product_id=product_id, location_id=location_id, room_type=ROOM,
-                    updated_after=updated_after, limit=200, cursor=page_cursor))
+                query = _query(product_id, location_id, updated_after=updated_after, limit=200,
+                               cursor=page_cursor)
+                if query is None:
+                    break
+                page = items.list_items(call.services, call.actor, query)
                 yield from page.items
                 if page.next_cursor is None:
                     break
                 page_cursor = page.next_cursor
 
 
-def _item_id(call: Call, native: NativeChange, index: int) -> str:
-    page = items.list_items(call.services, call.actor, ListInventory(
-        product_id=native.catalog_object_id, location_id=native.location_id, room_type=ROOM, limit=2))
-    if len(page.items) > 1:
+def _query(product_id: str | None, location_id: str | None, **rest) -> ListInventory | None:
+    """The native list query for a product at a location on its sales floor; None when an id
+    has a shape no product or location of ours can have (so nothing matches it)."""
+    try:
+        return ListInventory(product_id=product_id, location_id=location_id, room_type=ROOM, **rest)
+    except ValidationError:
+        return None
+
+
+def _item_id(call: Call, native: NativeChange, index: int,
+             resolved: dict[tuple[str, str], list[InventoryItem]]) -> str:
+    """The sales-floor item a change is about (`resolved` remembers each product and location
+    of the batch, read once)."""
+    key = (native.catalog_object_id, native.location_id)
+    if key not in resolved:
+        query = _query(*key, limit=2)
+        resolved[key] = items.list_items(call.services, call.actor, query).items if query else []
+    found = resolved[key]
+    if len(found) > 1:
         raise refused(f"changes[{index}].catalog_object_id", "CONFLICT",
                       f"{native.catalog_object_id} has more than one SKU on that sales floor")
-    if not page.items:
+    if not found:
         raise NotFound(f"no stock of {native.catalog_object_id} at location {native.location_id}'s "
                        "sales floor; create it with POST /api/v1/inventory first",
                        f"changes[{index}].catalog_object_id", "NOT_FOUND")
-    return page.items[0].id
+    return found[0].id
 
 
 def _bulk_line(item_id: str, native: NativeChange, index: int) -> BulkLine:
