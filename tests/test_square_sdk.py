@@ -336,6 +336,9 @@ def test_bodies_the_sdk_would_not_send_are_refused_in_squares_shape(server, loca
         assert response.status_code == 400, response.text
         [error] = response.json()["errors"]
         assert (error["code"], error["field"], error["category"]) == (code, field, "INVALID_REQUEST_ERROR")
+    wrong_type = session.post(base + "/changes/batch-create", data="{}", headers={"Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415
+    assert wrong_type.json()["errors"][0]["code"] == "INVALID_CONTENT_TYPE"
     assert native_state(server, item)[0] == 10
 
 
