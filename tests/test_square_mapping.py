@@ -96,9 +96,10 @@ def test_theft_shows_as_waste_and_reserved_stock_as_its_own_count():
 
 def test_refusals_use_statuses_squares_sdk_does_not_retry():
     from inventory.domain import errors as e
-    for kind in (e.BadRequest, e.Unauthenticated, e.Forbidden, e.NotFound, e.Conflict,
+    from inventory.http import errors as http
+    for kind in (http.BadRequest, e.Unauthenticated, e.Forbidden, e.NotFound, e.Conflict,
                  e.InsufficientStock, e.VersionMismatch, e.InvalidInput, e.IdempotencyConflict,
-                 e.PayloadTooLarge, e.UnsupportedMediaType):
+                 e.IdempotencyKeyRequired, http.PayloadTooLarge, http.UnsupportedMediaType):
         status, body = square_errors(kind("refused", "field"))
         assert status not in (408, 409, 429) and status < 500, kind
         assert set(body["errors"][0]) == {"category", "code", "detail", "field"}

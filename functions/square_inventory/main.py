@@ -13,77 +13,76 @@ WRITE = dict(scope=Scope.INVENTORY_WRITE, public=True, errors=(401, 403))
 READ = dict(scope=Scope.INVENTORY_READ, public=True, errors=(401, 403))
 
 
-@routes.post("/v2/inventory/changes/batch-create", summary="Square: apply changes atomically", **WRITE)
+@routes.operation(summary="Square: apply changes atomically", **WRITE)
 @square_route
 def batch_create_changes(call):
     return inventory.batch_change(call)
 
 
-@routes.post("/v2/inventory/batch-change", summary="Square (legacy path): apply changes atomically", **WRITE)
+@routes.operation(summary="Square (legacy path): apply changes atomically", **WRITE)
 @square_route
 def batch_change_inventory(call):
     return inventory.batch_change(call)
 
 
-@routes.post("/v2/inventory/counts/batch-retrieve", summary="Square: counts, newest first", **READ)
+@routes.operation(summary="Square: counts, newest first", **READ)
 @square_route
 def batch_get_counts(call):
     return inventory.batch_retrieve_counts(call)
 
 
-@routes.post("/v2/inventory/batch-retrieve-counts", summary="Square (legacy path): counts", **READ)
+@routes.operation(summary="Square (legacy path): counts", **READ)
 @square_route
 def batch_retrieve_inventory_counts(call):
     return inventory.batch_retrieve_counts(call)
 
 
-@routes.post("/v2/inventory/changes/batch-retrieve", summary="Square: changes, oldest first", **READ)
+@routes.operation(summary="Square: changes, oldest first", **READ)
 @square_route
 def batch_get_changes(call):
     return inventory.batch_retrieve_changes(call)
 
 
-@routes.post("/v2/inventory/batch-retrieve-changes", summary="Square (legacy path): changes", **READ)
+@routes.operation(summary="Square (legacy path): changes", **READ)
 @square_route
 def batch_retrieve_inventory_changes(call):
     return inventory.batch_retrieve_changes(call)
 
 
-@routes.get("/v2/inventory/adjustments/{adjustment_id}", summary="Square: one adjustment", **READ)
+@routes.operation(summary="Square: one adjustment", **READ)
 @square_route
 def get_adjustment(call):
     return inventory.retrieve_adjustment(call)
 
 
-@routes.get("/v2/inventory/adjustment/{adjustment_id}", summary="Square (legacy path): one adjustment",
+@routes.operation(summary="Square (legacy path): one adjustment",
             **READ)
 @square_route
 def retrieve_inventory_adjustment(call):
     return inventory.retrieve_adjustment(call)
 
 
-@routes.get("/v2/inventory/physical-counts/{physical_count_id}", summary="Square: one physical count",
+@routes.operation(summary="Square: one physical count",
             **READ)
 @square_route
 def get_physical_count(call):
     return inventory.retrieve_physical_count(call)
 
 
-@routes.get("/v2/inventory/physical-count/{physical_count_id}",
-            summary="Square (legacy path): one physical count", **READ)
+@routes.operation(summary="Square (legacy path): one physical count", **READ)
 @square_route
 def retrieve_inventory_physical_count(call):
     return inventory.retrieve_physical_count(call)
 
 
-@routes.get("/v2/inventory/{catalog_object_id}/changes", summary="Square: one catalog object's changes",
+@routes.operation(summary="Square: one catalog object's changes",
             **READ)
 @square_route
 def retrieve_inventory_changes(call):
     return inventory.object_changes(call)
 
 
-@routes.get("/v2/inventory/{catalog_object_id}", summary="Square: one catalog object's counts", **READ)
+@routes.operation(summary="Square: one catalog object's counts", **READ)
 @square_route
 def retrieve_inventory_count(call):
     return inventory.object_counts(call)

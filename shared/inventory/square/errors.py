@@ -7,22 +7,24 @@ which a retry can clear, keeps 503.
 from __future__ import annotations
 
 from ..domain import errors as e
+from ..http import errors as http
 
 INVALID_REQUEST = "INVALID_REQUEST_ERROR"
 # refusal type -> (status, Square category, Square code used when the refusal names none of its own)
 SQUARE_STATUS: dict[type[e.DomainError], tuple[int, str, str]] = {
-    e.BadRequest: (400, INVALID_REQUEST, "BAD_REQUEST"),
+    http.BadRequest: (400, INVALID_REQUEST, "BAD_REQUEST"),
     e.Unauthenticated: (401, "AUTHENTICATION_ERROR", "UNAUTHORIZED"),
     e.Forbidden: (403, "AUTHENTICATION_ERROR", "INSUFFICIENT_SCOPES"),
     e.NotFound: (404, INVALID_REQUEST, "NOT_FOUND"),
-    e.MethodNotAllowed: (405, INVALID_REQUEST, "METHOD_NOT_ALLOWED"),
+    http.MethodNotAllowed: (405, INVALID_REQUEST, "METHOD_NOT_ALLOWED"),
     e.Conflict: (400, INVALID_REQUEST, "CONFLICT"),
     e.InsufficientStock: (400, INVALID_REQUEST, "INSUFFICIENT_INVENTORY"),
     e.VersionMismatch: (400, INVALID_REQUEST, "VERSION_MISMATCH"),
-    e.PayloadTooLarge: (413, INVALID_REQUEST, "REQUEST_ENTITY_TOO_LARGE"),
-    e.UnsupportedMediaType: (415, INVALID_REQUEST, "INVALID_CONTENT_TYPE"),
+    http.PayloadTooLarge: (413, INVALID_REQUEST, "REQUEST_ENTITY_TOO_LARGE"),
+    http.UnsupportedMediaType: (415, INVALID_REQUEST, "INVALID_CONTENT_TYPE"),
     e.InvalidInput: (400, INVALID_REQUEST, "INVALID_VALUE"),
     e.IdempotencyConflict: (400, INVALID_REQUEST, "IDEMPOTENCY_KEY_REUSED"),
+    e.IdempotencyKeyRequired: (400, INVALID_REQUEST, "MISSING_REQUIRED_PARAMETER"),
     e.Contention: (503, "API_ERROR", "SERVICE_UNAVAILABLE"),
 }
 # Native codes that have a closer Square code than their type's.

@@ -13,7 +13,8 @@ from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.time import parse_instant
 from ..http.call import Call
 from ..service import items
-from ..service.idempotency import Idempotency
+from ..service.results import BulkApplied
+from ..service.unit_of_work import Idempotency, Reply
 from .mapping import ROOM, NativeChange, refused, square_change, square_counts, to_native
 from .requests import BatchChange, BatchRetrieveChanges, BatchRetrieveCounts
 
@@ -33,17 +34,22 @@ def batch_change(call: Call) -> dict:
     lines = [_bulk_line(_item_id(call, native, index, resolved), native, index)
              for index, native in enumerate(natives)]
     digest = hashlib.sha256(f"square batch-change\n{wire.canonical(call.json)}".encode())
-    idempotency = Idempotency(request.idempotency_key, digest.hexdigest())
+    idempotency = Idempotency(request.idempotency_key, digest.hexdigest(), _batch_reply)
     try:
         outcome = items.bulk_update(call.services, call.actor, BulkUpdate(updates=lines), idempotency)
     except DomainError as refusal:  # our fields name `updates[i]`; Square's caller sent `changes[i]`
         refusal.fields = [FieldError(f.field.replace("updates[", "changes[", 1), f.code, f.message)
                           for f in refusal.fields]
         raise
-    touched = {item.id: item for item in map(_item, outcome.body["data"])}
-    entries = [LedgerEntry.model_validate(entry) for entry in outcome.body["changes"]]
-    return {"counts": [count for item in touched.values() for count in square_counts(item)],
-            "changes": [square_change(entry, touched[entry.item_id]) for entry in entries]}
+    return outcome.reply.body  # as first sent, on a retry with the same idempotency_key
+
+
+def _batch_reply(applied: BulkApplied) -> Reply:
+    """Square's answer to a batch: the touched counts and the changes, kept for a retry."""
+    touched = {item.id: item for item in applied.items}
+    return Reply(200, {
+        "counts": [count for item in applied.items for count in square_counts(item)],
+        "changes": [square_change(entry, touched[entry.item_id]) for entry in applied.entries]})
 
 
 def batch_retrieve_counts(call: Call) -> dict:
@@ -206,11 +212,6 @@ def _bulk_line(item_id: str, native: NativeChange, index: int) -> BulkLine:
     except ValidationError as error:  # beyond our places or range
         problem = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
         raise refused(f"changes[{index}].quantity", "INVALID_VALUE", problem) from None
-
-
-def _item(dumped: dict) -> InventoryItem:
-    return InventoryItem.model_validate({k: v for k, v in dumped.items()
-                                         if k not in ("available_quantity", "low_stock")})
 
 
 def _instant(text: str | None, field: str):
