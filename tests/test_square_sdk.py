@@ -395,3 +395,18 @@ def test_an_id_of_any_shape_matches_nothing_and_is_never_a_500(server, location_
             "from_state": "IN_STOCK", "to_state": "SOLD", "location_id": odd[:100],
             "catalog_object_id": odd[:100], "quantity": "1", "occurred_at": now()}}]})
     assert refused.status_code == 404 and refused.json()["errors"][0]["code"] == "NOT_FOUND", refused.text
+
+
+def test_a_location_is_named_by_the_code_its_client_gave_it(server):
+    code = f"L{uuid.uuid4().hex[:12].upper()}"  # as a Square location id looks
+    made = server.call("POST", "/locations", {"name": "Square shop", "time_zone": "America/Denver",
+                                              "code": code})
+    assert made.status_code == 201, made.text
+    item = new_item(server, made.json()["data"]["id"], quantity=10)
+    changed, counted = sdk(server, [
+        batch([adjustment(dict(item, location_id=code), "IN_STOCK", "SOLD", "1")]),
+        {"method": "get", "kwargs": {"catalog_object_id": item["product_id"], "location_ids": code}},
+    ])
+    assert changed["body"]["changes"][0]["adjustment"]["from_location_id"] == code
+    assert [(c["location_id"], c["quantity"]) for c in counted["body"]["counts"]] == [(code, "9")]
+    assert native_state(server, item)[0] == 9

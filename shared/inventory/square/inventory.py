@@ -13,6 +13,7 @@ from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.time import parse_instant
 from ..http.call import Call
 from ..service import items
+from ..service.locations import resolve_location
 from ..service.results import BulkApplied
 from ..service.unit_of_work import Idempotency, Reply
 from .mapping import ROOM, NativeChange, refused, square_change, square_counts, to_native
@@ -34,7 +35,9 @@ def batch_change(call: Call) -> dict:
     lines = [_bulk_line(_item_id(call, native, index, resolved), native, index)
              for index, native in enumerate(natives)]
     digest = hashlib.sha256(f"square batch-change\n{wire.canonical(call.json)}".encode())
-    idempotency = Idempotency(request.idempotency_key, digest.hexdigest(), _batch_reply)
+    codes = _location_codes(call)
+    idempotency = Idempotency(request.idempotency_key, digest.hexdigest(),
+                              lambda applied: _batch_reply(applied, codes))
     try:
         outcome = items.bulk_update(call.services, call.actor, BulkUpdate(updates=lines), idempotency)
     except DomainError as refusal:  # our fields name `updates[i]`; Square's caller sent `changes[i]`
@@ -44,12 +47,32 @@ def batch_change(call: Call) -> dict:
     return outcome.reply.body  # as first sent, on a retry with the same idempotency_key
 
 
-def _batch_reply(applied: BulkApplied) -> Reply:
+def _batch_reply(applied: BulkApplied, codes: dict[str, str]) -> Reply:
     """Square's answer to a batch: the touched counts and the changes, kept for a retry."""
     touched = {item.id: item for item in applied.items}
-    return Reply(200, {
+    return Reply(200, _with_codes(codes, {
         "counts": [count for item in applied.items for count in square_counts(item)],
-        "changes": [square_change(entry, touched[entry.item_id]) for entry in applied.entries]})
+        "changes": [square_change(entry, touched[entry.item_id]) for entry in applied.entries]}))
+
+
+def _location_codes(call: Call) -> dict[str, str]:
+    """Location id -> the code its client gave it, which Square's objects show as its id."""
+    return {location.id: location.code
+            for location in call.services.store.list_locations(call.actor.organization_id)
+            if location.code}
+
+
+def _with_codes(codes: dict[str, str], body: dict) -> dict:
+    """Square's body with each location named by its code, where it has one."""
+    for record in body.get("counts", []) + body.get("changes", []):
+        for shown in (record, record.get("adjustment") or {}, record.get("physical_count") or {}):
+            for field in ("location_id", "from_location_id", "to_location_id"):
+                if shown.get(field) in codes:
+                    shown[field] = codes[shown[field]]
+    for single in ("adjustment", "count"):
+        if single in body:
+            _with_codes(codes, {"changes": [body[single]]})
+    return body
 
 
 def batch_retrieve_counts(call: Call) -> dict:
@@ -84,7 +107,7 @@ def batch_retrieve_changes(call: Call) -> dict:
             continue
         changes.append((entry.occurred_at, entry.id, change))
     changes.sort(key=lambda found: found[:2])
-    return _page([change for *_, change in changes], CHANGES_CURSOR, request.cursor,
+    return _page(call, [change for *_, change in changes], CHANGES_CURSOR, request.cursor,
                  request.limit or CHANGES_LIMIT, "changes")
 
 
@@ -94,20 +117,20 @@ def object_changes(call: Call) -> dict:
     locations = [loc for loc in (args.get("location_ids") or "").split(",") if loc] or None
     found = sorted(_entries(call, [call.path["catalog_object_id"]], locations),
                    key=lambda pair: (pair[0].occurred_at, pair[0].id), reverse=True)
-    return _page([square_change(entry, item) for entry, item in found], CHANGES_CURSOR,
+    return _page(call, [square_change(entry, item) for entry, item in found], CHANGES_CURSOR,
                  args.get("cursor"), CHANGES_LIMIT, "changes")
 
 
 def retrieve_adjustment(call: Call) -> dict:
     """GET /v2/inventory/adjustments/{id}: a ledger entry other than a count, by its id."""
     change = _change_by_id(call, call.path["adjustment_id"], "ADJUSTMENT")
-    return {"adjustment": change["adjustment"]}
+    return _with_codes(_location_codes(call), {"adjustment": change["adjustment"]})
 
 
 def retrieve_physical_count(call: Call) -> dict:
     """GET /v2/inventory/physical-counts/{id}: a count (AUDIT entry), by its id."""
     change = _change_by_id(call, call.path["physical_count_id"], "PHYSICAL_COUNT")
-    return {"count": change["physical_count"]}
+    return _with_codes(_location_codes(call), {"count": change["physical_count"]})
 
 
 def _change_by_id(call: Call, entry_id: str, kind: str) -> dict:
@@ -140,13 +163,13 @@ def _entries(call: Call, catalog_object_ids: list[str] | None,
             page_cursor = page.next_cursor
 
 
-def _page(found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:
+def _page(call: Call, found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:
     """One page of a list this dialect ordered, and Square's opaque `cursor` when more follow."""
     start = cursor.read_position(after, kind) if after else 0
     body: dict[str, Any] = {name: found[start:start + limit]}
     if start + limit < len(found):
         body["cursor"] = cursor.write_position(kind, start + limit)
-    return body
+    return _with_codes(_location_codes(call), body)
 
 
 def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
@@ -155,7 +178,7 @@ def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids:
     found = [item for item in _items(call, catalog_object_ids, location_ids, updated_after)]
     found.sort(key=lambda item: (item.updated_at, item.id), reverse=True)
     counts = [c for item in found for c in square_counts(item) if c["state"] in wanted]
-    return _page(counts, COUNTS_CURSOR, after, limit, "counts")
+    return _page(call, counts, COUNTS_CURSOR, after, limit, "counts")
 
 
 def _items(call: Call, catalog_object_ids: list[str] | None,
@@ -165,7 +188,7 @@ def _items(call: Call, catalog_object_ids: list[str] | None,
         for location_id in location_ids or [None]:
             page_cursor = None
             while True:
-                query = _query(product_id, location_id, updated_after=updated_after, limit=200,
+                query = _query(call, product_id, location_id, updated_after=updated_after, limit=200,
                                cursor=page_cursor)
                 if query is None:
                     break
@@ -176,9 +199,15 @@ def _items(call: Call, catalog_object_ids: list[str] | None,
                 page_cursor = page.next_cursor
 
 
-def _query(product_id: str | None, location_id: str | None, **rest) -> ListInventory | None:
-    """The native list query for a product at a location on its sales floor; None when an id
-    has a shape no product or location of ours can have (so nothing matches it)."""
+def _query(call: Call, product_id: str | None, location_id: str | None,
+           **rest) -> ListInventory | None:
+    """The native list query for a product at a location (by id or code) on its sales floor;
+    None when no location has that id or code, or an id has a shape no product can have."""
+    if location_id is not None:
+        location = resolve_location(call.services.store, call.actor.organization_id, location_id)
+        if location is None:
+            return None
+        location_id = location.id
     try:
         return ListInventory(product_id=product_id, location_id=location_id, room_type=ROOM, **rest)
     except ValidationError:
@@ -191,7 +220,7 @@ def _item_id(call: Call, native: NativeChange, index: int,
     of the batch, read once)."""
     key = (native.catalog_object_id, native.location_id)
     if key not in resolved:
-        query = _query(*key, limit=2)
+        query = _query(call, *key, limit=2)
         resolved[key] = items.list_items(call.services, call.actor, query).items if query else []
     found = resolved[key]
     if len(found) > 1:
