@@ -81,10 +81,10 @@ def test_terraform_reads_the_manifest_and_makes_one_function_per_entry():
     assert function["for_each"] == "${local.functions}"
     assert function["build_config"][0]["runtime"] == "python312"
     assert function["build_config"][0]["entry_point"] == "${each.value.handler}"
-    trigger = function["dynamic"][0]["event_trigger"]
-    assert "local.pubsub_functions" in trigger["for_each"]  # HTTP functions get no trigger
-    assert trigger["content"][0]["event_type"] == deploy_manifest.PUBSUB_EVENT
-    assert trigger["content"][0]["retry_policy"] == "RETRY_POLICY_RETRY"
+    # Pub/Sub-triggered functions are pushed by a subscription Terraform owns (pubsub.tf).
+    assert "event_trigger" not in function and "event_trigger" not in str(function.get("dynamic", ""))
+    push = blocks("resource")["google_pubsub_subscription.push"]
+    assert push["for_each"] == "${local.pubsub_functions}"
 
     bundle = blocks("resource")["google_storage_bucket_object.bundle"]
     assert bundle["source"] == "${var.bundle_dir}/${each.key}.zip"
@@ -256,6 +256,19 @@ def test_python_twin_uses_terraform_defaults():
 
 def test_every_topic_has_a_dead_letter_topic_and_a_kept_subscription():
     resources = blocks("resource")
+    # What a Pub/Sub-triggered function is pushed from has the same policy, declared here.
+    for name in ("google_pubsub_subscription.push", "google_pubsub_subscription.pending"):
+        subscription = resources[name]
+        assert subscription["dead_letter_policy"][0]["max_delivery_attempts"] == "${var.max_delivery_attempts}"
+        retry = subscription["retry_policy"][0]
+        assert (retry["minimum_backoff"], retry["maximum_backoff"]) == ("10s", "600s")
+    push = resources["google_pubsub_subscription.push"]
+    assert push["push_config"][0]["oidc_token"][0]["service_account_email"] == \
+        "${google_service_account.trigger.email}"
+    # The path names the topic, as cloud-local's push endpoints do (functions-framework reads it).
+    assert push["push_config"][0]["push_endpoint"].endswith("/projects/${var.project_id}/topics/${each.value.topic}")
+    assert "dead-letter" in str(resources["google_monitoring_alert_policy.dead_letters"]["conditions"])
+    assert "eventarc_dead_letter_commands" not in (INFRA / "outputs.tf").read_text()
     for name in ("google_pubsub_topic.dead_letter", "google_pubsub_subscription.dead_letter"):
         assert resources[name]["for_each"] == "${local.topics}"
     pending = resources["google_pubsub_subscription.pending"]
