@@ -147,11 +147,19 @@ locals {
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["type", "ASCENDING"], ["sequence", "ASCENDING"]]
     }
-    # Outbox relay: published_at == null, in commit order.
-    events_unpublished = {
+    # Outbox relay: unpublished events (they alone hold relay_shard), in commit order. One
+    # growing range per shard rather than one for every organization (see the field overrides).
+    events_unpublished_by_shard = {
       collection = "events"
       scope      = "COLLECTION"
-      fields     = [["published_at", "ASCENDING"], ["sequence", "ASCENDING"]]
+      fields     = [["relay_shard", "ASCENDING"], ["sequence", "ASCENDING"]]
+    }
+    # Fan-out sweep (retry timer): published events whose deliveries were never made (they
+    # alone hold fan_out_shard), published before a bound.
+    events_not_fanned_out_by_shard = {
+      collection = "events"
+      scope      = "COLLECTION"
+      fields     = [["fan_out_shard", "ASCENDING"], ["published_at", "ASCENDING"]]
     }
     # Retry timer: pending deliveries whose next attempt is due.
     deliveries_due = {
@@ -166,6 +174,26 @@ locals {
       fields     = [["organization_id", "ASCENDING"], ["subscription_id", "ASCENDING"], ["created_at", "DESCENDING"], ["id", "DESCENDING"]]
     }
   }
+}
+
+# Write ceilings. Firestore sustains about 500 writes/s into an index whose values grow with time
+# (best practices, "High read, write, and delete rates to a narrow document range"); the
+# automatic single-field indexes of an events document's growing fields would make one such
+# range for every organization together. No query needs them (every events query uses a
+# composite index above), so they are exempted. What remains grows per range:
+#   (organization_id, sequence), (organization_id, type, sequence): one range per organization
+#   (relay_shard, sequence): one range per shard (16), and only while the event is unpublished;
+#   (fan_out_shard, published_at): the same, only until the event's deliveries are made.
+# The document ids (evt_<ULID>) still grow with time: see infra/README.md, "Write ceilings".
+resource "google_firestore_field" "events_unindexed" {
+  for_each = toset(["sequence", "occurred_at", "published_at", "fanned_out_at", "id", "data"])
+
+  database   = google_firestore_database.main.name
+  collection = "events"
+  field      = each.value
+
+  # An empty index_config turns off every single-field index of the field.
+  index_config {}
 }
 
 resource "google_firestore_index" "index" {

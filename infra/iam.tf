@@ -8,9 +8,9 @@
 #   gateway - API Gateway's identity: invokes the HTTP functions (when they are private).
 
 locals {
-  # A function only reads when all its routes are GETs (scripts/deploy_manifest.py, read_only).
+  # A function only reads when all its routes are GETs or HEADs (deploy_manifest.py, read_only).
   read_only_functions = toset([
-    for name, f in local.http_functions : name if alltrue([for route in f.routes : route.method == "GET"])
+    for name, f in local.http_functions : name if alltrue([for route in f.routes : contains(["GET", "HEAD"], route.method)])
   ])
 
   # topic => the functions that publish to it. Every HTTP function that writes publishes the

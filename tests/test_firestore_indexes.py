@@ -104,3 +104,35 @@ def test_recorded_shapes_come_from_the_client_protobuf():
     counted = client.collection("items").where("organization_id", "==", "o").where("updated_at", ">", "t")
     assert shape_of(counted._to_protobuf()).orders == (("updated_at", "ASCENDING"),)
     assert hcl2  # python-hcl2 parses infra/firestore.tf (test_infra.blocks)
+
+
+# --- write ceilings: no single range shared by every organization ------------------------------
+
+def exempted_event_fields() -> set[str]:
+    import re
+    overrides = blocks("resource")["google_firestore_field.events_unindexed"]
+    assert overrides["collection"] == "events" and overrides["index_config"] in ([{}], [])
+    return set(re.findall(r'"([a-z_]+)"', overrides["for_each"]))
+
+
+def test_events_fields_that_grow_with_time_have_no_single_field_index_and_no_query_needs_one(indexes):
+    exempt = exempted_event_fields()
+    assert {"sequence", "occurred_at", "published_at", "id", "data"} <= exempt
+    for shape, query in committed_shapes().items():
+        if shape.collection == "events" and serving_indexes(shape, indexes) == []:
+            used = set(shape.equalities) | {field for field, _ in shape.orders}
+            assert not used & exempt, f"{query} needs the exempted single-field index of {used & exempt}"
+
+
+def test_every_events_index_that_grows_with_time_starts_with_a_range_of_its_own(indexes):
+    """(organization_id, …) makes one range per organization, relay_shard one per shard."""
+    for index in indexes:
+        if index.collection == "events":
+            assert index.fields[0][0] in ("organization_id", "relay_shard", "fan_out_shard"), index.name
+
+
+def test_relay_shards_spread_organizations():
+    from inventory.adapters.firestore.transaction import RELAY_SHARDS, relay_shard
+    shards = {relay_shard(f"org_{n}") for n in range(200)}
+    assert shards == set(range(RELAY_SHARDS))
+    assert RELAY_SHARDS <= 30  # Firestore's limit on an `in` filter's values

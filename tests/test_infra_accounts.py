@@ -93,8 +93,9 @@ def test_every_function_runs_as_an_account_of_its_own(functions):
 
 def test_read_only_functions_hold_no_write_role(functions, variables):
     iam = (INFRA / "iam.tf").read_text()
-    # Terraform's read-only rule is deploy_manifest's: every route a GET.
-    assert 'alltrue([for route in f.routes : route.method == "GET"])' in iam
+    # Terraform's read-only rule is deploy_manifest's: every route a GET or a HEAD.
+    assert deploy_manifest.READ_METHODS == {"GET", "HEAD"}
+    assert 'alltrue([for route in f.routes : contains(["GET", "HEAD"], route.method)])' in iam
     firestore = blocks("resource")["google_project_iam_member.firestore"]
     assert firestore["role"] == \
         '${contains(local.read_only_functions, each.key) ? "roles/datastore.viewer" : "roles/datastore.user"}'

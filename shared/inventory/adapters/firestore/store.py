@@ -32,7 +32,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import FirestoreTransaction, sync_run
+from .transaction import RELAY_SHARDS, FirestoreTransaction, sync_run
 
 T = TypeVar("T")
 _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
@@ -215,16 +215,25 @@ class FirestoreStore:
 
     # -- events ----------------------------------------------------------------------------
     def pending_events(self, limit: int) -> Sequence[Event]:
-        rows = (self._collection("events").where("published_at", "==", None)
+        """Unpublished events in commit order: those that still hold a relay shard."""
+        rows = (self._collection("events").where("relay_shard", "in", list(range(RELAY_SHARDS)))
                 .order_by("sequence").limit(limit).get())
         return [from_row(Event, r.to_dict()) for r in rows]
 
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
+        from google.cloud.firestore import DELETE_FIELD
         batch = self.client.batch()
         for event_id in event_ids:
             batch.update(self._collection("events").document(event_id),
-                         {"published_at": format_instant(at)})
+                         {"published_at": format_instant(at), "relay_shard": DELETE_FIELD})
         batch.commit()
+
+    def events_not_fanned_out(self, published_before: datetime, limit: int) -> Sequence[Event]:
+        """Published events that still hold a fan-out shard, published before the bound."""
+        rows = (self._collection("events").where("fan_out_shard", "in", list(range(RELAY_SHARDS)))
+                .where("published_at", "<", format_instant(published_before))
+                .order_by("published_at").limit(limit).get())
+        return [from_row(Event, r.to_dict()) for r in rows]
 
     def get_event(self, organization_id: str, event_id: str) -> Event | None:
         found = self._owned("events", event_id, organization_id)

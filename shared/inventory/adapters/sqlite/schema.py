@@ -188,6 +188,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
     CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
     """,
+    # 7: when an event's deliveries were made; the fan-out sweep reads those never made. Events
+    # already published count as fanned out.
+    """
+    ALTER TABLE events ADD COLUMN fanned_out_at TEXT;
+    UPDATE events SET fanned_out_at = published_at WHERE published_at IS NOT NULL;
+    CREATE INDEX events_not_fanned_out ON events (published_at, seq) WHERE fanned_out_at IS NULL;
+    """,
 ]
 
 
