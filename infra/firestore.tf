@@ -64,8 +64,9 @@ locals {
       fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["id", "ASCENDING"]]
     }
     # GET /inventory?updated_after=T: Firestore orders by the inequality's field after the
-    # explicit order, so the list (ordered by id) reads (id, updated_at). Again one index per
-    # equality filter, merged for combined filters.
+    # explicit order, so the list (ordered by id) reads (id, updated_at); its total is counted
+    # on the same ordered query, so these serve it too. Again one index per equality filter,
+    # merged for combined filters.
     items_active_changed_after = {
       collection = "items"
       scope      = "COLLECTION"
@@ -100,17 +101,6 @@ locals {
       collection = "items"
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
-    }
-    # Incremental sync: items changed since T, organization-wide or at one location.
-    items_updated_since = {
-      collection = "items"
-      scope      = "COLLECTION"
-      fields     = [["organization_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
-    }
-    items_at_location_updated_since = {
-      collection = "items"
-      scope      = "COLLECTION"
-      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
     }
     # GET /inventory/{id}/changes orders an item's ledger by item_version alone (automatic index).
     # Snapshot: per item, its last entry at or before T (limit 1), so reads grow with the items.

@@ -113,7 +113,7 @@ def serving_indexes(shape: QueryShape, indexes: list[Index]) -> list[Index] | No
     suffix = len(shape.orders)
     usable = [index for index in indexes
               if (index.collection, index.scope) == (shape.collection, shape.scope)
-              and len(index.fields) > suffix
+              and len(index.fields) >= suffix
               and index.fields[-suffix:] == shape.orders
               and {field for field, _ in index.fields[:-suffix]} <= shape.equalities]
     # One index holding every equality field, or several merged whose prefixes hold them all.
