@@ -3,7 +3,8 @@
 Every bundle (scripts/build_bundles.py) is installed into a fresh virtualenv from its own
 requirements.txt (one virtualenv per distinct requirements set, shared by the bundles that have
 the same), then served by `functions-framework` with FUNCTION_TARGET from the bundle's folder
-on the embedded store with the demo data; one authenticated GET (HTTP functions) or one
+on the embedded store (or, with --firestore, on Google's Firestore emulator, the client library
+loaded as in the cloud) with the demo data; one authenticated GET (HTTP functions) or one
 CloudEvent (Pub/Sub ones) is its first request. Reported per bundle: the installed
 site-packages (MiB), the time to import main.py, and the resident memory after that first
 request (VmRSS). Baseline: the same bundle with every runtime requirement (what each shipped
@@ -57,10 +58,12 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+STORE: dict[str, str] = {"INVENTORY_STORE": "sqlite"}
+
+
 def serve_once(environment: Path, bundle: Path, function, data: Path, key: str) -> tuple[float, float]:
     """(import seconds, MiB resident after the first request) of one bundle."""
-    env = {"PATH": "/usr/bin:/bin", "INVENTORY_STORE": "sqlite", "INVENTORY_DATA_DIR": str(data),
-           "INVENTORY_EVENTS": "local"}
+    env = {"PATH": "/usr/bin:/bin", "INVENTORY_DATA_DIR": str(data), "INVENTORY_EVENTS": "local", **STORE}
     imported = float(subprocess.run([str(environment / "bin" / "python"), "-c", IMPORT], cwd=bundle, env=env,
                                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
     port = free_port()
@@ -98,7 +101,15 @@ def serve_once(environment: Path, bundle: Path, function, data: Path, key: str) 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="just these functions (repeatable)")
+    parser.add_argument("--firestore", action="store_true", help="serve on the Firestore emulator")
     args = parser.parse_args(argv)
+    if args.firestore:
+        from contextlib import ExitStack
+        from inventory.local import emulators
+        stack = ExitStack()
+        host = stack.enter_context(emulators.firestore())
+        STORE.update(INVENTORY_STORE="firestore", FIRESTORE_EMULATOR_HOST=host, GOOGLE_CLOUD_PROJECT="bench-bundles")
+        os.environ.update(STORE)
     work = Path(tempfile.mkdtemp(prefix="inventory-bundles-"))
     out = work / "bundles"
     build_bundles.main(["--out", str(out)] + [a for name in args.only or [] for a in ("--only", name)])
@@ -108,7 +119,12 @@ def main(argv=None) -> int:
     everything = sorted(line for name, line in pins.items() if name not in build_bundles.NEVER_SHIPPED)
     baseline_environment = install(everything, work / "venv-all")
     baseline_size = size_mib(baseline_environment)
-    data, key = demo_data_dir()
+    if args.firestore:  # the demo organization on the emulator
+        data = work / "data"
+        key = subprocess.run([sys.executable, "-m", "inventory.cli", "demo"], check=True, capture_output=True,
+                             text=True, env=dict(os.environ, INVENTORY_DATA_DIR=str(data))).stdout.strip()
+    else:
+        data, key = demo_data_dir()
 
     rows, sizes, memories, baseline_memories = [], [], [], []
     for name, function in functions.items():
@@ -124,7 +140,7 @@ def main(argv=None) -> int:
         baseline_memories.append(memory_before)
         rows.append([name, f"{size:.0f}", f"{baseline_size:.0f}", f"{imported * 1000:.0f}",
                      f"{memory:.0f}", f"{memory_before:.0f}", function.memory_mb])
-    table("Bundles installed as the buildpack installs them (MiB, ms)",
+    table(f"Bundles installed as the buildpack installs them, on {STORE['INVENTORY_STORE']} (MiB, ms)",
           ["function", "install", "install before", "import ms", "RSS after 1st request",
            "RSS before", "limit"], rows)
     metric("bundle_install_mib_median", median(sizes), "MiB", baseline_size, "< baseline")
