@@ -167,6 +167,7 @@ def pytest_runtest_setup(item):
     _CURRENT[0] = item.nodeid
 
 
+@pytest.hookimpl(trylast=True)  # after any plugin that reorders tests
 def pytest_collection_modifyitems(session, config, items):
     """The recorded-queries check runs after every test that could send one."""
     last = [item for item in items if item.nodeid.split("::")[0].endswith(CHECK_MODULE)]
