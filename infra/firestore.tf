@@ -3,8 +3,8 @@
 # Layout (every document also stores its own id as the field `id`, and organization_id):
 #   items/{item_id}                     InventoryItem (+ low_stock stored for filtering)
 #   items/{item_id}/ledger/{entry_id}   LedgerEntry
-#   item_places, sync_locks             point-read lock documents (one active item per place,
-#                                       one active sync per location)
+#   item_places, location_codes,        point-read lock documents (one active item per place,
+#   sync_locks                          one location per code, one active sync per location)
 #   events/{event_id}                   Event (+ sequence: commit order, published_at: outbox)
 #   deliveries/{delivery_id}            Delivery
 #   webhook_subscriptions, locations, api_keys, idempotency: point reads and
@@ -198,6 +198,26 @@ resource "google_firestore_index" "index" {
     content {
       field_path = fields.value[0]
       order      = fields.value[1]
+    }
+  }
+}
+
+# The Square dialect reads one ledger entry by id alone (GET /v2/inventory/adjustments/{id}):
+# a collection-group equality query on `ledger.id`, which needs the collection-group scope of
+# that field's single-field index (Firestore keeps only the collection scope by default).
+resource "google_firestore_field" "ledger_id" {
+  database   = google_firestore_database.main.name
+  collection = "ledger"
+  field      = "id"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
     }
   }
 }

@@ -52,6 +52,11 @@ class PlaceNotRead(RuntimeError):
     of the caller, since that read is what keeps a concurrent create of the place out."""
 
 
+class LocationCodeNotRead(RuntimeError):
+    """A location was saved with a code without the code having been read in the same transaction
+    (find_location_by_code): a bug of the caller, as PlaceNotRead is."""
+
+
 class Transaction(Protocol):
     """One unit of work. Reads come before writes; nothing is visible to others until commit.
 
@@ -82,6 +87,11 @@ class Transaction(Protocol):
         place that is empty now stays locked against a concurrent create where the store locks."""
         ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
+    def find_location_by_code(self, organization_id: str, code: str) -> Location | None:
+        """The organization's location with this code. Reading a code, held or not, is what lets
+        this transaction save a location with it: the read locks the code against a concurrent
+        save where the store locks."""
+        ...
     def get_idempotency(self, organization_id: str, api_key_id: str,
                         key: str) -> IdempotencyRecord | None:
         """The record of the request this API key made with this Idempotency-Key."""
@@ -96,7 +106,12 @@ class Transaction(Protocol):
         """Set these items' last_sync to `at` and nothing else: a POS sync confirmed their
         counts (no new version, no ledger entry). Items this transaction read."""
         ...
-    def save_location(self, location: Location) -> None: ...
+    def save_location(self, location: Location) -> None:
+        """Write the location. A code it takes (new, or another than the one this transaction
+        read it with) needs that code read here (LocationCodeNotRead otherwise) and found free or
+        held by this location (Conflict `duplicate_location_code` otherwise, nothing written);
+        a code it leaves is free for others. A location's code is unique in its organization."""
+        ...
     def append_ledger(self, entry: LedgerEntry) -> None: ...
     def append_event(self, event: Event) -> None: ...
     def save_idempotency(self, record: IdempotencyRecord) -> None: ...
@@ -135,6 +150,10 @@ class InventoryStore(Protocol):
         """The item's ledger, newest first; nothing (and no cursor) for an item with no entries or
         of another organization. Cursors as list_items'."""
         ...
+    def get_ledger_entry(self, organization_id: str, entry_id: str) -> LedgerEntry | None:
+        """One ledger entry by its id, whichever item it belongs to; None for another
+        organization's (for dialects that name a change by its id alone, as Square does)."""
+        ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
@@ -150,6 +169,7 @@ class InventoryStore(Protocol):
         ...
     def list_locations(self, organization_id: str) -> Sequence[Location]: ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
+    def find_location_by_code(self, organization_id: str, code: str) -> Location | None: ...
     def pending_events(self, limit: int) -> Sequence[Event]:
         """Every organization's outbox events not yet published, oldest first in commit order."""
         ...

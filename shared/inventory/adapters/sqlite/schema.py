@@ -188,7 +188,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
     CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
     """,
-    # 7: when an event's deliveries were made; the fan-out sweep reads those never made. Events
+    # 7: items carry free-form attributes (JSON text); a location may have the client's own
+    # code for it, unique in its organization.
+    """
+    ALTER TABLE items ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE locations ADD COLUMN code TEXT;
+    CREATE UNIQUE INDEX locations_by_code ON locations (organization_id, code) WHERE code IS NOT NULL;
+    """,
+    # 8: when an event's deliveries were made; the fan-out sweep reads those never made. Events
     # already published count as fanned out.
     """
     ALTER TABLE events ADD COLUMN fanned_out_at TEXT;
