@@ -106,9 +106,15 @@ def needs_composite(shape: QueryShape) -> bool:
     return bool(shape.equalities) or len(shape.orders) > 1
 
 
-def serving_indexes(shape: QueryShape, indexes: list[Index]) -> list[Index] | None:
-    """The composite indexes that serve the shape ([] if the automatic ones do), None if none do."""
+def serving_indexes(shape: QueryShape, indexes: list[Index],
+                    group_fields: frozenset[tuple[str, str]] = frozenset()) -> list[Index] | None:
+    """The composite indexes that serve the shape ([] if single-field ones do), None if none do.
+    Single-field indexes are automatic in collection scope only; in collection-group scope each
+    field needs an override enabling it (`group_fields`: (collection, field))."""
     if not needs_composite(shape):
+        if shape.scope == "COLLECTION_GROUP":
+            used = set(shape.equalities) | {field for field, _ in shape.orders}
+            return [] if all((shape.collection, field) in group_fields for field in used) else None
         return []
     suffix = len(shape.orders)
     usable = [index for index in indexes

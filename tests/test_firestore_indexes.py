@@ -21,15 +21,30 @@ def indexes() -> list[Index]:
     return declared_indexes(blocks("locals")["firestore_indexes"])
 
 
+def group_fields() -> frozenset[tuple[str, str]]:
+    """(collection, field) of the single-field overrides that enable collection-group scope."""
+    return frozenset((r["collection"], r["field"]) for name, r in blocks("resource").items()
+                     if name.startswith("google_firestore_field.") and "COLLECTION_GROUP" in str(r.get("index_config")))
+
+
 def test_every_listed_query_is_served_by_a_declared_index(indexes):
+    groups = group_fields()
     unserved = {shape: query for shape, query in committed_shapes().items()
-                if serving_indexes(shape, indexes) is None}
+                if serving_indexes(shape, indexes, groups) is None}
     assert not unserved, "queries real Firestore would refuse (FAILED_PRECONDITION):\n" + "\n".join(
         f"{query}: {shape.as_json()}" for shape, query in unserved.items())
 
 
+def test_collection_group_queries_need_their_fields_enabled_in_that_scope():
+    query = QueryShape("ledger", "COLLECTION_GROUP", frozenset({"id"}), ())
+    assert serving_indexes(query, []) is None
+    assert serving_indexes(query, [], frozenset({("ledger", "id")})) == []
+    assert ("ledger", "id") in group_fields()
+
+
 def test_every_declared_index_serves_a_listed_query(indexes):
-    used = {index.name for shape in committed_shapes() for index in serving_indexes(shape, indexes) or []}
+    used = {index.name for shape in committed_shapes()
+            for index in serving_indexes(shape, indexes, group_fields()) or []}
     assert {index.name for index in indexes} - used == set()
 
 
