@@ -6,6 +6,7 @@ work function that Firestore runs again starts from nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import datetime
 from typing import Any, Collection, Iterable
@@ -15,6 +16,7 @@ from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntr
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
+from ...service.ports import StockRow
 from ..places import Move, Place, PlaceBook, place_of
 from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
@@ -201,6 +203,9 @@ class FirestoreTransaction:
     def save_pos_connection(self, connection: PosConnection) -> None:
         self._set("pos_connections", digest(connection.organization_id, connection.location_id),
                   self._sealed.to_row(connection))
+
+    def save_stock_row(self, row: StockRow) -> None:
+        self._set("stock_rows", digest(row.organization_id, *row.key), dataclasses.asdict(row))
 
     def save_sync_run(self, run: SyncRun) -> None:
         self._set("sync_runs", run.id, to_row(run))

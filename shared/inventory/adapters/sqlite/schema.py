@@ -188,6 +188,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
     CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
     """,
+    # 7: dated stock rows posted through the Datawiz dialect, the latest per location, product, date.
+    """
+    CREATE TABLE stock_rows (
+        organization_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        qty TEXT NOT NULL,
+        original_price TEXT,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (organization_id, date, location_id, product_id)
+    );
+    """,
 ]
 
 

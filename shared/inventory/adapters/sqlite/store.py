@@ -1,6 +1,7 @@
 """SqliteStore: the InventoryStore port over one SQLite file in WAL mode."""
 from __future__ import annotations
 
+import dataclasses
 import queue
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice
+from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
 from ..places import PlaceBook
 from ..private_files import private_directory, private_file
 from ..records import NO_SECRETS, SEALED, SealedRecords, from_row, to_row
@@ -224,6 +225,11 @@ class SqliteTransaction:
 
     def save_sync_run(self, run: SyncRun) -> None:
         _insert(self._db, "sync_runs", run, replace=True)
+
+    def save_stock_row(self, row: StockRow) -> None:
+        values = dataclasses.asdict(row)
+        self._db.execute(_statement("INSERT OR REPLACE", "stock_rows", tuple(values)),
+                         tuple(values.values()))
 
     # -- the store's own writes, beyond the port ------------------------------------------------
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
@@ -434,6 +440,11 @@ class SqliteStore:
         rows = self._query("SELECT * FROM locations WHERE organization_id = ? ORDER BY id",
                            [organization_id])
         return [from_row(Location, row) for row in rows]
+
+    def list_stock_rows(self, organization_id: str) -> Sequence[StockRow]:
+        rows = self._query("SELECT * FROM stock_rows WHERE organization_id = ?"
+                           " ORDER BY date, location_id, product_id", [organization_id])
+        return [StockRow(**dict(row)) for row in rows]
 
     def pending_events(self, limit: int) -> Sequence[Event]:
         rows = self._query("SELECT * FROM events WHERE published_at IS NULL ORDER BY seq LIMIT ?",

@@ -1,0 +1,116 @@
+"""The collection Datawiz uploaders read and write: posted rows become physical counts (AUDIT)
+through the same bulk use case the native API has, and are kept as posted for reading back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from ..domain.commands import BulkLine, BulkUpdate
+from ..domain.errors import InvalidInput
+from ..domain.time import format_instant
+from ..service import items
+from ..service.auth import Actor
+from ..service.idempotency import Idempotency
+from ..service.ports import ItemFilter, Services, StockRow
+from .rows import InventoryRow, RowsRefused
+
+ORDERINGS = {  # their `ordering` values: identifier is the row's key, name the product's
+    "identifier": lambda row: (row.date, row.location_id, row.product_id),
+    "name": lambda row: (row.product_id, row.location_id, row.date),
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    updated: int
+    inserted: int
+
+
+def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], many: bool,
+              idempotency: Idempotency) -> Written:
+    """Check every row (shop, product, date), then count them all in one bulk change and keep
+    the rows; a refusal names the row's field and writes nothing."""
+    org = actor.organization_id
+    now = services.clock.now()
+    problems: list[dict[str, list[str]]] = []
+    latest: dict[tuple[str, str, str], tuple[InventoryRow, str]] = {}
+    for row in rows:
+        found: dict[str, list[str]] = {}
+        location = services.store.get_location(org, row.shop_id)
+        item_id = None
+        if location is None:
+            found["shop_id"] = [f'Invalid shop_id "{row.shop_id}" - object does not exist.']
+        else:
+            today = _today(now, location.time_zone)
+            if row.date != today:
+                found["date"] = [
+                    f"Only today's count ({today.isoformat()} in the shop's time zone) can be applied "
+                    "yet: rows for other dates need the effective-dated ledger, not yet in this "
+                    "server." if row.date < today else
+                    f"A count cannot be dated after today ({today.isoformat()} in the shop's time zone)."]
+            matches = services.store.list_items(org, ItemFilter(location_id=location.id,
+                                                                 product_id=row.product_id), 1, 2).items
+            if not matches:
+                found["product_id"] = [f'Invalid product_id "{row.product_id}" - object does not '
+                                       "exist at this shop."]
+            elif len(matches) > 1:
+                found["product_id"] = [f'Product "{row.product_id}" has items in several rooms at '
+                                       "this shop; count them through /api/v1/inventory."]
+            else:
+                item_id = matches[0].id
+        problems.append(found)
+        if not found:
+            latest[(location.id, row.product_id, row.date.isoformat())] = (row, item_id)
+    if any(problems):
+        raise RowsRefused(problems if many else problems[0])
+    notes = "Datawiz product-inventory row"
+    command = BulkUpdate(updates=[BulkLine(id=item_id, quantity=row.qty, notes=f"{notes} {row.date}")
+                                  for row, item_id in latest.values()])
+    try:
+        items.bulk_update(services, actor, command, idempotency)
+    except InvalidInput as refusal:  # a count the item refuses (a fraction of a unit counted each)
+        raise RowsRefused(_row_problems(refusal, list(latest), rows, many)) from None
+    before = {row.key for row in services.store.list_stock_rows(org)}
+    recorded = format_instant(now)
+    stored = [StockRow(organization_id=org, location_id=key[0], product_id=key[1], date=key[2],
+                       qty=str(row.qty), original_price=None if row.unit_price is None
+                       else str(row.unit_price), recorded_at=recorded)
+              for key, (row, _) in latest.items()]
+    services.store.transact(lambda tx: [tx.save_stock_row(one) for one in stored])
+    updated = sum(1 for one in stored if one.key in before)
+    return Written(updated=updated, inserted=len(stored) - updated)
+
+
+def _today(now: datetime, time_zone: str) -> date:
+    return now.astimezone(ZoneInfo(time_zone)).date()
+
+
+def _row_problems(refusal: InvalidInput, keys: list, rows: Sequence[InventoryRow], many: bool):
+    problems: list[dict[str, list[str]]] = [{} for _ in rows]
+    for field in refusal.fields or []:
+        index = int(field.field.split("]")[0].split("[")[-1]) if "[" in field.field else 0
+        location_id, product_id, date = keys[index]
+        for position, row in enumerate(rows):
+            if (row.product_id, row.date.isoformat()) == (product_id, date):
+                problems[position].setdefault("qty", []).append(field.message)
+    return problems if many else problems[0]
+
+
+def list_rows(services: Services, actor: Actor, search: str | None,
+              ordering: str | None) -> list[StockRow]:
+    """The organization's rows whose product id contains `search`, in `ordering`."""
+    rows = list(services.store.list_stock_rows(actor.organization_id))
+    if search:
+        rows = [row for row in rows if search.lower() in row.product_id.lower()]
+    if ordering:
+        rows.sort(key=ORDERINGS[ordering.lstrip("-")], reverse=ordering.startswith("-"))
+    return rows
+
+
+def stock_total(row: StockRow) -> Decimal | None:
+    if row.original_price is None:
+        return None
+    return (Decimal(row.qty) * Decimal(row.original_price)).quantize(Decimal("0.01"))

@@ -1,0 +1,105 @@
+"""Datawiz's answers: DRF pages with absolute links, decimals as strings with four places,
+errors as {"field": ["message"]} or {"detail": …}, and the browsable HTML page."""
+from __future__ import annotations
+
+import html
+import json
+from decimal import Decimal
+from typing import Any, Sequence
+from urllib.parse import urlencode
+
+from flask import Response
+
+from ..domain import wire
+from ..service.ports import StockRow
+from .collection import stock_total
+from .rows import InventoryRow, metadata
+
+NAME = "Product Inventory List"
+DESCRIPTION = ("Dated stock rows: the count of a product at a shop at the end of `date`. "
+               "POST a row (or a list) to record it; GET reads back the rows posted.")
+
+
+def four_places(value: str | Decimal | None) -> str | None:
+    return None if value is None else f"{Decimal(value):.4f}"
+
+
+def result(row: StockRow) -> dict[str, Any]:
+    return {"date": row.date, "shop_id": row.location_id, "product_id": row.product_id,
+            "qty": four_places(row.qty), "original_price": four_places(row.original_price),
+            "stock_total_price": four_places(stock_total(row))}
+
+
+def page_of(rows: Sequence[StockRow], page: int, page_size: int, base_url: str,
+            query: dict[str, str]) -> dict[str, Any]:
+    start = (page - 1) * page_size
+
+    def link(number: int) -> str | None:
+        kept = {k: v for k, v in query.items() if k != "page"}
+        if number > 1:
+            kept["page"] = str(number)
+        return base_url + ("?" + urlencode(kept) if kept else "")
+
+    return {"count": len(rows),
+            "next": link(page + 1) if start + page_size < len(rows) else None,
+            "previous": link(page - 1) if page > 1 else None,
+            "results": [result(row) for row in rows[start:start + page_size]]}
+
+
+def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(wire.dumps(body), status=status, headers=headers or {},
+                    mimetype="application/json")
+
+
+def options_answer(headers) -> Response:
+    kept = {k: v for k, v in dict(headers).items() if k.lower() not in ("content-type", "content-length")}
+    return json_answer(metadata(NAME, DESCRIPTION), headers=kept)
+
+
+def browsable(body: Any, status: int, allow: str, path: str) -> Response:
+    """The collection as an HTML page (their `.api` / `?format=api`), with a form to post a row."""
+    fields = metadata(NAME, DESCRIPTION)["actions"]["POST"]
+    inputs = "\n".join(
+        f'<label>{html.escape(spec["label"])} <input name="{name}" '
+        f'type="{"date" if spec["type"] == "date" else "text"}"'
+        f'{" required" if spec["required"] else ""}></label><br>'
+        for name, spec in fields.items())
+    rows = ""
+    for one in (body.get("results", []) if isinstance(body, dict) else []):
+        rows += "<tr>" + "".join(f"<td>{html.escape(str(one[k]))}</td>" for k in one) + "</tr>\n"
+    heads = "".join(f"<th>{name}</th>" for name in ("date", "shop_id", "product_id", "qty",
+                                                     "original_price", "stock_total_price"))
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{NAME}</title></head>
+<body>
+<h1>{NAME}</h1>
+<p>{html.escape(DESCRIPTION)}</p>
+<p><b>GET</b> {html.escape(path)} &mdash; HTTP {status} &mdash; Allow: {html.escape(allow)}</p>
+<table id="results" border="1"><thead><tr>{heads}</tr></thead><tbody>
+{rows}</tbody></table>
+<pre id="response">{html.escape(json.dumps(body, indent=4))}</pre>
+<h2>POST</h2>
+<form id="post-row">
+<label>API key <input name="api_key" type="password"></label><br>
+{inputs}
+<button type="submit">POST</button>
+</form>
+<pre id="post-result"></pre>
+<script>
+document.getElementById("post-row").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const key = form.get("api_key");
+  form.delete("api_key");
+  const row = {{}};
+  for (const [name, value] of form.entries()) if (value !== "") row[name] = value;
+  const headers = {{"Content-Type": "application/json"}};
+  if (key) headers["Authorization"] = "Bearer " + key;
+  const answer = await fetch(location.pathname.replace(/\\.api\\/?$/, ""), {{
+    method: "POST", headers, body: JSON.stringify(row)}});
+  document.getElementById("post-result").textContent =
+    "HTTP " + answer.status + "\\n" + JSON.stringify(await answer.json(), null, 4);
+}});
+</script>
+</body></html>"""
+    return Response(page, status=status, headers={"Allow": allow}, mimetype="text/html")
