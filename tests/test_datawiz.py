@@ -220,10 +220,11 @@ def test_a_row_dated_before_today_is_refused_naming_date_until_the_ledger_is_eff
 
 
 def test_one_bad_row_in_a_list_refuses_the_list_by_position(api, shop):
-    refused = post(api, [their_row(shop), their_row(shop, product_id="prod_2", qty=None)])
+    second = their_row(shop, product_id="prod_2")
+    del second["qty"]
+    refused = post(api, [their_row(shop), second])
     assert refused.status == 400
-    assert refused.json == [{}, {"qty": ["This field is required."]}] or refused.json[1] == {
-        "qty": ["A valid number is required."]}
+    assert refused.json == [{}, {"qty": ["This field is required."]}]
     assert_nothing_written(api, shop)
 
 

@@ -70,7 +70,7 @@ def post_rows(call):
                    {"Location": request.host_url + "api/v1/product-inventory/"})
 
 
-def _in_their_shape(handler):
+def _in_their_shape(handler, suffix=""):
     """Refusals as Datawiz sends them: field errors with 400, anything else as {"detail": …}."""
     def answer(call):
         try:
@@ -84,26 +84,26 @@ def _in_their_shape(handler):
                     detail.setdefault(field.field, []).append(field.message)
                 return _answer(call, detail, 400)
             return _answer(call, {"detail": refusal.message}, status_of(refusal))
-    answer.__name__ = handler.__name__
+    answer.__name__ = handler.__name__ + suffix  # the OpenAPI operation id, one per path
     answer.__doc__ = handler.__doc__
     return answer
 
 
 def describe(call):
     """OPTIONS: their metadata document, from the model POST validates with (no key needed, as
-    for a CORS preflight)."""
+    for a CORS preflight). Routes answers OPTIONS itself; the entry point below adds the document."""
     return render.options_answer({"Allow": ALLOW})
 
 
-for path in PATHS:
+for path, suffix in zip(PATHS, ("", "_json", "_api")):
     routes.get(path, scope=None, public=True, summary="Datawiz: a page of inventory rows",
                response="Django REST Framework page {count, next, previous, results}")(
-        _in_their_shape(list_rows))
+        _in_their_shape(list_rows, suffix))
     routes.post(path, scope=None, public=True, summary="Datawiz: post inventory rows (counts)",
-                status=201, response="{updated, inserted}")(_in_their_shape(post_rows))
+                status=201, response="{updated, inserted}")(_in_their_shape(post_rows, suffix))
     routes.add("OPTIONS", path, None, public=True, summary="Datawiz: the metadata document",
                response="Django REST Framework metadata {name, description, renders, parses, actions}")(
-        describe)
+        _in_their_shape(describe, suffix))
 
 
 @functions_framework.http

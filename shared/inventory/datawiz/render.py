@@ -16,6 +16,7 @@ from .collection import stock_total
 from .rows import InventoryRow, metadata
 
 NAME = "Product Inventory List"
+COLUMNS = ("date", "shop_id", "product_id", "qty", "original_price", "stock_total_price")
 DESCRIPTION = ("Dated stock rows: the count of a product at a shop at the end of `date`. "
                "POST a row (or a list) to record it; GET reads back the rows posted.")
 
@@ -66,9 +67,9 @@ def browsable(body: Any, status: int, allow: str, path: str) -> Response:
         for name, spec in fields.items())
     rows = ""
     for one in (body.get("results", []) if isinstance(body, dict) else []):
-        rows += "<tr>" + "".join(f"<td>{html.escape(str(one[k]))}</td>" for k in one) + "</tr>\n"
-    heads = "".join(f"<th>{name}</th>" for name in ("date", "shop_id", "product_id", "qty",
-                                                     "original_price", "stock_total_price"))
+        rows += "<tr>" + "".join(f"<td>{html.escape('' if one[k] is None else str(one[k]))}</td>"
+                                 for k in COLUMNS) + "</tr>\n"
+    heads = "".join(f"<th>{name}</th>" for name in COLUMNS)
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{NAME}</title></head>
 <body>
@@ -86,20 +87,46 @@ def browsable(body: Any, status: int, allow: str, path: str) -> Response:
 </form>
 <pre id="post-result"></pre>
 <script>
-document.getElementById("post-row").addEventListener("submit", async (event) => {{
+// The key stays in the page: typed in the form, or given in the address's fragment (#key=…),
+// which browsers never send to the server.
+const COLUMNS = ["date", "shop_id", "product_id", "qty", "original_price", "stock_total_price"];
+const form = document.getElementById("post-row");
+const given = new URLSearchParams(location.hash.slice(1)).get("key");
+if (given) form.elements.api_key.value = given;
+const collection = location.pathname.replace(/\/?(\.api|\.json)?\/?$/, "/");
+
+function authorized(extra) {{
+  const key = form.elements.api_key.value;
+  return Object.assign(key ? {{"Authorization": "Bearer " + key}} : {{}}, extra || {{}});
+}}
+
+async function refresh() {{
+  const params = new URLSearchParams(location.search);
+  params.set("format", "json");
+  const answer = await fetch(collection + "?" + params, {{headers: authorized()}});
+  const body = await answer.json();
+  document.getElementById("response").textContent = JSON.stringify(body, null, 4);
+  const rows = document.querySelector("#results tbody");
+  rows.replaceChildren();
+  for (const result of body.results || []) {{
+    const line = rows.insertRow();
+    for (const name of COLUMNS) line.insertCell().textContent = result[name] === null ? "" : result[name];
+  }}
+}}
+
+form.addEventListener("submit", async (event) => {{
   event.preventDefault();
-  const form = new FormData(event.target);
-  const key = form.get("api_key");
-  form.delete("api_key");
   const row = {{}};
-  for (const [name, value] of form.entries()) if (value !== "") row[name] = value;
-  const headers = {{"Content-Type": "application/json"}};
-  if (key) headers["Authorization"] = "Bearer " + key;
-  const answer = await fetch(location.pathname.replace(/\\.api\\/?$/, ""), {{
-    method: "POST", headers, body: JSON.stringify(row)}});
+  for (const [name, value] of new FormData(form).entries())
+    if (name !== "api_key" && value !== "") row[name] = value;
+  const answer = await fetch(collection, {{method: "POST", body: JSON.stringify(row),
+    headers: authorized({{"Content-Type": "application/json"}})}});
   document.getElementById("post-result").textContent =
     "HTTP " + answer.status + "\\n" + JSON.stringify(await answer.json(), null, 4);
+  await refresh();
 }});
+
+if (given) refresh();
 </script>
 </body></html>"""
     return Response(page, status=status, headers={"Allow": allow}, mimetype="text/html")
