@@ -3,7 +3,8 @@ as JSON (`.json`, `?format=json`) or a browsable HTML page (`.api`, `?format=api
 import functions_framework
 
 from inventory.datawiz import collection, render
-from inventory.datawiz.rows import RowsRefused, parse_rows
+from inventory.datawiz.page_query import PageQuery
+from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
 from inventory.domain import wire
 from inventory.domain.codes import Scope
 from inventory.domain.errors import DomainError
@@ -95,12 +96,16 @@ def describe(call):
     return render.options_answer({"Allow": ALLOW})
 
 
+# Their handlers check the key and answer refusals in their shape, as JSON or the HTML page.
+THEIRS = dict(scope=None, public=True, refusal_schema={"type": ["object", "array"]},
+              media_type=("application/json", "text/html"))
 for path, suffix in zip(PATHS, ("", "_json", "_api")):
-    routes.get(path, scope=None, public=True, summary="Datawiz: a page of inventory rows",
-               response="Django REST Framework page {count, next, previous, results}")(
+    routes.get(path, **THEIRS, summary="Datawiz: a page of inventory rows", query=PageQuery,
+               errors=(401, 403), response="Django REST Framework page {count, next, previous, results}")(
         _in_their_shape(list_rows, suffix))
-    routes.post(path, scope=None, public=True, summary="Datawiz: post inventory rows (counts)",
-                status=201, response="{updated, inserted}")(_in_their_shape(post_rows, suffix))
+    routes.post(path, **THEIRS, summary="Datawiz: post inventory rows (counts)", body=InventoryRow,
+                errors=(401, 403), status=201, response="{updated, inserted}")(
+        _in_their_shape(post_rows, suffix))
     routes.add("OPTIONS", path, None, public=True, summary="Datawiz: the metadata document",
                response="Django REST Framework metadata {name, description, renders, parses, actions}")(
         _in_their_shape(describe, suffix))
