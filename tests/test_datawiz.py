@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
 from inventory.domain.codes import Scope
 
-from conftest import Api, new_organization
+from conftest import Api, events_of, new_organization
 
 COLLECTION = "/api/v1/product-inventory/"
 EMPTY = {"count": 0, "next": None, "previous": None, "results": []}
@@ -77,6 +77,8 @@ def test_their_example_row_is_a_count_the_native_ledger_explains_and_reads_back(
     changes = api.changes(item_id)
     assert changes[0]["reason_code"] == "AUDIT" and "Datawiz" in changes[0]["notes"]
     assert sum(Decimal(str(c["quantity_change"])) for c in changes) == 2
+    updated = [e for e in events_of(api) if e["type"] == "inventory.updated"]
+    assert updated[-1]["data"]["change"]["id"] == changes[0]["id"]  # webhooks hear of it too
 
 
 def test_a_row_for_the_same_product_shop_and_date_replaces_the_one_before(api, shop):
@@ -231,6 +233,10 @@ def test_one_bad_row_in_a_list_refuses_the_list_by_position(api, shop):
 def test_a_fraction_of_a_unit_counted_item_is_refused_on_qty(api, shop):
     refused = post(api, their_row(shop, qty="1.5", stock_total_price=None))
     assert refused.status == 400 and list(refused.json) == ["qty"]
+    in_a_list = post(api, [their_row(shop, product_id="prod_2", qty="1.25"),
+                           their_row(shop, qty="1.5", stock_total_price=None)])
+    assert in_a_list.status == 400
+    assert in_a_list.json[0] == {} and list(in_a_list.json[1]) == ["qty"]
     assert_nothing_written(api, shop)
 
 

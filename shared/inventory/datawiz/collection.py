@@ -37,7 +37,8 @@ def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], ma
     now = services.clock.now()
     problems: list[dict[str, list[str]]] = []
     latest: dict[tuple[str, str, str], tuple[InventoryRow, str]] = {}
-    for row in rows:
+    positions: dict[tuple[str, str, str], list[int]] = {}  # which posted rows each key came from
+    for position, row in enumerate(rows):
         found: dict[str, list[str]] = {}
         location = services.store.get_location(org, row.shop_id)
         item_id = None
@@ -63,7 +64,9 @@ def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], ma
                 item_id = matches[0].id
         problems.append(found)
         if not found:
-            latest[(location.id, row.product_id, row.date.isoformat())] = (row, item_id)
+            key = (location.id, row.product_id, row.date.isoformat())
+            latest[key] = (row, item_id)
+            positions.setdefault(key, []).append(position)
     if any(problems):
         raise RowsRefused(problems if many else problems[0])
     notes = "Datawiz product-inventory row"
@@ -72,7 +75,8 @@ def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], ma
     try:
         items.bulk_update(services, actor, command, idempotency)
     except InvalidInput as refusal:  # a count the item refuses (a fraction of a unit counted each)
-        raise RowsRefused(_row_problems(refusal, list(latest), rows, many)) from None
+        raise RowsRefused(_row_problems(refusal, [positions[key] for key in latest], len(rows),
+                                        many)) from None
     before = {row.key for row in services.store.list_stock_rows(org)}
     recorded = format_instant(now)
     stored = [StockRow(organization_id=org, location_id=key[0], product_id=key[1], date=key[2],
@@ -88,14 +92,13 @@ def _today(now: datetime, time_zone: str) -> date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 
 
-def _row_problems(refusal: InvalidInput, keys: list, rows: Sequence[InventoryRow], many: bool):
-    problems: list[dict[str, list[str]]] = [{} for _ in rows]
+def _row_problems(refusal: InvalidInput, posted_at: list[list[int]], row_count: int, many: bool):
+    """The bulk change's refusals (`updates[i].quantity`) on `qty` of the rows line i came from."""
+    problems: list[dict[str, list[str]]] = [{} for _ in range(row_count)]
     for field in refusal.fields or []:
-        index = int(field.field.split("]")[0].split("[")[-1]) if "[" in field.field else 0
-        location_id, product_id, date = keys[index]
-        for position, row in enumerate(rows):
-            if (row.product_id, row.date.isoformat()) == (product_id, date):
-                problems[position].setdefault("qty", []).append(field.message)
+        line = int(field.field.split("]")[0].split("[")[-1]) if "[" in field.field else 0
+        for position in posted_at[line]:
+            problems[position].setdefault("qty", []).append(field.message)
     return problems if many else problems[0]
 
 
