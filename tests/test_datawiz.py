@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
 from inventory.domain.codes import Scope
@@ -209,6 +209,24 @@ def test_unknown_shop_and_product_are_refused_by_field(api, shop, other_api):
                          their_row(shop, shop_id=other_shop)])
     assert refused.status == 400
     assert [list(problem) for problem in refused.json] == [["shop_id"], ["product_id"], ["shop_id"]]
+    assert_nothing_written(api, shop)
+
+
+@example(shop_id="a/b")
+@example(shop_id="..")
+@example(shop_id="__x__")
+@given(shop_id=st.text(min_size=1, max_size=50).filter(lambda t: not any(c < " " for c in t)))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_unknown_shop_id_is_refused_on_shop_id(api, shop, shop_id):
+    if shop_id == shop["shop_id"]:
+        return
+    refused = post(api, their_row(shop, shop_id=shop_id))
+    assert refused.status == 400 and list(refused.json) == ["shop_id"], refused
+
+
+def test_more_rows_than_one_bulk_change_takes_are_refused(api, shop):
+    refused = post(api, [their_row(shop)] * 501)
+    assert refused.status == 400 and list(refused.json) == ["non_field_errors"]
     assert_nothing_written(api, shop)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from ..domain.commands import BulkLine, BulkUpdate
+from ..domain.commands import BulkLine, BulkUpdate, is_resource_id
 from ..domain.errors import InvalidInput
 from ..domain.time import format_instant
 from ..service import items
@@ -40,7 +40,8 @@ def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], ma
     positions: dict[tuple[str, str, str], list[int]] = {}  # which posted rows each key came from
     for position, row in enumerate(rows):
         found: dict[str, list[str]] = {}
-        location = services.store.get_location(org, row.shop_id)
+        # Only an id's shape is looked up (a Firestore document id cannot hold "/").
+        location = services.store.get_location(org, row.shop_id) if is_resource_id(row.shop_id) else None
         item_id = None
         if location is None:
             found["shop_id"] = [f'Invalid shop_id "{row.shop_id}" - object does not exist.']

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..domain.commands import MAX_BULK_UPDATES
 from ..domain.numbers import QUANTITY_PLACES
 
 FOUR_PLACES = Decimal("0.0001")
@@ -103,6 +104,9 @@ def parse_rows(body: Any) -> tuple[list[InventoryRow], bool]:
             f"Invalid data. Expected a dictionary, but got {type(body).__name__}."]})
     if many and not body:
         raise RowsRefused({"non_field_errors": ["This list may not be empty."]})
+    if many and len(body) > MAX_BULK_UPDATES:  # one atomic bulk change counts them all
+        raise RowsRefused({"non_field_errors": [
+            f"Ensure this list has no more than {MAX_BULK_UPDATES} rows; post the rest after."]})
     rows, problems = [], []
     for one in body if many else [body]:
         if not isinstance(one, dict):
