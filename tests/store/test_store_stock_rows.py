@@ -25,3 +25,4 @@ def test_stock_rows_are_listed_by_date_location_product_and_a_row_replaces_its_k
         ("2026-11-30", "loc_a", "p2", "7.5000"), ("2026-11-30", "loc_b", "p1", "2.0000")]
     assert store.list_stock_rows(ORG)[0] == _row("loc_a", "p1", "2026-11-29", price=None)
     assert store.list_stock_rows("org_nobody") == []
+

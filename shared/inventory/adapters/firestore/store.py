@@ -32,7 +32,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import FirestoreTransaction, sync_run
+from .transaction import FirestoreTransaction, reserved_id, sync_run
 
 T = TypeVar("T")
 _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
@@ -97,6 +97,8 @@ class FirestoreStore:
 
     # -- reads outside transactions --------------------------------------------------------
     def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
+        if reserved_id(document_id):
+            return None
         snapshot = self._collection(collection).document(document_id).get()
         found = snapshot.to_dict() if snapshot.exists else None
         return found if found is not None and found.get("organization_id") == organization_id else None

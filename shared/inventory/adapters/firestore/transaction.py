@@ -24,6 +24,11 @@ from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 _DOCUMENTS_PER_GET = 300  # documents asked for in one BatchGetDocuments call
 
 
+def reserved_id(document_id: str) -> bool:
+    """Firestore reserves ids matching __.*__ (reading one is an error): no document has one."""
+    return document_id.startswith("__") and document_id.endswith("__") and len(document_id) >= 4
+
+
 def digest(*parts: str) -> str:
     """A document id for a compound or caller-chosen key."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -63,6 +68,8 @@ class FirestoreTransaction:
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        if reserved_id(document_id):
+            return None
         snapshot = self._client.collection(collection).document(document_id).get(transaction=self._tx)
         return snapshot.to_dict() if snapshot.exists else None
 
