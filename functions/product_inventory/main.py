@@ -5,7 +5,6 @@ import functions_framework
 from inventory.datawiz import collection, render
 from inventory.datawiz.page_query import PageQuery
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
-from inventory.domain import wire
 from inventory.domain.codes import Scope
 from inventory.domain.errors import DomainError
 from inventory.http.errors import status_of
