@@ -1,5 +1,7 @@
 """/api/v1/product-inventory/: Datawiz's inventory rows (GET a page, POST rows, OPTIONS, HEAD),
 as JSON (`.json`, `?format=json`) or a browsable HTML page (`.api`, `?format=api`)."""
+import functools
+
 import functions_framework
 
 from inventory.datawiz import collection, render
@@ -8,12 +10,10 @@ from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
 from inventory.domain.codes import Scope
 from inventory.domain.errors import DomainError
 from inventory.http.errors import status_of
-from inventory.http.routes import Routes, allowed_methods
-from inventory.service.idempotency import WITHOUT_KEY
+from inventory.http.matching import allowed_methods
+from inventory.http.routes import Routes
 
 routes = Routes("product_inventory")
-PATHS = ("/api/v1/product-inventory", "/api/v1/product-inventory/.json",
-         "/api/v1/product-inventory/.api")
 ALLOW = ", ".join(allowed_methods({"GET", "POST"}))
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 1000
 
@@ -37,7 +37,8 @@ def _int(text, default):
         return None
 
 
-def list_rows(call):
+def read_page(call):
+    """A page of the collection, as their pagination, search and ordering read it."""
     if _format(call) not in ("json", "api"):
         return render.json_answer({"detail": "Not found."}, 404)
     actor = call.actor
@@ -56,22 +57,25 @@ def list_rows(call):
                                         dict(args.items())))
 
 
-def post_rows(call):
+def write_rows(call):
+    """Rows posted (JSON, or form-encoded as their curl example): counted, then kept."""
     actor = call.actor
     actor.require(Scope.INVENTORY_WRITE)
     request = call.request
-    if request.mimetype == "application/x-www-form-urlencoded":
-        body, idempotency = request.form.to_dict(), WITHOUT_KEY
-    else:
-        body, idempotency = call.json, call.idempotency
-    rows, many = parse_rows(body)
-    written = collection.post_rows(call.services, actor, rows, many, idempotency)
-    return _answer(call, {"updated": written.updated, "inserted": written.inserted}, 201,
-                   {"Location": request.host_url + "api/v1/product-inventory/"})
+    form = request.mimetype == "application/x-www-form-urlencoded"  # their curl -d example
+    rows, many = parse_rows(request.form.to_dict() if form else call.json)
+    plan = collection.check_rows(call.services, actor, rows, many)
+    written = {"updated": plan.updated, "inserted": plan.inserted}
+    outcome = collection.apply_rows(call.services, actor, plan, call.write(lambda _: written))
+    headers = {"Location": request.host_url + "api/v1/product-inventory/"}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return _answer(call, outcome.reply.body, outcome.reply.status, headers)
 
 
-def _in_their_shape(handler, suffix=""):
+def in_their_shape(handler):
     """Refusals as Datawiz sends them: field errors with 400, anything else as {"detail": …}."""
+    @functools.wraps(handler)
     def answer(call):
         try:
             return handler(call)
@@ -84,30 +88,72 @@ def _in_their_shape(handler, suffix=""):
                     detail.setdefault(field.field, []).append(field.message)
                 return _answer(call, detail, 400)
             return _answer(call, {"detail": refusal.message}, status_of(refusal))
-    answer.__name__ = handler.__name__ + suffix  # the OpenAPI operation id, one per path
-    answer.__doc__ = handler.__doc__
     return answer
 
 
+# Their handlers check the key and answer refusals in their shape, as JSON or the HTML page;
+# each is served at /product-inventory/, /.json/ and /.api/ (serverless.yaml).
+THEIRS = dict(scope=None, public=True, refusal_schema={"type": ["object", "array"]},
+              media_type=("application/json", "text/html"), errors=(401, 403))
+LISTING = dict(THEIRS, summary="Datawiz: a page of inventory rows", query=PageQuery,
+               description="Django REST Framework page {count, next, previous, results}")
+POSTING = dict(THEIRS, summary="Datawiz: post inventory rows (counts)", body=InventoryRow,
+               status=201, description="{updated, inserted}")
+# OPTIONS needs no key (as a CORS preflight); Routes answers it, the entry point adds the document.
+DESCRIBING = dict(scope=None, public=True, summary="Datawiz: the metadata document",
+                  description="Django REST Framework metadata {name, description, renders, "
+                              "parses, actions}")
+
+
+@routes.operation(**LISTING)
+@in_their_shape
+def list_rows(call):
+    return read_page(call)
+
+
+@routes.operation(**LISTING)
+@in_their_shape
+def list_rows_json(call):
+    return read_page(call)
+
+
+@routes.operation(**LISTING)
+@in_their_shape
+def list_rows_api(call):
+    return read_page(call)
+
+
+@routes.operation(**POSTING)
+@in_their_shape
+def post_rows(call):
+    return write_rows(call)
+
+
+@routes.operation(**POSTING)
+@in_their_shape
+def post_rows_json(call):
+    return write_rows(call)
+
+
+@routes.operation(**POSTING)
+@in_their_shape
+def post_rows_api(call):
+    return write_rows(call)
+
+
+@routes.operation(**DESCRIBING)
 def describe(call):
-    """OPTIONS: their metadata document, from the model POST validates with (no key needed, as
-    for a CORS preflight). Routes answers OPTIONS itself; the entry point below adds the document."""
     return render.options_answer({"Allow": ALLOW})
 
 
-# Their handlers check the key and answer refusals in their shape, as JSON or the HTML page.
-THEIRS = dict(scope=None, public=True, refusal_schema={"type": ["object", "array"]},
-              media_type=("application/json", "text/html"))
-for path, suffix in zip(PATHS, ("", "_json", "_api")):
-    routes.get(path, **THEIRS, summary="Datawiz: a page of inventory rows", query=PageQuery,
-               errors=(401, 403), response="Django REST Framework page {count, next, previous, results}")(
-        _in_their_shape(list_rows, suffix))
-    routes.post(path, **THEIRS, summary="Datawiz: post inventory rows (counts)", body=InventoryRow,
-                errors=(401, 403), status=201, response="{updated, inserted}")(
-        _in_their_shape(post_rows, suffix))
-    routes.add("OPTIONS", path, None, public=True, summary="Datawiz: the metadata document",
-               response="Django REST Framework metadata {name, description, renders, parses, actions}")(
-        _in_their_shape(describe, suffix))
+@routes.operation(**DESCRIBING)
+def describe_json(call):
+    return render.options_answer({"Allow": ALLOW})
+
+
+@routes.operation(**DESCRIBING)
+def describe_api(call):
+    return render.options_answer({"Allow": ALLOW})
 
 
 @functions_framework.http

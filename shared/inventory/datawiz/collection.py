@@ -13,8 +13,8 @@ from ..domain.errors import InvalidInput
 from ..domain.time import format_instant
 from ..service import items
 from ..service.auth import Actor
-from ..service.idempotency import Idempotency
 from ..service.ports import ItemFilter, Services, StockRow
+from ..service.unit_of_work import Idempotency, Outcome
 from .rows import InventoryRow, RowsRefused
 
 ORDERINGS = {  # their `ordering` values: identifier is the row's key, name the product's
@@ -24,20 +24,29 @@ ORDERINGS = {  # their `ordering` values: identifier is the row's key, name the 
 
 
 @dataclass(frozen=True)
-class Written:
+class Plan:
+    """Posted rows, checked: the latest row per (location, product, date) with its item, the
+    positions of the posted rows each came from, and how many replace a kept row."""
+
+    latest: dict[tuple[str, str, str], tuple[InventoryRow, str]]
+    positions: dict[tuple[str, str, str], list[int]]
+    row_count: int
+    many: bool
     updated: int
-    inserted: int
+
+    @property
+    def inserted(self) -> int:
+        return len(self.latest) - self.updated
 
 
-def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], many: bool,
-              idempotency: Idempotency) -> Written:
-    """Check every row (shop, product, date), then count them all in one bulk change and keep
-    the rows; a refusal names the row's field and writes nothing."""
+def check_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], many: bool) -> Plan:
+    """Every row's shop, product and date, before anything is written; RowsRefused names each
+    refused row's fields."""
     org = actor.organization_id
     now = services.clock.now()
     problems: list[dict[str, list[str]]] = []
     latest: dict[tuple[str, str, str], tuple[InventoryRow, str]] = {}
-    positions: dict[tuple[str, str, str], list[int]] = {}  # which posted rows each key came from
+    positions: dict[tuple[str, str, str], list[int]] = {}
     for position, row in enumerate(rows):
         found: dict[str, list[str]] = {}
         # Only an id's shape is looked up (a Firestore document id cannot hold "/").
@@ -70,23 +79,30 @@ def post_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], ma
             positions.setdefault(key, []).append(position)
     if any(problems):
         raise RowsRefused(problems if many else problems[0])
+    kept = {row.key for row in services.store.list_stock_rows(org)}
+    return Plan(latest, positions, len(rows), many, sum(1 for key in latest if key in kept))
+
+
+def apply_rows(services: Services, actor: Actor, plan: Plan, idempotency: Idempotency) -> Outcome:
+    """Count every row in one bulk change (reason AUDIT, through the unit of work: exactly once
+    per Idempotency-Key), then keep the rows (again on a retry, so a row lost between the two
+    transactions comes back)."""
     notes = "Datawiz product-inventory row"
     command = BulkUpdate(updates=[BulkLine(id=item_id, quantity=row.qty, notes=f"{notes} {row.date}")
-                                  for row, item_id in latest.values()])
+                                  for row, item_id in plan.latest.values()])
     try:
-        items.bulk_update(services, actor, command, idempotency)
+        outcome = items.bulk_update(services, actor, command, idempotency)
     except InvalidInput as refusal:  # a count the item refuses (a fraction of a unit counted each)
-        raise RowsRefused(_row_problems(refusal, [positions[key] for key in latest], len(rows),
-                                        many)) from None
-    before = {row.key for row in services.store.list_stock_rows(org)}
-    recorded = format_instant(now)
-    stored = [StockRow(organization_id=org, location_id=key[0], product_id=key[1], date=key[2],
-                       qty=str(row.qty), original_price=None if row.unit_price is None
-                       else str(row.unit_price), recorded_at=recorded)
-              for key, (row, _) in latest.items()]
+        raise RowsRefused(_row_problems(refusal, [plan.positions[key] for key in plan.latest],
+                                        plan.row_count, plan.many)) from None
+    recorded = format_instant(services.clock.now())
+    stored = [StockRow(organization_id=actor.organization_id, location_id=key[0],
+                       product_id=key[1], date=key[2], qty=str(row.qty),
+                       original_price=None if row.unit_price is None else str(row.unit_price),
+                       recorded_at=recorded)
+              for key, (row, _) in plan.latest.items()]
     services.store.transact(lambda tx: [tx.save_stock_row(one) for one in stored])
-    updated = sum(1 for one in stored if one.key in before)
-    return Written(updated=updated, inserted=len(stored) - updated)
+    return outcome
 
 
 def _today(now: datetime, time_zone: str) -> date:
