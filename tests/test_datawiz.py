@@ -300,3 +300,14 @@ def test_a_posted_total_is_accepted_when_zero_or_qty_times_price_and_refused_oth
         accepted = False
         assert list(refused.detail) == ["stock_total_price"]
     assert accepted == agrees
+
+
+def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer_and_counts_once(api, shop):
+    first = api.post(COLLECTION, their_row(shop), idempotency_key="datawiz-upload-1")
+    again = api.post(COLLECTION, their_row(shop), idempotency_key="datawiz-upload-1")
+    assert first.status == again.status == 201
+    assert first.json == again.json == {"updated": 0, "inserted": 1}
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(api.changes(shop["items"]["prod_1"]["id"])) == 2  # the opening and one count
+    other = api.post(COLLECTION, their_row(shop, qty=3), idempotency_key="datawiz-upload-1")
+    assert other.status == 422 and list(other.json) == ["detail"]
