@@ -311,3 +311,20 @@ def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer_and_coun
     assert len(api.changes(shop["items"]["prod_1"]["id"])) == 2  # the opening and one count
     other = api.post(COLLECTION, their_row(shop, qty=3), idempotency_key="datawiz-upload-1")
     assert other.status == 422 and list(other.json) == ["detail"]
+
+
+def test_a_form_encoded_post_with_an_idempotency_key_is_refused_and_writes_nothing(api, shop):
+    form = f"product_id=prod_1&shop_id={shop['shop_id']}&date={today()}&qty=5".encode()
+    refused = api.post(COLLECTION, raw=form, content_type="application/x-www-form-urlencoded",
+                       idempotency_key="form-1")
+    assert refused.status == 415 and list(refused.json) == ["detail"]
+    assert_nothing_written(api, shop)
+
+
+def test_a_form_over_the_body_limit_is_refused_and_writes_nothing(api, shop):
+    form = (f"product_id=prod_1&shop_id={shop['shop_id']}&date={today()}&qty=5&pad="
+            + "x" * 1_100_000).encode()
+    refused = api.post(COLLECTION, raw=form, content_type="application/x-www-form-urlencoded",
+                       idempotency_key=False)
+    assert refused.status == 413 and list(refused.json) == ["detail"]
+    assert_nothing_written(api, shop)

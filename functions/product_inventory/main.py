@@ -1,6 +1,7 @@
 """/api/v1/product-inventory/: Datawiz's inventory rows (GET a page, POST rows, OPTIONS, HEAD),
 as JSON (`.json`, `?format=json`) or a browsable HTML page (`.api`, `?format=api`)."""
 import functools
+from urllib.parse import parse_qsl
 
 import functions_framework
 
@@ -9,7 +10,7 @@ from inventory.datawiz.page_query import PageQuery
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
 from inventory.domain.codes import Scope
 from inventory.domain.errors import DomainError
-from inventory.http.errors import status_of
+from inventory.http.errors import PayloadTooLarge, status_of
 from inventory.http.matching import allowed_methods
 from inventory.http.routes import Routes
 
@@ -57,13 +58,31 @@ def read_page(call):
                                         dict(args.items())))
 
 
+def form_fields(call) -> dict[str, str]:
+    """A form-encoded row, under the same size limit as a JSON body."""
+    limit = call.services.settings.max_body_bytes
+    if (call.request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
+    raw = call.request.get_data(cache=True)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise RowsRefused({"non_field_errors": ["The form is not UTF-8."]}) from None
+
+
 def write_rows(call):
     """Rows posted (JSON, or form-encoded as their curl example): counted, then kept."""
     actor = call.actor
     actor.require(Scope.INVENTORY_WRITE)
     request = call.request
-    form = request.mimetype == "application/x-www-form-urlencoded"  # their curl -d example
-    rows, many = parse_rows(request.form.to_dict() if form else call.json)
+    if request.mimetype == "application/x-www-form-urlencoded":  # their curl -d example
+        # Read from the body as Call reads it, so an Idempotency-Key fingerprints these bytes
+        # (and is refused: a key's request is JSON).
+        rows, many = parse_rows(form_fields(call))
+    else:
+        rows, many = parse_rows(call.json)
     plan = collection.check_rows(call.services, actor, rows, many)
     written = {"updated": plan.updated, "inserted": plan.inserted}
     outcome = collection.apply_rows(call.services, actor, plan, call.write(lambda _: written))
