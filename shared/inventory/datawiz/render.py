@@ -13,7 +13,7 @@ from flask import Response
 from ..domain import wire
 from ..service.ports import StockRow
 from .collection import stock_total
-from .rows import InventoryRow, metadata
+from .rows import metadata
 
 NAME = "Product Inventory List"
 COLUMNS = ("date", "shop_id", "product_id", "qty", "original_price", "stock_total_price")
