@@ -328,3 +328,21 @@ def test_a_form_over_the_body_limit_is_refused_and_writes_nothing(api, shop):
                        idempotency_key=False)
     assert refused.status == 413 and list(refused.json) == ["detail"]
     assert_nothing_written(api, shop)
+
+
+
+def test_a_shop_number_is_a_location_code_and_an_id_wins_over_a_code(api, shop):
+    coded = api.post("/api/v1/locations", {"name": "Shop 3", "time_zone": "America/Denver",
+                                            "code": "3"})
+    assert coded.status == 201, coded
+    shop_3 = coded.json["data"]["id"]
+    item = api.item(shop_3, quantity=1)
+    assert post(api, their_row(shop, shop_id="3")).json == {"updated": 0, "inserted": 1}
+    assert quantity_of(api, item["id"]) == 2
+    assert api.get(COLLECTION).json["results"][0]["shop_id"] == "3"  # read back as sent
+    # A location whose code is another's id: the id wins.
+    tricky = api.post("/api/v1/locations", {"name": "Tricky", "time_zone": "America/Denver",
+                                             "code": shop["shop_id"]})
+    assert tricky.status == 201, tricky
+    assert post(api, their_row(shop, qty=4)).status == 201
+    assert quantity_of(api, shop["items"]["prod_1"]["id"]) == 4

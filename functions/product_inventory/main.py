@@ -54,8 +54,10 @@ def read_page(call):
     page = _int(args.get("page"), 1)
     if page is None or page < 1 or (page > 1 and (page - 1) * size >= len(rows)):
         return _answer(call, {"detail": "Invalid page."}, 404)
+    codes = {location.id: location.code for location in
+             call.services.store.list_locations(actor.organization_id) if location.code}
     return _answer(call, render.page_of(rows, page, size, call.request.base_url,
-                                        dict(args.items())))
+                                        dict(args.items()), codes))
 
 
 def form_fields(call) -> dict[str, str]:

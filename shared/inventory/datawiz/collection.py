@@ -13,6 +13,7 @@ from ..domain.errors import InvalidInput
 from ..domain.time import format_instant
 from ..service import items
 from ..service.auth import Actor
+from ..service.locations import resolve_location
 from ..service.ports import ItemFilter, Services, StockRow
 from ..service.unit_of_work import Idempotency, Outcome
 from .rows import InventoryRow, RowsRefused
@@ -49,8 +50,10 @@ def check_rows(services: Services, actor: Actor, rows: Sequence[InventoryRow], m
     positions: dict[tuple[str, str, str], list[int]] = {}
     for position, row in enumerate(rows):
         found: dict[str, list[str]] = {}
-        # Only an id's shape is looked up (a Firestore document id cannot hold "/").
-        location = services.store.get_location(org, row.shop_id) if is_resource_id(row.shop_id) else None
+        # Their shop number is a location's id or its code (an id wins); only an id's shape is
+        # looked up as an id (a Firestore document id cannot hold "/").
+        location = (resolve_location(services.store, org, row.shop_id) if is_resource_id(row.shop_id)
+                    else services.store.find_location_by_code(org, row.shop_id))
         item_id = None
         if location is None:
             found["shop_id"] = [f'Invalid shop_id "{row.shop_id}" - object does not exist.']

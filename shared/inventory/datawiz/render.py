@@ -25,14 +25,16 @@ def four_places(value: str | Decimal | None) -> str | None:
     return None if value is None else f"{Decimal(value):.4f}"
 
 
-def result(row: StockRow) -> dict[str, Any]:
-    return {"date": row.date, "shop_id": row.location_id, "product_id": row.product_id,
+def result(row: StockRow, codes: dict[str, str]) -> dict[str, Any]:
+    """A row as they show it; `shop_id` is the location's code where it has one."""
+    return {"date": row.date, "shop_id": codes.get(row.location_id) or row.location_id,
+            "product_id": row.product_id,
             "qty": four_places(row.qty), "original_price": four_places(row.original_price),
             "stock_total_price": four_places(stock_total(row))}
 
 
 def page_of(rows: Sequence[StockRow], page: int, page_size: int, base_url: str,
-            query: dict[str, str]) -> dict[str, Any]:
+            query: dict[str, str], codes: dict[str, str]) -> dict[str, Any]:
     start = (page - 1) * page_size
 
     def link(number: int) -> str | None:
@@ -44,7 +46,7 @@ def page_of(rows: Sequence[StockRow], page: int, page_size: int, base_url: str,
     return {"count": len(rows),
             "next": link(page + 1) if start + page_size < len(rows) else None,
             "previous": link(page - 1) if page > 1 else None,
-            "results": [result(row) for row in rows[start:start + page_size]]}
+            "results": [result(row, codes) for row in rows[start:start + page_size]]}
 
 
 def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -188,7 +188,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
     CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
     """,
-    # 7: dated stock rows posted through the Datawiz dialect, the latest per location, product, date.
+    # 7: items carry free-form attributes (JSON text); a location may have the client's own
+    # code for it, unique in its organization.
+    """
+    ALTER TABLE items ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE locations ADD COLUMN code TEXT;
+    CREATE UNIQUE INDEX locations_by_code ON locations (organization_id, code) WHERE code IS NOT NULL;
+    """,
+    # 8: dated stock rows posted through the Datawiz dialect, the latest per location, product, date.
     """
     CREATE TABLE stock_rows (
         organization_id TEXT NOT NULL,
