@@ -95,7 +95,7 @@ const COLUMNS = ["date", "shop_id", "product_id", "qty", "original_price", "stoc
 const form = document.getElementById("post-row");
 const given = new URLSearchParams(location.hash.slice(1)).get("key");
 if (given) form.elements.api_key.value = given;
-const collection = location.pathname.replace(/\/?(\.api|\.json)?\/?$/, "/");
+const collection = location.pathname.replace(/\\/?(\\.api|\\.json)?\\/?$/, "/");
 
 function authorized(extra) {{
   const key = form.elements.api_key.value;
