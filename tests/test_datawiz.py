@@ -346,3 +346,12 @@ def test_a_shop_number_is_a_location_code_and_an_id_wins_over_a_code(api, shop):
     assert tricky.status == 201, tricky
     assert post(api, their_row(shop, qty=4)).status == 201
     assert quantity_of(api, shop["items"]["prod_1"]["id"]) == 4
+
+
+def test_a_datawiz_count_is_what_squares_api_reads(api, shop):
+    assert post(api, their_row(shop)).status == 201
+    square = api.post("/v2/inventory/counts/batch-retrieve",
+                      {"catalog_object_ids": ["prod_1"], "location_ids": [shop["shop_id"]]},
+                      idempotency_key=False)
+    assert square.status == 200, square
+    assert [(c["state"], c["quantity"]) for c in square.json["counts"]] == [("IN_STOCK", "2")]
