@@ -182,14 +182,13 @@ def _success(route: Route, schema_ref: dict[str, Any] | None) -> dict[str, Any]:
     media_types = (route.media_type,) if isinstance(route.media_type, str) else route.media_type
     if model is None:
         description = route.description or SUCCESS.get(route.status, "Success")
-        schema: dict[str, Any] = ({"type": "object"} if media_types == ("application/json",)
-                                  else {"type": "string"})
-    else:
-        own = model.__dict__.get("__doc__")
-        description = own.strip().splitlines()[0] if own else SUCCESS.get(route.status, "Success")
-        schema = schema_ref or {}
+        return {"description": description, "headers": headers, "content": {
+            media_type: {"schema": {"type": "object"} if media_type == "application/json"
+                         else {"type": "string"}} for media_type in media_types}}
+    own = model.__dict__.get("__doc__")
+    description = own.strip().splitlines()[0] if own else SUCCESS.get(route.status, "Success")
     return {"description": description, "headers": headers,
-            "content": {media_type: {"schema": schema} for media_type in media_types}}
+            "content": {media_type: {"schema": schema_ref or {}} for media_type in media_types}}
 
 
 def _components(models_schema: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +274,16 @@ def build(manifest: Manifest | None = None) -> dict[str, Any]:
         for status in refusals_of(route):
             operation["responses"][str(status)] = {
                 "$ref": f"#/components/responses/{REFUSALS[status][0]}"}
+            if route.refusal_schema is not None:  # a dialect's own shape, in its media types
+                media_types = ((route.media_type,) if isinstance(route.media_type, str)
+                               else route.media_type)
+                operation["responses"][str(status)] = {
+                    "description": REFUSALS[status][1],
+                    "headers": {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}},
+                    "content": {media_type: {"schema": route.refusal_schema
+                                             if media_type == "application/json"
+                                             else {"type": "string"}}
+                                for media_type in media_types}}
         paths.setdefault(route.template, {})[route.method.lower()] = operation
 
     return {

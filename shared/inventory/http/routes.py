@@ -46,6 +46,9 @@ class Route:
     media_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = ()  # refusals beyond those the route's shape implies
     public: bool = False          # served without an API key (the API's own documentation)
+    # A dialect's refusals in its own shape (a JSON schema) instead of the error envelope; its
+    # handlers then check the key themselves and `errors` lists the statuses they send.
+    refusal_schema: dict[str, Any] | None = None
 
     @property
     def method(self) -> str:

@@ -47,6 +47,25 @@ class Slice(Generic[T]):
     next_cursor: str | None = None
 
 
+@dataclass(frozen=True)
+class StockRow:
+    """A dated stock row as an uploader posted it (the Datawiz dialect's collection): the count
+    of a product at a location at the end of `date`; the latest per (location, product, date).
+    Decimals and dates as the canonical text the dialect wrote, so every store keeps them exactly."""
+
+    organization_id: str
+    location_id: str
+    product_id: str
+    date: str                  # YYYY-MM-DD
+    qty: str                   # decimal text
+    original_price: str | None  # decimal text
+    recorded_at: str           # fixed-width UTC instant text
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.location_id, self.product_id, self.date)
+
+
 class PlaceNotRead(RuntimeError):
     """A new item was saved without its place having been read in the same transaction: a bug
     of the caller, since that read is what keeps a concurrent create of the place out."""
@@ -138,6 +157,9 @@ class Transaction(Protocol):
     def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None: ...
     def save_pos_connection(self, connection: PosConnection) -> None: ...
     def save_sync_run(self, run: SyncRun) -> None: ...
+    def save_stock_row(self, row: StockRow) -> None:
+        """Write a stock row, replacing the organization's row with the same key."""
+        ...
 
 
 class InventoryStore(Protocol):
@@ -179,6 +201,9 @@ class InventoryStore(Protocol):
     def list_locations(self, organization_id: str) -> Sequence[Location]: ...
     def get_location(self, organization_id: str, location_id: str) -> Location | None: ...
     def find_location_by_code(self, organization_id: str, code: str) -> Location | None: ...
+    def list_stock_rows(self, organization_id: str) -> Sequence[StockRow]:
+        """Every stock row of the organization, by (date, location, product)."""
+        ...
     def pending_events(self, limit: int) -> Sequence[Event]:
         """Every organization's outbox events not yet published, oldest first in commit order."""
         ...

@@ -5,7 +5,7 @@ checks):
   items/{id}, items/{id}/ledger/{change id}, item_places/{hash of org, location, room, sku},
   locations/{id}, location_codes/{hash of org, code}, events/{id}, idempotency/{hash of org, API key id, key}, webhook_subscriptions/{id},
   deliveries/{id}, pos_connections/{hash of org, location}, sync_locks/{same}, sync_runs/{id},
-  organizations/{id}, api_keys/{sha-256 of the key}.
+  organizations/{id}, api_keys/{sha-256 of the key}, stock_rows/{hash of org, location, product, date}.
 Values are stored as the SQLite store stores them (adapters/records.py): quantities and money as
 scaled integers, instants as fixed-width UTC text, so no float ever holds a quantity, and secrets
 (a subscription's or POS connection's `secret`, a replay `body` that holds one) sealed by the box.
@@ -29,11 +29,12 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, exist
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice
+from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
 from .transaction import (RELAY_SHARDS, FirestoreTransaction, digest, item_from_document,
                           ledger_entry, location_code_document_id, location_from_document,
+                          reserved_id,
                           sync_run)
 
 T = TypeVar("T")
@@ -99,6 +100,8 @@ class FirestoreStore:
 
     # -- reads outside transactions --------------------------------------------------------
     def _owned(self, collection: str, document_id: str, organization_id: str) -> dict | None:
+        if reserved_id(document_id):
+            return None
         snapshot = self._collection(collection).document(document_id).get()
         found = snapshot.to_dict() if snapshot.exists else None
         return found if found is not None and found.get("organization_id") == organization_id else None
@@ -226,6 +229,11 @@ class FirestoreStore:
                  .select(["room_type", "sku"]))
         return [(RoomType(found["room_type"]), found["sku"])
                 for found in (document.to_dict() for document in query.stream())]
+
+    def list_stock_rows(self, organization_id: str) -> Sequence[StockRow]:
+        rows = self._collection("stock_rows").where("organization_id", "==", organization_id).get()
+        found = [StockRow(**row.to_dict()) for row in rows]
+        return sorted(found, key=lambda row: (row.date, row.location_id, row.product_id))
 
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._collection("locations").where("organization_id", "==", organization_id).get()

@@ -6,6 +6,7 @@ work function that Firestore runs again starts from nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zlib
 from datetime import datetime
@@ -16,12 +17,18 @@ from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntr
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
+from ...service.ports import StockRow
 from ..location_codes import CodeBook
 from ..places import Move, Place, PlaceBook, place_of
 from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
 
 _DOCUMENTS_PER_GET = 300  # documents asked for in one BatchGetDocuments call
+
+
+def reserved_id(document_id: str) -> bool:
+    """Firestore reserves ids matching __.*__ (reading one is an error): no document has one."""
+    return document_id.startswith("__") and document_id.endswith("__") and len(document_id) >= 4
 
 
 def digest(*parts: str) -> str:
@@ -104,6 +111,8 @@ class FirestoreTransaction:
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        if reserved_id(document_id):
+            return None
         snapshot = self._client.collection(collection).document(document_id).get(transaction=self._tx)
         return snapshot.to_dict() if snapshot.exists else None
 
@@ -286,6 +295,9 @@ class FirestoreTransaction:
     def save_pos_connection(self, connection: PosConnection) -> None:
         self._set("pos_connections", digest(connection.organization_id, connection.location_id),
                   self._sealed.to_row(connection))
+
+    def save_stock_row(self, row: StockRow) -> None:
+        self._set("stock_rows", digest(row.organization_id, *row.key), dataclasses.asdict(row))
 
     def save_sync_run(self, run: SyncRun) -> None:
         self._set("sync_runs", run.id, to_row(run))

@@ -212,6 +212,19 @@ MIGRATIONS: list[str] = [
     UPDATE events SET fanned_out_at = published_at WHERE published_at IS NOT NULL;
     CREATE INDEX events_not_fanned_out ON events (published_at, seq) WHERE fanned_out_at IS NULL;
     """,
+    # 10: dated stock rows posted through the Datawiz dialect, the latest per location, product, date.
+    """
+    CREATE TABLE stock_rows (
+        organization_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        qty TEXT NOT NULL,
+        original_price TEXT,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (organization_id, date, location_id, product_id)
+    );
+    """,
 ]
 
 

@@ -1,6 +1,7 @@
 """SqliteStore: the InventoryStore port over one SQLite file in WAL mode."""
 from __future__ import annotations
 
+import dataclasses
 import queue
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice
+from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
 from ..location_codes import CodeBook, duplicate_code
 from ..places import PlaceBook
 from ..private_files import private_directory, private_file
@@ -267,6 +268,11 @@ class SqliteTransaction:
         self._db.executemany("UPDATE events SET fanned_out_at = ? WHERE id = ? AND fanned_out_at IS NULL",
                              [(format_instant(at), event_id) for event_id in event_ids])
 
+    def save_stock_row(self, row: StockRow) -> None:
+        values = dataclasses.asdict(row)
+        self._db.execute(_statement("INSERT OR REPLACE", "stock_rows", tuple(values)),
+                         tuple(values.values()))
+
     # -- the store's own writes, beyond the port ------------------------------------------------
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
         self._db.executemany("UPDATE events SET published_at = ? WHERE id = ? AND published_at IS NULL",
@@ -487,6 +493,11 @@ class SqliteStore:
         rows = self._query("SELECT * FROM locations WHERE organization_id = ? ORDER BY id",
                            [organization_id])
         return [from_row(Location, row) for row in rows]
+
+    def list_stock_rows(self, organization_id: str) -> Sequence[StockRow]:
+        rows = self._query("SELECT * FROM stock_rows WHERE organization_id = ?"
+                           " ORDER BY date, location_id, product_id", [organization_id])
+        return [StockRow(**dict(row)) for row in rows]
 
     def pending_events(self, limit: int) -> Sequence[Event]:
         rows = self._query("SELECT * FROM events WHERE published_at IS NULL ORDER BY seq LIMIT ?",
