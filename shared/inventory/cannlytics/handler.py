@@ -53,8 +53,12 @@ def handle(request: Any, function: str) -> Response:
 
 def refused(refusal: DomainError) -> Response:
     """A refusal as Cannlytics sends one, with our machine-readable code and their field name."""
-    body: dict[str, Any] = {"success": False, "message": refusal.message, "code": refusal.code}
-    field = refusal.fields[0].field if refusal.fields else None
+    code, field = refusal.code, None
+    if refusal.fields:
+        field = refusal.fields[0].field
+        if len(refusal.fields) == 1:  # the finding's own code (validation_failed says less)
+            code = refusal.fields[0].code
+    body: dict[str, Any] = {"success": False, "message": refusal.message, "code": code}
     if field:
         body["field"] = THEIR_NAME.get(field, field)
     response = json_response(body, status_of(refusal))
