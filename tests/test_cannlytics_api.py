@@ -3,13 +3,18 @@ archiving rule; every refusal in their shape `{"success": false, "message"}` wit
 nothing; what is written is visible through the native API and explained by its ledger."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from werkzeug.test import Client
 
 from conftest import Api, events_of, new_organization
-from inventory.cannlytics.fields import FIELDS
+from inventory.cannlytics.fields import FIELDS, FREE_FORM
 from inventory.domain.codes import Scope
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cannlytics(api: Api, method: str, body=None, *, organization_id: str | None = "own",
@@ -234,3 +239,38 @@ def test_an_item_id_the_native_api_used_in_two_places_is_ambiguous(api, location
     assert_refused(cannlytics(api, "POST", {"item_id": "gg4", "quantity": "3"}), 409,
                    "ambiguous_item_id", "item_id")
     assert native(api) == before
+
+
+def test_head_answers_as_get_without_a_body_and_options_says_allow(gateway, api, counted):
+    client, auth = Client(gateway), {"Authorization": f"Bearer {api.key}"}
+    for path in (f"/api/inventory?organization_id={api.organization_id}",
+                 f"/api/inventory/gg4?organization_id={api.organization_id}",
+                 "/api/inventory?organization_id=org_other", "/api/inventory/nope"):
+        got, head = client.get(path, headers=auth), client.head(path, headers=auth)
+        assert head.status_code == got.status_code and head.get_data() == b""
+        assert int(head.headers["Content-Length"]) == len(got.get_data())
+    options = client.options(f"/api/inventory?organization_id={api.organization_id}")
+    assert options.status_code == 204
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "DELETE", "OPTIONS"}
+
+
+def readme_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("## Cannlytics: `/api/inventory`", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_lists_every_refusal_the_dialect_sends_and_maps_every_field():
+    from test_error_table import raised_in, readme_table
+    section = readme_section()
+    listed = set()
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0].isdigit():
+            listed |= {(int(cells[0]), code) for code in re.findall(r"`([a-z_]+)`", cells[1])}
+    sent = raised_in(sorted((ROOT / "shared" / "inventory" / "cannlytics").glob("*.py")))
+    assert set(sent) <= listed, set(sent) - listed
+    assert listed <= set(sent) | readme_table(), listed - set(sent) - readme_table()
+    mapping = section.split("| Cannlytics | Ours |", 1)[1].split("\n\n", 1)[0]
+    assert set(re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", mapping, re.M)[-1]
+               .replace("`", "").split(", ")) == set(FREE_FORM)
+    assert set(re.findall(r"`([a-z_]+)`", mapping)) >= set(FIELDS)

@@ -19,6 +19,11 @@ from . import inventory
 from .translate import THEIR_NAME, parse_item_id, parse_post
 
 PREFIX = "/api/inventory"
+ROUTES = (("GET", PREFIX), ("POST", PREFIX), ("DELETE", PREFIX),
+          ("GET", PREFIX + "/{item_id}"), ("DELETE", PREFIX + "/{item_id}"))
+SUMMARY = {"GET": "Cannlytics: list inventory items, or get one",
+           "POST": "Cannlytics: create an item, or update the fields posted",
+           "DELETE": "Cannlytics: delete (archive) an empty item"}
 METHODS = ("GET", "POST", "DELETE")
 ALLOW = "DELETE, GET, HEAD, OPTIONS, POST"
 
