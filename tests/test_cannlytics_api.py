@@ -189,6 +189,15 @@ def test_organization_id_is_required_and_must_be_the_keys(api, other_api, counte
     assert native(api) == before
 
 
+@pytest.mark.parametrize("item_id", ["x" * 101, "line\nbreak", "tab\there", "\u0000"])
+def test_an_item_id_that_cannot_be_a_sku_is_refused_naming_item_id(api, counted, item_id):
+    before = native(api)
+    for method in ("POST", "DELETE"):
+        response = cannlytics(api, method, {"item_id": item_id, "name": "A"})
+        assert response.status == 422 and response.json["field"] == "item_id", response
+    assert native(api) == before
+
+
 def test_keys_are_checked_first_and_scopes_hold(gateway, services, api, counted):
     before = native(api)
     nobody = Api(gateway, None, api.organization_id)

@@ -27,7 +27,7 @@ PAGE = 200
 
 def find(services: Services, actor: Actor, item_id: str) -> InventoryItem | None:
     """The active item whose SKU is `item_id`; two (the same SKU in two places) is ambiguous."""
-    query = ListInventory(sku=item_id, limit=2)
+    query = _validated(ListInventory, {"sku": item_id, "limit": 2})
     found = items.list_items(services, actor, query).items
     if len(found) > 1:
         raise Conflict(f"item_id {item_id} names items in more than one location and room; "
