@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from conftest import Api, events_of, new_organization
@@ -283,3 +285,21 @@ def test_the_readme_lists_every_refusal_the_dialect_sends_and_maps_every_field()
     assert set(re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", mapping, re.M)[-1]
                .replace("`", "").split(", ")) == set(FREE_FORM)
     assert set(re.findall(r"`([a-z_]+)`", mapping)) >= set(FIELDS)
+
+
+VALUES = st.one_of(st.none(), st.sampled_from(["None", "", "0", "1.5", "-2", "Grams", "vault",
+                                               "loc_nope", "gg4"]),
+                   st.text(max_size=30), st.integers(-5, 5), st.booleans())
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=8))
+def test_any_body_of_their_fields_is_answered_in_their_shape_never_a_5xx(api, counted, body):
+    response = cannlytics(api, "POST", body)
+    assert response.status < 500, response
+    assert isinstance(response.json["success"], bool) and set(response.json) >= {"success"}
+    if response.status >= 400:
+        assert response.json["success"] is False and response.json["message"]
+    for item in api.get("/api/v1/inventory", query={"limit": 200}).json["data"]:
+        assert sum(e["quantity_change"] for e in api.changes(item["id"])) == item["quantity"]
