@@ -40,7 +40,7 @@ from inventory.domain.time import format_instant
 from inventory.service import locations, sync
 from inventory.service.admin import create_api_key, create_organization
 from inventory.service.auth import Actor
-from inventory.service.idempotency import Idempotency
+from inventory.service.unit_of_work import WITHOUT_KEY
 from inventory.service.ports import Services
 
 from harness import metric, peak_python_mib, table
@@ -82,23 +82,19 @@ class SyncedLocation:
         self.actor = Actor(organization.id, key.id, frozenset(key.scopes))
         self.id = locations.create_location(
             self.services, self.actor, CreateLocation(name="Bench", time_zone="America/Denver"),
-            self._once()).body["data"]["id"]
+            WITHOUT_KEY).result.location.id
         self.export = self.services.settings.pos_file_root / organization.id / EXPORT
         self.export.parent.mkdir(parents=True, exist_ok=True)
         self.export.write_text(HEADER + "\n")
         sync.set_connection(self.services, self.actor, self.id,
-                            SetPosConnection(kind="file", settings={"path": EXPORT}), self._once())
-
-    @staticmethod
-    def _once() -> Idempotency:
-        return Idempotency(uuid.uuid4().hex, "bench")
+                            SetPosConnection(kind="file", settings={"path": EXPORT}), WITHOUT_KEY)
 
     def full_sync(self) -> tuple[SyncRun, float]:
         """Queue a full sync and work it, as POST /inventory/sync and the worker do; seconds taken."""
         started = time.perf_counter()
         queued = sync.request_sync(self.services, self.actor,
-                                   RequestSync(location_id=self.id, sync_type="full"), self._once())
-        run = sync.run_sync(self.services, queued.body["data"]["id"])
+                                   RequestSync(location_id=self.id, sync_type="full"), WITHOUT_KEY)
+        run = sync.run_sync(self.services, queued.result.run.id)
         elapsed = time.perf_counter() - started
         assert run.status is SyncStatus.SUCCEEDED, run.error
         return run, elapsed

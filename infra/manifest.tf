@@ -1,6 +1,6 @@
 # serverless.yaml, normalised once: everything below reads local.functions, never the YAML.
 # Event shapes follow the Serverless Framework's:
-#   - http:     {method: GET, path: /api/v1/inventory/{item_id}}
+#   - http:     {method: GET, path: /api/v1/inventory/{item_id}, operation: get_item}
 #   - event:    {eventType: google.cloud.pubsub.topic.v1.messagePublished, resource: <topic>}
 #   - schedule: {rate: "every 5 minutes" | "rate(5 minutes)" | "*/5 * * * *", topic: <topic>,
 #                data: <message body, optional>}

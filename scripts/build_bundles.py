@@ -1,7 +1,8 @@
 """Build one deployable source bundle per function in serverless.yaml.
 
 For each function: build/bundles/<name>/ holds its main.py, the inventory package (copied from
-shared/inventory) and a requirements.txt with only that function's pinned runtime deps; it is
+shared/inventory) with the route table of serverless.yaml as inventory/routes.json (a bundle has no
+manifest, nor PyYAML), and a requirements.txt with only that function's pinned runtime deps; it is
 then zipped, byte-for-byte reproducibly, to build/bundles/<name>.zip (infra/ uploads the zips
 and names them by content hash, so an unchanged function is not redeployed).
 
@@ -27,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deploy_manifest  # noqa: E402
+from inventory import manifest, route_table  # noqa: E402
 
 ROOT = deploy_manifest.ROOT
 PACKAGE = ROOT / "shared" / "inventory"
@@ -83,13 +85,15 @@ def blocked_modules(requirements: list[str]) -> list[str]:
             if normalise(dist) not in shipped for module in modules]
 
 
-def build(function: deploy_manifest.DeployedFunction, out: Path, pins: dict[str, str]) -> Path:
+def build(function: deploy_manifest.DeployedFunction, out: Path, pins: dict[str, str],
+          routes: manifest.Manifest) -> Path:
     bundle = out / function.name
     shutil.rmtree(bundle, ignore_errors=True)
     bundle.mkdir(parents=True)
     shutil.copy2(ROOT / "functions" / function.name / "main.py", bundle / "main.py")
     shutil.copytree(PACKAGE, bundle / "inventory",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    route_table.write_bundled(routes.http_routes, bundle / "inventory" / route_table.BUNDLED.name)
     if function.name == "api_docs":  # the document is built here: the bundle has no manifest
         subprocess.run([sys.executable, str(ROOT / "scripts" / "write_openapi.py"),
                         str(bundle / "openapi.json")], check=True, capture_output=True)
@@ -126,13 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     functions = deploy_manifest.load(args.manifest)
+    routes = manifest.load(args.manifest.parent)
     pins = pinned_requirements()
     args.out.mkdir(parents=True, exist_ok=True)
     summary = {}
     for function in functions.values():
         if args.only and function.name not in args.only:
             continue
-        archive = build(function, args.out, pins)
+        archive = build(function, args.out, pins, routes)
         summary[function.name] = {"zip": str(archive.relative_to(ROOT) if archive.is_relative_to(ROOT) else archive),
                                   "requirements": requirements_for(function, pins)}
         print(f"{function.name:28} {archive.stat().st_size:>9} bytes  "

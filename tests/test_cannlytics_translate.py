@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from inventory.cannlytics.fields import FIELDS, FREE_FORM, MAPPED, empty
 from inventory.cannlytics.translate import parse_post, render_item
 from inventory.domain.codes import RoomType, Unit
-from inventory.domain.errors import BadRequest, InvalidInput
+from inventory.domain.errors import InvalidInput
+from inventory.http.errors import BadRequest
 from inventory.domain.models import InventoryItem
 
 EMPTY = st.sampled_from(["None", "", None, "  None ", " "])

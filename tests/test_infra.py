@@ -95,8 +95,9 @@ def test_the_key_ring_is_mounted_as_the_variable_the_code_reads_in_every_functio
     variables = {k: v for block in parse("variables.tf")["variable"] for k, v in block.items()}
     mounted = set(variables["secret_functions"]["default"])
     # Every function that reads or writes a webhook secret, a POS secret or a sealed response.
-    assert mounted == {"manage_webhooks", "webhook_dispatcher", "deliver_webhook", "retry_webhook_deliveries",
-                       "manage_locations", "sync_inventory", "run_sync", "scheduled_sync"}
+    assert mounted == {"manage_webhooks", "webhook_dispatcher", "deliver_webhook",
+                       "retry_webhook_deliveries", "manage_locations", "sync_inventory", "run_sync",
+                       "scheduled_sync"}
     assert mounted <= set(functions)
     function = blocks("resource")["google_cloudfunctions2_function.function"]
     mount = function["service_config"][0]["dynamic"][0]["secret_environment_variables"]

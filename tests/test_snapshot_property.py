@@ -9,7 +9,6 @@ feed lists it.
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -24,7 +23,7 @@ from inventory.domain.snapshot import SnapshotQuery
 from inventory.service import items, locations, snapshot, transfers
 from inventory.service.admin import create_organization
 from inventory.service.auth import Actor
-from inventory.service.idempotency import Idempotency
+from inventory.service.unit_of_work import WITHOUT_KEY
 from manual_clock import ManualClock
 
 START = datetime(2026, 3, 7, 12, 0, tzinfo=timezone.utc)  # the DST weekend in America/Denver
@@ -67,14 +66,14 @@ class History:
         organization = create_organization(services, "Property")
         self.actor = Actor(organization.id, "key_property", frozenset(Scope))
         self.locations = [self._run(locations.create_location, CreateLocation(
-            name=name, time_zone="America/Denver")).body["data"]["id"] for name in ("A", "B")]
+            name=name, time_zone="America/Denver")).result.location.id for name in ("A", "B")]
         self.item_ids: list[str] = []
         self.archived: set[str] = set()
         self.instants: set[datetime] = set()
         self._skus = itertools.count()
 
     def _run(self, use_case, *arguments):
-        return use_case(self.services, self.actor, *arguments, Idempotency(str(uuid.uuid4()), "f"))
+        return use_case(self.services, self.actor, *arguments, WITHOUT_KEY)
 
     def apply(self, operation: tuple) -> None:
         kind, *rest = operation
@@ -99,7 +98,7 @@ class History:
             product_id="p", product_name="Product", sku=f"SKU-{next(self._skus)}",
             location_id=self.locations[0], room_type=room, category=category, unit="g",
             quantity=quantity, unit_cost=unit_cost))
-        self.item_ids.append(created.body["data"]["id"])
+        self.item_ids.append(created.result.item.id)
 
     def _adjust(self, ref, reason, amount, up):
         item_id = self._item(ref)
@@ -132,7 +131,7 @@ class History:
             from_item_id=item_id, to_room_type=room,
             quantity=min(amount, self._on_hand(item_id, available=True)) or amount,
             to_location_id=self.locations[1] if elsewhere else None))
-        arrived = moved.body["data"]["to_item"]["id"]
+        arrived = moved.result.destination.id
         if arrived not in self.item_ids:
             self.item_ids.append(arrived)
 

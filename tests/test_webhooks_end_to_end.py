@@ -203,12 +203,11 @@ def test_event_committed_but_never_published_is_delivered_after_restart(tmp_path
 
     env = dict(first.env)
     script = f"""
-import uuid
 from inventory import bootstrap
 from inventory.domain.commands import UpdateItem
 from inventory.service import items
 from inventory.service.auth import authenticate
-from inventory.service.idempotency import Idempotency
+from inventory.service.unit_of_work import WITHOUT_KEY
 
 class Crash:
     def publish(self, events):
@@ -218,7 +217,7 @@ services = bootstrap.services()
 services.publisher_factory = Crash
 actor = authenticate(services.store, "Bearer {first.key}")
 items.update_item(services, actor, "{item['id']}", UpdateItem(quantity_change=-3, reason_code="SALE"),
-                  None, Idempotency("crash-" + uuid.uuid4().hex, "fp"))
+                  None, WITHOUT_KEY)
 """
     crashed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert crashed.returncode == 17, crashed.stderr

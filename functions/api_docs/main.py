@@ -26,22 +26,23 @@ def document() -> dict:
     return openapi.document()
 
 
-@routes.get("/api/v1/openapi.json", scope=None, public=True, summary="This OpenAPI document",
-            response="The OpenAPI 3.1 document")
+@routes.operation(scope=None, public=True, summary="This OpenAPI document",
+                  description="The OpenAPI 3.1 document")
 def openapi_document(call):
     return render.json_response(document(), headers=CACHED)
 
 
-@routes.get("/api/v1/docs", scope=None, public=True, summary="The API reference page",
-            response="An HTML page rendering this document", media_type="text/html")
+@routes.operation(scope=None, public=True, summary="The API reference page",
+                  description="An HTML page rendering this document", media_type="text/html")
 def reference_page(call):
-    html = docs_page.page("/api/v1/openapi.json", "/api/v1/docs/assets")
+    html = docs_page.page(routes.template_of("openapi_document"),
+                          routes.template_of("reference_asset").removesuffix("/{asset}"))
     return Response(html, mimetype="text/html", headers=CACHED)
 
 
-@routes.get("/api/v1/docs/assets/{asset}", scope=None, public=True,
-            summary="A file of the reference page (Swagger UI)", response="The file",
-            media_type=tuple(docs_page.ASSETS.values()))
+@routes.operation(scope=None, public=True,
+                  summary="A file of the reference page (Swagger UI)", description="The file",
+                  media_type=tuple(docs_page.ASSETS.values()))
 def reference_asset(call):
     content, media_type = docs_page.asset(call.path["asset"])
     return Response(content, mimetype=media_type, headers={"Cache-Control": "public, max-age=86400"})

@@ -1,19 +1,18 @@
 """DELETE /api/v1/inventory/{item_id}: archive an empty item; its ledger stays."""
 import functions_framework
 
-from inventory.http import render
-from inventory.http.responses import ItemDocument
+from inventory.http import render, replies
 from inventory.http.routes import Routes
 from inventory.service import items
 
 routes = Routes("archive_inventory_item")
 
 
-@routes.delete("/api/v1/inventory/{item_id}", summary="Archive an item whose quantity is zero",
-               response=ItemDocument)
+@routes.operation(summary="Archive an item whose quantity is zero",
+                  response="ItemDocument")
 def archive_item(call):
     return render.outcome(items.archive_item(call.services, call.actor, call.path["item_id"],
-                                             call.idempotency))
+                                             call.write(replies.item)))
 
 
 @functions_framework.http

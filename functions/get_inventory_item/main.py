@@ -2,17 +2,17 @@
 import functions_framework
 
 from inventory.http import render
-from inventory.http.responses import ItemDocument
 from inventory.http.routes import Routes
+from inventory.http.views import ItemView
 from inventory.service import items
 
 routes = Routes("get_inventory_item")
 
 
-@routes.get("/api/v1/inventory/{item_id}", summary="Get one item; its version is the ETag",
-            response=ItemDocument)
+@routes.operation(summary="Get one item; its version is the ETag",
+                  response="ItemDocument")
 def get_item(call):
-    return render.one(items.get_item(call.services, call.actor, call.path["item_id"]))
+    return render.one(ItemView, items.get_item(call.services, call.actor, call.path["item_id"]))
 
 
 @functions_framework.http

@@ -3,20 +3,20 @@ import functions_framework
 
 from inventory.domain.commands import ListEvents
 from inventory.http import render
-from inventory.http.responses import EventPage
 from inventory.http.routes import Routes
+from inventory.http.views import show_event
 from inventory.service import event_feed
 
 routes = Routes("list_events")
 
 
-@routes.get("/api/v1/events", summary="The organization's events in commit order",
-            query=ListEvents, response=EventPage)
+@routes.operation(summary="The organization's events in commit order",
+                  query=ListEvents, response="EventPage")
 def feed(call):
     query = call.query(ListEvents)
     found = event_feed.list_events(call.services, call.actor, query)
     return render.json_response({
-        "data": [{"id": e.id, **e.envelope()} for e in found.items],
+        "data": [show_event(event) for event in found.items],
         "pagination": {"limit": query.limit, "next_cursor": found.next_cursor,
                        "has_more": len(found.items) == query.limit}})
 

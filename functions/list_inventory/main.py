@@ -3,18 +3,18 @@ import functions_framework
 
 from inventory.domain.commands import ListInventory
 from inventory.http import render
-from inventory.http.responses import ItemPage
 from inventory.http.routes import Routes
+from inventory.http.views import ItemView
 from inventory.service import items
 
 routes = Routes("list_inventory")
 
 
-@routes.get("/api/v1/inventory", summary="List active items, filtered and paginated",
-            query=ListInventory, response=ItemPage)
+@routes.operation(summary="List active items, filtered and paginated",
+                  query=ListInventory, response="ItemPage")
 def list_items(call):
     query = call.query(ListInventory)
-    return render.page(items.list_items(call.services, call.actor, query),
+    return render.page(ItemView, items.list_items(call.services, call.actor, query),
                        None if query.cursor else query.page, query.limit)
 
 

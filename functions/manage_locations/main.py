@@ -2,42 +2,42 @@
 import functions_framework
 
 from inventory.domain.commands import CreateLocation, ListLocations, SetPosConnection
-from inventory.http import render
-from inventory.http.responses import LocationDocument, LocationList, PosConnectionDocument
+from inventory.http import render, replies
 from inventory.http.routes import Routes
+from inventory.http.views import LocationView, PosConnectionView
 from inventory.service import locations, sync
 
 routes = Routes("manage_locations")
 
 
-@routes.get("/api/v1/locations", summary="List locations", query=ListLocations,
-            response=LocationList)
+@routes.operation(summary="List locations", query=ListLocations,
+                  response="LocationList")
 def list_locations(call):
     found = locations.list_locations(call.services, call.actor, call.query(ListLocations))
-    return render.listing(found, exclude={"organization_id"})
+    return render.listing(LocationView, found)
 
 
-@routes.post("/api/v1/locations", summary="Create a location in a time zone", body=CreateLocation,
-             response=LocationDocument, status=201)
+@routes.operation(summary="Create a location in a time zone", body=CreateLocation,
+                  response="LocationDocument", status=201)
 def create_location(call):
     command = call.body(CreateLocation)
     return render.outcome(locations.create_location(call.services, call.actor, command,
-                                                    call.idempotency))
+                                                    call.write(replies.location)))
 
 
-@routes.put("/api/v1/locations/{location_id}/pos-connection", summary="Set a location's POS connection",
-            body=SetPosConnection, response=PosConnectionDocument)
+@routes.operation(summary="Set a location's POS connection",
+                  body=SetPosConnection, response="PosConnectionDocument")
 def set_pos_connection(call):
     command = call.body(SetPosConnection)
     return render.outcome(sync.set_connection(call.services, call.actor, call.path["location_id"],
-                                              command, call.idempotency))
+                                              command, call.write(replies.pos_connection)))
 
 
-@routes.get("/api/v1/locations/{location_id}/pos-connection", summary="Get a location's POS connection",
-            response=PosConnectionDocument)
+@routes.operation(summary="Get a location's POS connection",
+                  response="PosConnectionDocument")
 def get_pos_connection(call):
-    return render.json_response({"data": sync.get_connection(call.services, call.actor,
-                                                             call.path["location_id"])})
+    return render.one(PosConnectionView,
+                      sync.get_connection(call.services, call.actor, call.path["location_id"]))
 
 
 @functions_framework.http

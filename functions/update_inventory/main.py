@@ -2,20 +2,20 @@
 import functions_framework
 
 from inventory.domain.commands import UpdateItem
-from inventory.http import render
-from inventory.http.responses import ItemUpdated
+from inventory.http import render, replies
 from inventory.http.routes import Routes
 from inventory.service import items
 
 routes = Routes("update_inventory")
 
 
-@routes.patch("/api/v1/inventory/{item_id}", summary="Adjust with a reason, record a count, or edit attributes",
-              body=UpdateItem, response=ItemUpdated)
+@routes.operation(summary="Adjust with a reason, record a count, or edit attributes",
+                  body=UpdateItem, response="ItemUpdated")
 def update_item(call):
     command = call.body(UpdateItem)
     return render.outcome(items.update_item(call.services, call.actor, call.path["item_id"],
-                                            command, call.if_match(), call.idempotency))
+                                            command, call.if_match(),
+                                            call.write(replies.item_changed)))
 
 
 @functions_framework.http

@@ -13,7 +13,7 @@ from .domain.errors import NotFound
 from .service import locations
 from .service.admin import create_api_key, create_organization, require_idempotency_key
 from .service.auth import Actor
-from .service.idempotency import Idempotency
+from .service.unit_of_work import Idempotency, Reply
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,10 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"api key {created.id} (shown once): {secret}")
     elif args.command == "create-location":
         actor = Actor(args.organization_id, "cli", frozenset(Scope))
+        # With a key of its own, so that an organization that requires keys takes it too; the
+        # reply kept with it is the API's (POST /api/v1/locations).
+        from .http import replies
         outcome = locations.create_location(
             services, actor, CreateLocation(name=args.name, time_zone=args.time_zone),
-            Idempotency(f"cli-{uuid.uuid4()}", "cli"))
-        print(f"location: {outcome.body['data']['id']}")
+            Idempotency(f"cli-{uuid.uuid4()}", "cli",
+                        render=lambda result: Reply(201, replies.location(result))))
+        print(f"location: {outcome.result.location.id}")
     elif args.command == "demo":
         from .local.demo import ensure_demo
         print(ensure_demo(services, services.settings.data_dir / "demo-api-key"))

@@ -1,29 +1,12 @@
-"""serverless.yaml, the one list of functions: names, sources, triggers, memory and timeouts."""
+"""serverless.yaml, the one list of functions: names, sources, triggers, memory and timeouts,
+and the one table of HTTP routes (which functions read through route_table.py)."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .http.paths import compile_template
-
-
-@dataclass(frozen=True)
-class HttpRoute:
-    function: str
-    method: str
-    path: str
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        return compile_template(self.path)
-
-    @property
-    def parameter_count(self) -> int:
-        return self.path.count("{")
+from .route_table import HttpRoute, project_root
 
 
 # Serverless rates as infra/manifest.tf reads them (RE2 and Python agree on these patterns).
@@ -101,23 +84,17 @@ class Manifest:
         return next(f for f in self.functions if f.name == name)
 
 
-def project_root() -> Path:
-    """The folder holding serverless.yaml: INVENTORY_PROJECT_ROOT, or found above this file."""
-    if os.environ.get("INVENTORY_PROJECT_ROOT"):
-        return Path(os.environ["INVENTORY_PROJECT_ROOT"])
-    for folder in [Path.cwd(), *Path(__file__).resolve().parents]:
-        if (folder / "serverless.yaml").exists():
-            return folder
-    raise FileNotFoundError("serverless.yaml not found; set INVENTORY_PROJECT_ROOT")
-
-
 def load(root: Path | None = None) -> Manifest:
+    import yaml  # not at a function's cold start: it reads its routes through route_table
+
     root = root or project_root()
-    document = yaml.safe_load((root / "serverless.yaml").read_text())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when there
+    document = yaml.load((root / "serverless.yaml").read_text(), Loader=loader)
     provider = document.get("provider", {})
     functions = []
     for name, spec in document["functions"].items():
-        routes = tuple(HttpRoute(name, event["http"]["method"].upper(), event["http"]["path"])
+        routes = tuple(HttpRoute(name, event["http"]["method"].upper(), event["http"]["path"],
+                                 event["http"]["operation"])
                        for event in spec.get("events", []) if "http" in event)
         events = spec.get("events", [])
         topic = next((e["event"]["resource"].split("/")[-1] for e in events if "event" in e), None)
@@ -130,3 +107,4 @@ def load(root: Path | None = None) -> Manifest:
             timeout=str(spec.get("timeout", provider.get("timeout", "60s"))), routes=routes,
             topic=topic or (timers[0].topic if timers else None), timers=timers))
     return Manifest(root, tuple(functions))
+

@@ -1,5 +1,9 @@
 """HTTP for the Cannlytics dialect: `/api/inventory` with `organization_id`, answered as
-`{"success": true, "data": …}`, refused as `{"success": false, "message": …}` with a 4xx."""
+`{"success": true, "data": …}`, refused as `{"success": false, "message": …}` with a 4xx.
+
+Routes are chosen as the gateway chooses them (http/matching.py); the key, then
+`organization_id`, are checked before an operation runs.
+"""
 from __future__ import annotations
 
 import time
@@ -9,48 +13,53 @@ from typing import Any
 from flask import Response
 
 from .. import bootstrap
-from ..domain.codes import Scope
-from ..domain.errors import BadRequest, DomainError, Forbidden, MethodNotAllowed, NotFound
+from ..domain.errors import DomainError, Forbidden, NotFound
 from ..http import request_log
 from ..http.call import Call
-from ..http.errors import status_of
+from ..http.errors import BadRequest, MethodNotAllowed, status_of
+from ..http.matching import match
 from ..http.render import json_response
-from . import inventory
-from .translate import THEIR_NAME, parse_item_id, parse_post
-
-PREFIX = "/api/inventory"
-ROUTES = (("GET", PREFIX), ("POST", PREFIX), ("DELETE", PREFIX),
-          ("GET", PREFIX + "/{item_id}"), ("DELETE", PREFIX + "/{item_id}"))
-SUMMARY = {"GET": "Cannlytics: list inventory items, or get one",
-           "POST": "Cannlytics: create an item, or update the fields posted",
-           "DELETE": "Cannlytics: delete (archive) an empty item"}
-METHODS = ("GET", "POST", "DELETE")
-ALLOW = "DELETE, GET, HEAD, OPTIONS, POST"
+from ..http.routes import Routes
+from .translate import THEIR_NAME
 
 
-def handle(request: Any, function: str) -> Response:
-    """Answer one request to /api/inventory or /api/inventory/{item_id}."""
+def dispatch(routes: Routes, request: Any) -> Response:
+    """Answer one request to the function's routes in Cannlytics' shapes."""
     started = time.perf_counter()
     request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-    call = Call(request, {}, None)
+    found = match([route.http for route in routes.routes], request.method, request.path)
+    call: Call | None = None
     error_code = None
     try:
-        response = _answer(call, request)
+        if not found.allowed:
+            raise NotFound(f"no route for {request.path}", code="route_not_found")
+        if request.method == "OPTIONS":
+            response = Response(status=204, headers={"Allow": ", ".join(found.allowed)})
+        elif found.route is None:
+            raise MethodNotAllowed(f"{request.method} is not allowed here; use "
+                                   f"{', '.join(found.allowed)}", code="method_not_allowed")
+        else:
+            route = next(r for r in routes.routes if r.http is found.route)
+            call = Call(request, found.params, route)
+            _check_organization(call)
+            response = json_response({"success": True, "data": route.handler(call)})
     except DomainError as refusal:
         error_code = refusal.code
         response = refused(refusal)
+        if isinstance(refusal, MethodNotAllowed):
+            response.headers["Allow"] = ", ".join(found.allowed)
     except Exception as crash:  # a bug: logged with its stack, answered in their shape
-        request_log.log_exception(function, request_id, crash)
+        request_log.log_exception(routes.function, request_id, crash)
         error_code = "internal_error"
         response = json_response({"success": False, "code": "internal_error",
                                   "message": "an unexpected error occurred; it has been logged"}, 500)
     response.headers["X-Request-Id"] = request_id
     response.headers["Access-Control-Allow-Origin"] = bootstrap.settings().cors_origin
-    actor = call.__dict__.get("actor")
+    actor = call.__dict__.get("actor") if call is not None else None
     request_log.log_request(
-        function=function, method=request.method, url=request.url, status=response.status_code,
-        latency_s=time.perf_counter() - started, request_id=request_id,
-        organization_id=actor.organization_id if actor else None,
+        function=routes.function, method=request.method, url=request.url,
+        status=response.status_code, latency_s=time.perf_counter() - started,
+        request_id=request_id, organization_id=actor.organization_id if actor else None,
         user_agent=request.headers.get("User-Agent"), remote_ip=request.remote_addr,
         trace_header=request.headers.get("X-Cloud-Trace-Context"), error_code=error_code)
     return response
@@ -66,52 +75,17 @@ def refused(refusal: DomainError) -> Response:
     body: dict[str, Any] = {"success": False, "message": refusal.message, "code": code}
     if field:
         body["field"] = THEIR_NAME.get(field, field)
-    response = json_response(body, status_of(refusal))
-    if isinstance(refusal, MethodNotAllowed):
-        response.headers["Allow"] = ALLOW
-    return response
+    return json_response(body, status_of(refusal))
 
 
-def _answer(call: Call, request: Any) -> Response:
-    item_id = _path_item_id(request.path)
-    if request.method == "OPTIONS":
-        return Response(status=204, headers={"Allow": ALLOW})
-    method = "GET" if request.method == "HEAD" else request.method
-    if method not in METHODS:
-        raise MethodNotAllowed(f"{request.method} is not allowed here; use {ALLOW}",
-                               code="method_not_allowed")
+def _check_organization(call: Call) -> None:
+    """The key first (401, and 403 without the route's scope), then `organization_id`: required,
+    and the key's own (403 otherwise)."""
     actor = call.actor
-    organization_id = request.args.get("organization_id")
+    organization_id = call.request.args.get("organization_id")
     if not organization_id:
         raise BadRequest("organization_id is required: /api/inventory?organization_id=…",
                          "organization_id", "organization_id_required")
     if organization_id != actor.organization_id:
         raise Forbidden("the API key belongs to another organization", "organization_id",
                         "organization_mismatch")
-    services = call.services
-    if method == "GET":
-        actor.require(Scope.INVENTORY_READ)
-        data: Any = (inventory.get(services, actor, item_id) if item_id
-                     else inventory.list_all(services, actor))
-    elif method == "POST":
-        actor.require(Scope.INVENTORY_WRITE)
-        if item_id:
-            raise MethodNotAllowed("post items to /api/inventory", code="method_not_allowed")
-        data = inventory.post(services, actor, parse_post(call.json))
-    else:
-        actor.require(Scope.INVENTORY_WRITE)
-        # Their axios example names the item in the path (with a body of its own); their
-        # Python example sends {"item_id": …} to the collection.
-        inventory.archive(services, actor, item_id or parse_item_id(call.json))
-        data = []
-    return json_response({"success": True, "data": data})
-
-
-def _path_item_id(path: str) -> str | None:
-    rest = path[len(PREFIX):].strip("/")
-    if not rest:
-        return None
-    if "/" in rest:
-        raise NotFound(f"no route for {path}", code="route_not_found")
-    return rest
-

@@ -16,7 +16,7 @@ from ..domain.models import InventoryItem
 from ..http.errors import from_validation
 from ..service import items
 from ..service.auth import Actor
-from ..service.idempotency import WITHOUT_KEY
+from ..service.unit_of_work import WITHOUT_KEY
 from ..service.locations import list_locations
 from ..service.ports import Services
 from .translate import DEFAULT_ROOM, ItemPost, in_their_names, render_item
@@ -86,7 +86,7 @@ def _create(services: Services, actor: Actor, post: ItemPost) -> InventoryItem:
     # The item opens empty and the posted quantity is then recorded as a count (AUDIT), as a
     # count posted later is; both commands are validated above, so the count cannot be refused.
     empty = command.model_copy(update={"quantity": 0})
-    created = items.create_item(services, actor, empty, WITHOUT_KEY).body["data"]["id"]
+    created = items.create_item(services, actor, empty, WITHOUT_KEY).result.item.id
     if count is not None:
         items.update_item(services, actor, created, count, None, WITHOUT_KEY)
     return items.get_item(services, actor, created)

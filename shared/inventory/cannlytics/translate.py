@@ -18,9 +18,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..domain.codes import RoomType, Unit
-from ..domain.errors import BadRequest, FieldError, InvalidInput
+from ..domain.errors import FieldError, InvalidInput
 from ..domain.models import InventoryItem
 from ..domain.numbers import normalized
+from ..http.errors import BadRequest
 from .fields import FIELDS, FREE_FORM, empty, is_empty
 
 DEFAULT_ROOM = RoomType.SALES_FLOOR

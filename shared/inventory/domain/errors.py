@@ -12,7 +12,8 @@ class FieldError:
 
 
 class DomainError(Exception):
-    """Base of all refusals; the HTTP layer maps each subclass to one status."""
+    """Base of all refusals; each dialect maps each subclass to its own answer (the native HTTP
+    dialect: one status per type, in http/errors.py)."""
 
     default_code = "error"
 
@@ -26,68 +27,53 @@ class DomainError(Exception):
             self.fields = [FieldError(field, self.code, message)]
 
 
-class BadRequest(DomainError):
-    """The request cannot be read (400)."""
-    default_code = "bad_request"
-
-
 class Unauthenticated(DomainError):
-    """No valid API key (401)."""
+    """No valid API key."""
     default_code = "unauthenticated"
 
 
 class Forbidden(DomainError):
-    """The key may not do this (403)."""
+    """The key may not do this."""
     default_code = "forbidden"
 
 
 class NotFound(DomainError):
-    """No such resource in this organization (404)."""
+    """No such resource in this organization."""
     default_code = "not_found"
 
 
-class MethodNotAllowed(DomainError):
-    """Wrong method for the path (405)."""
-    default_code = "method_not_allowed"
-
-
 class Conflict(DomainError):
-    """The request conflicts with the current state (409)."""
+    """The request conflicts with the current state."""
     default_code = "conflict"
 
 
 class InsufficientStock(DomainError):
-    """Stock would go below zero, or a sale beyond what is available (409)."""
+    """Stock would go below zero, or a sale beyond what is available."""
     default_code = "insufficient_stock"
 
 
 class VersionMismatch(DomainError):
-    """If-Match names a version that is not the current one (412)."""
+    """The version the caller expects is not the current one."""
     default_code = "version_mismatch"
 
 
-class PayloadTooLarge(DomainError):
-    """Body over the size limit (413)."""
-    default_code = "payload_too_large"
-
-
-class UnsupportedMediaType(DomainError):
-    """A body that is not JSON (415)."""
-    default_code = "unsupported_media_type"
-
-
 class InvalidInput(DomainError):
-    """Input that parses but breaks a rule (422)."""
+    """Input that parses but breaks a rule."""
     default_code = "invalid_input"
 
 
 class IdempotencyConflict(DomainError):
-    """An Idempotency-Key reused with a different request (422)."""
+    """An Idempotency-Key reused with a different request."""
     default_code = "idempotency_key_reused"
 
 
+class IdempotencyKeyRequired(DomainError):
+    """A write without an Idempotency-Key, from an organization that requires one."""
+    default_code = "idempotency_key_required"
+
+
 class Contention(DomainError):
-    """Too many concurrent writers of the same records: not applied, retry after a pause (503)."""
+    """Too many concurrent writers of the same records: not applied, retry after a pause."""
     default_code = "contention"
 
     def __init__(self, message: str, field: str | None = None, code: str | None = None,

@@ -15,7 +15,7 @@ from .codes import RoomType
 from .commands import Code, Command, ResourceId, RuleBroken
 from .models import InventoryItem
 from .numbers import normalized
-from .time import OUT_OF_RANGE, Instant, format_instant, in_utc
+from .time import OUT_OF_RANGE, Instant, in_utc
 
 MAX_SNAPSHOT_LIMIT = 1000
 
@@ -124,15 +124,6 @@ class SnapshotLine:
             return None
         return normalized(self.quantity * self.item.unit_cost)
 
-    def render(self) -> dict:
-        item = self.item
-        return {"id": item.id, "product_id": item.product_id, "product_name": item.product_name,
-                "sku": item.sku, "room_type": item.room_type.value,
-                "quantity": normalized(self.quantity),
-                "reserved_quantity": normalized(item.reserved_quantity),
-                "unit_cost": None if item.unit_cost is None else normalized(item.unit_cost),
-                "value": self.value}
-
 
 @dataclass
 class SnapshotTotals:
@@ -147,10 +138,6 @@ class SnapshotTotals:
         self.quantity += quantity
         if unit_cost is not None:
             self.value += quantity * unit_cost
-
-    def render(self) -> dict:
-        return {"items": self.items, "quantity": normalized(self.quantity),
-                "value": normalized(self.value)}
 
 
 @dataclass(frozen=True)
@@ -168,9 +155,3 @@ class Snapshot:
     as_of: datetime
     page: SnapshotPage
     next_cursor: str | None = field(default=None)
-
-    def render(self) -> dict:
-        return {"location_id": self.location_id, "as_of": format_instant(self.as_of),
-                "items": [line.render() for line in self.page.lines],
-                "totals": self.page.totals.render()}
-

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .codes import RoomType, Unit
-from .models import Record
+from .models import Event, Record
 from .numbers import Money, Quantity
 from .time import Instant
 
@@ -44,11 +44,6 @@ class PosConnection(Record):
     secret: str | None = None
     archive_missing: bool = False  # a full sync zeroes items the POS no longer lists
     updated_at: Instant
-
-    def shown(self) -> dict[str, Any]:
-        body = self.model_dump(exclude={"organization_id", "secret"})
-        body["has_secret"] = self.secret is not None
-        return body
 
 
 class PosRow(BaseModel):
@@ -137,3 +132,10 @@ class SyncRun(Record):
 
 
 WORKER_LOST = "worker lost"  # a run failed because its lease ran out
+
+
+def completed_event(run: SyncRun, event_id: str, now: datetime) -> Event:
+    """`inventory.sync.completed`, announcing a finished run (succeeded, failed or lost)."""
+    return Event(id=event_id, organization_id=run.organization_id, type=SYNC_COMPLETED,
+                 subject_id=run.location_id, occurred_at=now,
+                 data={"sync": run.model_dump(exclude={"organization_id"})})

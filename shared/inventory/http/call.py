@@ -1,21 +1,23 @@
-"""A request as the handlers see it: who calls, which path parameters, the typed body and query."""
+"""A request as the handlers see it: who calls, which path parameters, the typed body and query,
+and how a write is to be applied (its Idempotency-Key and the reply its route sends)."""
 from __future__ import annotations
 
 import hashlib
 import re
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .. import bootstrap
 from ..domain import wire
-from ..domain.codes import Scope
-from ..domain.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..service.auth import Actor, authenticate
-from ..service.idempotency import WITHOUT_KEY, Idempotency
 from ..service.ports import Services
-from .errors import from_validation
+from ..service.unit_of_work import Idempotency, Reply
+from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, from_validation
+
+if TYPE_CHECKING:
+    from .routes import Route
 
 M = TypeVar("M", bound=BaseModel)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,255}$")
@@ -23,10 +25,10 @@ IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 class Call:
-    def __init__(self, request: Any, path_params: dict[str, str], scope: Scope | None):
+    def __init__(self, request: Any, path_params: dict[str, str], route: Route):
         self.request = request
         self.path = path_params
-        self._scope = scope
+        self.route = route
 
     @cached_property
     def services(self) -> Services:
@@ -39,8 +41,8 @@ class Call:
         headers = self.request.headers
         authorization = headers.get("X-Forwarded-Authorization") or headers.get("Authorization")
         actor = authenticate(self.services.store, authorization)
-        if self._scope is not None:
-            actor.require(self._scope)
+        if self.route.scope is not None:
+            actor.require(self.route.scope)
         return actor
 
     def query(self, model: type[M]) -> M:
@@ -81,20 +83,25 @@ class Call:
         except ValidationError as error:
             raise from_validation(error) from None
 
-    @cached_property
-    def idempotency(self) -> Idempotency:
-        """The request's Idempotency-Key and a fingerprint of what it asks for; without the
-        header, WITHOUT_KEY (the service decides whether the organization allows that)."""
+    def write(self, body_of: Callable[[Any], Any]) -> Idempotency:
+        """How this write is applied: the request's Idempotency-Key (or none: the unit of work
+        decides whether the organization allows that), a fingerprint of what it asks for, and
+        its reply, the route's status with the body `body_of` the result, kept for a retry."""
+        status = self.route.status
+
+        def render(result: Any) -> Reply:
+            return Reply(status, body_of(result))
+
         key = self.request.headers.get("Idempotency-Key")
         if key is None:
-            return WITHOUT_KEY
+            return Idempotency(None, render=render)
         if not IDEMPOTENCY_KEY.match(key):
             raise BadRequest("Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 . _ : -",
                              "Idempotency-Key", "invalid_idempotency_key")
         body = self.json if self.request.get_data(cache=True).strip() else None
         digest = hashlib.sha256(
             f"{self.request.method} {self.request.path}\n{wire.canonical(body)}".encode())
-        return Idempotency(key, digest.hexdigest())
+        return Idempotency(key, digest.hexdigest(), render)
 
     def if_match(self) -> int | None:
         header = self.request.headers.get("If-Match")

@@ -1,4 +1,5 @@
-"""One table from refusal type to HTTP status, and the one error envelope every function sends."""
+"""One table from refusal type to HTTP status, the refusals only HTTP makes, and the one error
+envelope every function sends."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,17 +9,39 @@ from pydantic import ValidationError
 from ..domain import errors as e
 from ..domain.commands import RuleBroken
 
+
+class BadRequest(e.DomainError):
+    """The request cannot be read: a malformed header, or a body that is not a JSON object."""
+    default_code = "bad_request"
+
+
+class MethodNotAllowed(e.DomainError):
+    """The path does not take this method."""
+    default_code = "method_not_allowed"
+
+
+class PayloadTooLarge(e.DomainError):
+    """A body over the size limit."""
+    default_code = "payload_too_large"
+
+
+class UnsupportedMediaType(e.DomainError):
+    """A body that is not sent as JSON."""
+    default_code = "unsupported_media_type"
+
+
 STATUS: dict[type[e.DomainError], int] = {
-    e.BadRequest: 400,
+    BadRequest: 400,
+    e.IdempotencyKeyRequired: 400,
     e.Unauthenticated: 401,
     e.Forbidden: 403,
     e.NotFound: 404,
-    e.MethodNotAllowed: 405,
+    MethodNotAllowed: 405,
     e.Conflict: 409,
     e.InsufficientStock: 409,
     e.VersionMismatch: 412,
-    e.PayloadTooLarge: 413,
-    e.UnsupportedMediaType: 415,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     e.InvalidInput: 422,
     e.IdempotencyConflict: 422,
     e.Contention: 503,

@@ -146,6 +146,12 @@ def refusals_of(route: Route) -> list[int]:
     return sorted(statuses)
 
 
+def document_model(route: Route) -> type[BaseModel] | None:
+    """The model of the route's success body, which the route names (functions never import
+    the models: only this generator needs them)."""
+    return getattr(responses, route.response) if route.response else None
+
+
 def _has_version(model: Any) -> bool:
     data = getattr(model, "model_fields", {}).get("data")
     annotation = data.annotation if data is not None else None
@@ -174,17 +180,18 @@ def _parameters(route: Route, query_schema: dict[str, Any] | None) -> list[dict[
 
 def _success(route: Route, schema_ref: dict[str, Any] | None) -> dict[str, Any]:
     headers: dict[str, Any] = {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}}
-    if _has_version(route.response):
+    model = document_model(route)
+    if _has_version(model):
         headers["ETag"] = {"$ref": "#/components/headers/ETag"}
     if route.method in MUTATING:
         headers["Idempotent-Replayed"] = {"$ref": "#/components/headers/IdempotentReplayed"}
     media_types = (route.media_type,) if isinstance(route.media_type, str) else route.media_type
-    if isinstance(route.response, str) or route.response is None:
-        description = route.response or SUCCESS.get(route.status, "Success")
+    if model is None:
+        description = route.description or SUCCESS.get(route.status, "Success")
         schema: dict[str, Any] = ({"type": "object"} if media_types == ("application/json",)
                                   else {"type": "string"})
     else:
-        own = route.response.__dict__.get("__doc__")
+        own = model.__dict__.get("__doc__")
         description = own.strip().splitlines()[0] if own else SUCCESS.get(route.status, "Success")
         schema = schema_ref or {}
     return {"description": description, "headers": headers,
@@ -243,8 +250,8 @@ def build(manifest: Manifest | None = None) -> dict[str, Any]:
             wanted.append((route.query, "validation"))
         if route.body is not None:
             wanted.append((route.body, "validation"))
-        if isinstance(route.response, type):
-            wanted.append((route.response, "serialization"))
+        if route.response:
+            wanted.append((document_model(route), "serialization"))
     refs, definitions = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF,
                                            schema_generator=SchemaGenerator)
     schemas = definitions.get("$defs", {})
@@ -254,8 +261,7 @@ def build(manifest: Manifest | None = None) -> dict[str, Any]:
         query_schema = None
         if route.query is not None:
             query_schema = schemas[refs[(route.query, "validation")]["$ref"].rsplit("/", 1)[1]]
-        response_ref = refs.get((route.response, "serialization")) \
-            if isinstance(route.response, type) else None
+        response_ref = refs.get((document_model(route), "serialization"))
         operation: dict[str, Any] = {
             "operationId": route.handler.__name__,
             "summary": route.summary or (route.handler.__doc__ or route.handler.__name__).strip(),

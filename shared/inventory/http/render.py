@@ -1,4 +1,4 @@
-"""Response documents: `{"data": …}`, lists with pagination, and mutation outcomes."""
+"""Response documents: `{"data": …}`, lists with pagination, and the replies to writes."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -7,8 +7,9 @@ from flask import Response
 from pydantic import BaseModel
 
 from ..domain import wire
-from ..service.idempotency import Outcome
 from ..service.ports import Page, Slice
+from ..service.unit_of_work import Outcome
+from .views import View
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -20,37 +21,42 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def one(record: BaseModel, exclude: set[str] | None = None) -> Response:
+def one(view: View, record: BaseModel) -> Response:
     headers = {}
     version = getattr(record, "version", None)
     if isinstance(version, int):
         headers["ETag"] = etag(version)
-    return json_response({"data": record.model_dump(exclude=exclude)}, headers=headers)
+    return json_response({"data": view.show(record)}, headers=headers)
 
 
-def listing(records: Sequence[BaseModel], exclude: set[str] | None = None) -> Response:
-    return json_response({"data": [r.model_dump(exclude=exclude) for r in records]})
+def listing(view: View, records: Sequence[BaseModel]) -> Response:
+    return json_response({"data": view.show_all(records)})
 
 
-def page(result: Page, page_number: int | None, limit: int) -> Response:
+def page(view: View, result: Page, page_number: int | None, limit: int) -> Response:
     """A list page; `page_number` is None when the page was asked for by cursor."""
-    return json_response({"data": [r.model_dump() for r in result.items],
+    return json_response({"data": view.show_all(result.items),
                           "pagination": {"page": page_number, "limit": limit,
                                          "total": result.total, "next_cursor": result.next_cursor,
                                          "has_more": result.next_cursor is not None}})
 
 
-def cursor_slice(result: Slice, limit: int, exclude: set[str] | None = None) -> Response:
-    return json_response({"data": [r.model_dump(exclude=exclude) for r in result.items],
-                          "pagination": {"limit": limit, "next_cursor": result.next_cursor,
-                                         "has_more": result.next_cursor is not None}})
+def cursor_slice(view: View, result: Slice, limit: int) -> Response:
+    return json_response({"data": view.show_all(result.items),
+                          "pagination": cursor_pagination(result.next_cursor, limit)})
+
+
+def cursor_pagination(next_cursor: str | None, limit: int) -> dict[str, Any]:
+    return {"limit": limit, "next_cursor": next_cursor, "has_more": next_cursor is not None}
 
 
 def outcome(result: Outcome) -> Response:
+    """A write's reply, as rendered for it or, on a retry with the same key, as first sent."""
     headers = {}
-    data = result.body.get("data")
+    body = result.reply.body
+    data = body.get("data")
     if isinstance(data, dict) and isinstance(data.get("version"), int):
         headers["ETag"] = etag(data["version"])
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return json_response(result.body, result.status, headers)
+    return json_response(body, result.reply.status, headers)

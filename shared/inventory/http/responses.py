@@ -1,42 +1,27 @@
 """The documents the routes send, as pydantic models: what the OpenAPI document promises.
 
-The handlers render with `render.py` from the domain records; these models describe the same
-shapes (envelopes, records less their hidden fields, composite results) so that the spec is
-generated, never written by hand. The fuzz test checks every response against them.
+The handlers render with `render.py` and `replies.py` through the views (views.py), which declare
+the fields each record hides; these models describe the same shapes (envelopes, the views'
+models, composite results) so that the spec is generated, never written by hand. The fuzz test
+checks every response against them.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema, create_model
+from pydantic import WithJsonSchema
 
 from ..domain.codes import RoomType
-from ..domain.models import InventoryItem, LedgerEntry, Location
+from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import Money, Quantity
-from ..domain.sync import PosConnection, SyncRun
 from ..domain.time import Instant
-from ..domain.webhooks import Delivery, WebhookSubscription
+from . import views
+from .views import Document
 
 T = TypeVar("T")
 # A computed amount (quantity times cost): exact, but with as many places as the product needs.
 Amount = Annotated[Decimal, WithJsonSchema({"type": "number"})]
-
-
-class Document(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    @classmethod
-    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
-        return cls.__name__ + "".join(getattr(p, "__name__", str(p)) for p in params)
-
-
-def without(record: type[BaseModel], *hidden: str, name: str, **added: Any) -> type[BaseModel]:
-    """`record` as the API shows it: its fields less `hidden`, plus `added` ones."""
-    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in record.model_fields.items()
-                              if n not in hidden}
-    fields.update(added)
-    return create_model(name, __base__=Document, __doc__=record.__doc__, **fields)
 
 
 class One(Document, Generic[T]):
@@ -91,14 +76,12 @@ class ErrorEnvelope(Document):
     error: ErrorBody
 
 
-LocationView = without(Location, "organization_id", name="LocationView")
-SubscriptionView = without(WebhookSubscription, "organization_id", "secret", name="Subscription")
-SubscriptionWithSecret = without(WebhookSubscription, "organization_id",
-                                 name="SubscriptionWithSecret")
-DeliveryView = without(Delivery, "organization_id", "lease_until", name="DeliveryView")
-SyncRunView = without(SyncRun, "organization_id", name="SyncRunView")
-PosConnectionView = without(PosConnection, "organization_id", "secret", name="PosConnectionView",
-                            has_secret=(bool, ...))
+LocationView = views.LocationView.model
+SubscriptionView = views.SubscriptionView.model
+SubscriptionWithSecret = views.SubscriptionWithSecretView.model
+DeliveryView = views.DeliveryView.model
+SyncRunView = views.SyncRunView.model
+PosConnectionView = views.PosConnectionView.model
 
 
 class ItemUpdated(Document):

@@ -1,11 +1,11 @@
-"""Routing a function's requests by method and path template, with auth, CORS, errors and logs.
+"""Serving a function's routes, with auth, CORS, errors and logs.
 
-A function declares its routes; the same templates are in serverless.yaml, which the local
-server and the API Gateway config read (a test keeps them equal).
+The routes (method, path template, operation) are declared in serverless.yaml only; a function
+names the handler for each of its operations, with what the OpenAPI document says of it, and
+dispatches by the same matcher as the gateway (matching.py).
 """
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,43 +18,42 @@ from werkzeug.exceptions import HTTPException
 
 from .. import bootstrap
 from ..domain.codes import Scope
-from ..domain.errors import Contention, DomainError, MethodNotAllowed, NotFound
+from ..domain.errors import Contention, DomainError, NotFound
+from ..route_table import HttpRoute, route_table
 from . import request_log, server_refusals
 from .call import Call
-from .errors import envelope, status_of
-from .paths import compile_template
+from .errors import MethodNotAllowed, envelope, status_of
+from .matching import match
 from .render import json_response
 
 Handler = Callable[[Call], Response]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
-
-
-def allowed_methods(declared: set[str]) -> list[str]:
-    """What a path takes, for `Allow`: its routes' methods, HEAD wherever GET is, and OPTIONS."""
-    if not declared:
-        return []
-    return sorted(declared | {"OPTIONS"} | ({"HEAD"} if "GET" in declared else set()))
+BY_METHOD: Any = object()  # the default scope: reading for GET, writing for the other methods
 
 
 @dataclass(frozen=True)
 class Route:
-    method: str
-    template: str
+    http: HttpRoute  # method, template and operation, as serverless.yaml declares them
     scope: Scope | None
     handler: Handler
     # What the OpenAPI document says of the route (inventory.http.openapi reads these).
     summary: str = ""
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
-    response: type[BaseModel] | str | None = None  # the success body's model, or its description
-    status: int = 200
+    response: str | None = None  # the success body: the name of its model in http/responses.py
+    description: str = ""        # or, for a body no model describes, what it is
+    status: int = 200            # the success status, which the route's replies are sent with
     media_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = ()  # refusals beyond those the route's shape implies
     public: bool = False          # served without an API key (the API's own documentation)
 
     @property
-    def pattern(self) -> re.Pattern[str]:
-        return compile_template(self.template)
+    def method(self) -> str:
+        return self.http.method
+
+    @property
+    def template(self) -> str:
+        return self.http.path
 
 
 class Routes:
@@ -63,67 +62,55 @@ class Routes:
     def __init__(self, function: str):
         self.function = function
         self.routes: list[Route] = []
+        self._declared = {route.operation: route for route in route_table()
+                          if route.function == function}
         # Loaded by functions-framework while it sets up its Flask app (not during a request,
         # as when the OpenAPI generator imports every function).
         if flask.has_app_context() and not flask.has_request_context():
             flask.current_app.register_error_handler(HTTPException, self._framework_refusal)
             server_refusals.install_in_gunicorn()  # what gunicorn refuses before Flask sees it
 
-    def add(self, method: str, template: str, scope: Scope | None,
-            **described: Any) -> Callable[[Handler], Handler]:
-        """Register a handler; `described` is its OpenAPI metadata (summary, query, body, response, status…)."""
+    def template_of(self, operation: str) -> str:
+        """The path template serverless.yaml routes to one of this function's operations."""
+        return self._declared[operation].path
+
+    def operation(self, scope: Scope | None = BY_METHOD,
+                  **described: Any) -> Callable[[Handler], Handler]:
+        """Register the handler of the operation serverless.yaml names after it; `scope` is what
+        the key needs (by default reading for GET, writing otherwise), `described` its OpenAPI
+        metadata (summary, query, body, response, status…)."""
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, template, scope, handler, **described))
+            declared = self._declared.get(handler.__name__)
+            if declared is None:
+                raise LookupError(f"serverless.yaml routes no request to {self.function}'s "
+                                  f"operation {handler.__name__}")
+            needed = scope
+            if needed is BY_METHOD:
+                needed = Scope.INVENTORY_READ if declared.method == "GET" else Scope.INVENTORY_WRITE
+            self.routes.append(Route(declared, needed, handler, **described))
             return handler
         return register
-
-    def get(self, template: str, scope: Scope | None = Scope.INVENTORY_READ, **described: Any):
-        return self.add("GET", template, scope, **described)
-
-    def post(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
-        return self.add("POST", template, scope, **described)
-
-    def patch(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
-        return self.add("PATCH", template, scope, **described)
-
-    def put(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
-        return self.add("PUT", template, scope, **described)
-
-    def delete(self, template: str, scope: Scope | None = Scope.INVENTORY_WRITE, **described: Any):
-        return self.add("DELETE", template, scope, **described)
-
-    def _match(self, path: str) -> list[tuple[Route, dict[str, str]]]:
-        found = []
-        for route in self.routes:
-            match = route.pattern.match(path)
-            if match:
-                found.append((route, match.groupdict()))
-        # A literal segment beats a parameter (/inventory/snapshot before /inventory/{id}).
-        found.sort(key=lambda pair: len(pair[1]))
-        return found
 
     def dispatch(self, request: Any) -> Response:
         started = time.perf_counter()
         request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         call: Call | None = None
         error_code = None
-        matches = self._match(request.path)
-        allowed = allowed_methods({route.method for route, _ in matches})
         # HEAD is GET without the body (RFC 9110 9.3.2): the GET route answers it, and the WSGI
         # response leaves the body out of a HEAD answer, keeping GET's headers.
-        method = "GET" if request.method == "HEAD" else request.method
+        found = match([route.http for route in self.routes], request.method, request.path)
+        allowed = found.allowed
         try:
-            if not matches:
+            if not allowed:
                 raise NotFound(f"no route for {request.path}", code="route_not_found")
             if request.method == "OPTIONS":
                 response = Response(status=204, headers={"Allow": ", ".join(allowed)})
             else:
-                chosen = next(((r, p) for r, p in matches if r.method == method), None)
-                if chosen is None:
+                if found.route is None:
                     raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}",
                                            code="method_not_allowed")
-                route, params = chosen
-                call = Call(request, params, route.scope)
+                route = next(r for r in self.routes if r.http is found.route)
+                call = Call(request, found.params, route)
                 if not route.public:
                     call.actor  # authenticate before reading anything else
                 response = route.handler(call)

@@ -1,7 +1,6 @@
 """The demo organization: a location, a key with every scope, and a handful of items."""
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,8 +8,8 @@ from ..domain.commands import CreateItem, CreateLocation
 from ..service import items, locations
 from ..service.admin import create_api_key, create_organization
 from ..service.auth import Actor, authenticate
-from ..service.idempotency import Idempotency
 from ..service.ports import Services
+from ..service.unit_of_work import WITHOUT_KEY
 from ..domain.errors import Unauthenticated
 
 DEMO_ITEMS = [
@@ -43,10 +42,9 @@ def ensure_demo(services: Services, key_file: Path) -> str:
     actor = Actor(organization.id, key.id, frozenset(key.scopes))
     location = locations.create_location(
         services, actor, CreateLocation(name="Denver — Colfax", time_zone="America/Denver"),
-        Idempotency(f"demo-{uuid.uuid4()}", "demo")).body["data"]
+        WITHOUT_KEY).result.location
     for spec in DEMO_ITEMS:
-        items.create_item(services, actor, CreateItem(location_id=location["id"], **spec),
-                          Idempotency(f"demo-{uuid.uuid4()}", "demo"))
+        items.create_item(services, actor, CreateItem(location_id=location.id, **spec), WITHOUT_KEY)
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(secret + "\n")
     key_file.chmod(0o600)

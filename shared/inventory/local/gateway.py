@@ -12,8 +12,9 @@ from werkzeug.wrappers import Request
 
 from ..domain import wire
 from ..http.errors import envelope
-from ..http.routes import CORS_HEADERS, allowed_methods
-from ..manifest import HttpRoute, Manifest
+from ..http.matching import Match, match
+from ..http.routes import CORS_HEADERS
+from ..manifest import Manifest
 from ..manifest import load as load_manifest
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -26,21 +27,16 @@ class Gateway:
             function.name: functions_framework.create_app(target=function.name, source=str(function.main))
             for function in self.manifest.functions if function.routes}
 
-    def route(self, method: str, path: str) -> tuple[HttpRoute | None, list[str]]:
-        """The route for a request (literal segments beat parameters; HEAD goes where GET does)
-        and the methods the path allows."""
-        matching = sorted((r for r in self.manifest.http_routes if r.pattern.match(path)),
-                          key=lambda r: r.parameter_count)
-        allowed = allowed_methods({r.method for r in matching})
-        wanted = "GET" if method == "HEAD" else method
-        chosen = next((r for r in matching if r.method == wanted), None)
-        return chosen, allowed
+    def route(self, method: str, path: str) -> Match:
+        """The route for a request, and the methods its path allows, as a function chooses."""
+        return match(self.manifest.http_routes, method, path)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
-        route, allowed = self.route(request.method, request.path)
-        if route is not None:
-            return self.apps[route.function](environ, start_response)
+        found = self.route(request.method, request.path)
+        if found.route is not None:
+            return self.apps[found.route.function](environ, start_response)
+        allowed = found.allowed
         request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         headers = [("X-Request-Id", request_id), ("Access-Control-Allow-Origin", "*")]
         if request.method == "OPTIONS" and allowed:

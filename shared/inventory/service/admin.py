@@ -19,7 +19,7 @@ def create_organization(services: Services, name: str,
 
 
 def require_idempotency_key(services: Services, organization_id: str, required: bool) -> Organization:
-    """Whether the organization's writes must carry an Idempotency-Key (refused with 400 without)."""
+    """Whether the organization's writes must carry an Idempotency-Key (refused without one)."""
     organization = services.store.get_organization(organization_id)
     if organization is None:
         raise NotFound(f"no organization {organization_id}", "organization_id",

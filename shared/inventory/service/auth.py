@@ -19,7 +19,7 @@ class Actor:
     scopes: frozenset[Scope]
 
     def require(self, scope: Scope, field: str | None = None, why: str = "") -> None:
-        """Refuse (403) unless the key has `scope`; `field` and `why` point at what asked for it."""
+        """Refuse (Forbidden) unless the key has `scope`; `field` and `why` point at what asked for it."""
         if scope not in self.scopes:
             raise Forbidden(f"this API key lacks the {scope.value} scope{why}", field,
                             "insufficient_scope")
@@ -40,7 +40,7 @@ def new_key_secret() -> str:
 
 
 def authenticate(store: InventoryStore, authorization: str | None) -> Actor:
-    """Resolve `Authorization: Bearer <key>` to an actor, or refuse with 401."""
+    """Resolve `Authorization: Bearer <key>` to an actor, or refuse (Unauthenticated)."""
     if not authorization:
         raise Unauthenticated("send Authorization: Bearer <api key>", "Authorization",
                               "missing_api_key")

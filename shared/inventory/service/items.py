@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
+from ..domain.attributes import edit_attributes, new_item
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
@@ -12,9 +12,10 @@ from ..domain.ledger import ChangeContext, apply_change, count_difference, open_
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
 from .ports import ItemFilter, Page, Services, Slice, Transaction
 from .recording import active_item, record_change
+from .results import BulkApplied, ItemArchived, ItemChanged, ItemCreated
+from .unit_of_work import Idempotency, Outcome, run_once
 
 
 def get_item(services: Services, actor: Actor, item_id: str) -> InventoryItem:
@@ -47,39 +48,38 @@ def list_changes(services: Services, actor: Actor, item_id: str,
 
 
 def create_item(services: Services, actor: Actor, command: CreateItem,
-                idempotency: Idempotency) -> Outcome:
+                idempotency: Idempotency) -> Outcome[ItemCreated]:
     """Create an item at a location and room; an opening quantity is its first ledger entry."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> ItemCreated:
         org = actor.organization_id
         if tx.get_location(org, command.location_id) is None:
             raise NotFound(f"no location {command.location_id}", "location_id", "location_not_found")
         if tx.find_active_item(org, command.location_id, command.room_type, command.sku):
             raise Conflict(f"sku {command.sku} already has an item in that location and room",
                            "sku", "duplicate_item")
-        fields = command.model_dump(exclude={"organization_id", "notes", "quantity"})
-        empty = InventoryItem(id=services.new_id("itm"), organization_id=org, quantity=Decimal(0),
-                              created_at=now, updated_at=now, version=1, **fields)
+        empty = new_item(command, item_id=services.new_id("itm"), organization_id=org, now=now)
         item, entry = open_item(
             empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
             notes=command.notes or "opening quantity",
             context=_context(actor, idempotency, ChangeSource.CREATE),
             change_id=services.new_id("chg"), now=now)
         record_change(services, tx, None, item, entry, now)
-        return Outcome(201, {"data": item.model_dump()})
+        return ItemCreated(item, entry)
 
     return run_once(services, actor, idempotency, decide)
 
 
 def update_item(services: Services, actor: Actor, item_id: str, command: UpdateItem,
-                if_match: int | None, idempotency: Idempotency) -> Outcome:
-    """PATCH: a change with a reason code, a physical count, and/or attribute edits."""
+                if_match: int | None, idempotency: Idempotency) -> Outcome[ItemChanged]:
+    """A change with a reason code, a physical count, and/or attribute edits; `if_match` (the
+    version the caller saw) makes it a compare-and-set."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> ItemChanged:
         before = active_item(tx, actor.organization_id, item_id)
         if if_match is not None and if_match != before.version:
             raise VersionMismatch(f"item is at version {before.version}, not {if_match}",
@@ -94,23 +94,20 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
                 change_id=services.new_id("chg"), now=now)
         attributes = command.attribute_changes()
         if attributes:
-            item = _edit_attributes(item, attributes, now, bump=entry is None)
+            item = edit_attributes(item, attributes, now, bump=entry is None)
         record_change(services, tx, before, item, entry, now)
-        body = {"data": item.model_dump()}
-        if entry is not None:
-            body["change"] = entry.model_dump()
-        return Outcome(200, body)
+        return ItemChanged(item, entry)
 
     return run_once(services, actor, idempotency, decide)
 
 
 def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
-                idempotency: Idempotency) -> Outcome:
+                idempotency: Idempotency) -> Outcome[BulkApplied]:
     """Apply up to 500 changes atomically: every one is checked, and one refusal refuses all."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> BulkApplied:
         ids = [line.id for line in command.updates]
         found = tx.get_items(actor.organization_id, ids)  # every read, at once, before any write
         originals: dict[str, InventoryItem | None] = {i: found.get(i) for i in ids}
@@ -144,20 +141,18 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
         for item_id, item in current.items():
             if item is not originals[item_id]:
                 tx.save_item(item)
-        return Outcome(200, {
-            "data": [current[item_id].model_dump() for item_id in dict.fromkeys(
-                line.id for line in command.updates)],
-            "changes": [entry.model_dump() for _, _, entry in entries]})
+        return BulkApplied([current[item_id] for item_id in dict.fromkeys(ids)],
+                           [entry for _, _, entry in entries])
 
     return run_once(services, actor, idempotency, decide)
 
 
 def archive_item(services: Services, actor: Actor, item_id: str,
-                 idempotency: Idempotency) -> Outcome:
+                 idempotency: Idempotency) -> Outcome[ItemArchived]:
     """Retire an empty item: it leaves lists and keeps its ledger."""
     actor.require(Scope.INVENTORY_WRITE)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> ItemArchived:
         before = active_item(tx, actor.organization_id, item_id)
         if before.quantity != 0 or before.reserved_quantity != 0:
             raise Conflict(f"item still holds {normalized(before.quantity)}; record its removal "
@@ -165,22 +160,9 @@ def archive_item(services: Services, actor: Actor, item_id: str,
         item = before.model_copy(update={"archived_at": now, "updated_at": now,
                                          "version": before.version + 1})
         record_change(services, tx, before, item, None, now)
-        return Outcome(200, {"data": item.model_dump()})
+        return ItemArchived(item)
 
     return run_once(services, actor, idempotency, decide)
-
-
-def _edit_attributes(item: InventoryItem, attributes: dict, now: datetime,
-                     bump: bool) -> InventoryItem:
-    reserved = attributes.get("reserved_quantity", item.reserved_quantity)
-    if reserved > item.quantity:
-        raise InvalidInput(f"reserved_quantity cannot exceed the {normalized(item.quantity)} on hand",
-                           "reserved_quantity", "reserved_exceeds_quantity")
-    update = dict(attributes, updated_at=now)
-    if bump:
-        update["version"] = item.version + 1
-    return InventoryItem.model_validate({**item.model_dump(exclude={"available_quantity", "low_stock"}),
-                                         **update})
 
 
 def _context(actor: Actor, idempotency: Idempotency, source: ChangeSource, **extra) -> ChangeContext:

@@ -8,8 +8,9 @@ from ..domain.codes import Scope
 from ..domain.commands import CreateLocation, ListLocations
 from ..domain.models import Location
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
 from .ports import Services, Transaction
+from .results import LocationCreated
+from .unit_of_work import Idempotency, Outcome, run_once
 
 
 def list_locations(services: Services, actor: Actor, query: ListLocations) -> Sequence[Location]:
@@ -19,14 +20,14 @@ def list_locations(services: Services, actor: Actor, query: ListLocations) -> Se
 
 
 def create_location(services: Services, actor: Actor, command: CreateLocation,
-                    idempotency: Idempotency) -> Outcome:
+                    idempotency: Idempotency) -> Outcome[LocationCreated]:
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> LocationCreated:
         location = Location(id=services.new_id("loc"), organization_id=actor.organization_id,
                             name=command.name, time_zone=command.time_zone, created_at=now)
         tx.save_location(location)
-        return Outcome(201, {"data": location.model_dump(exclude={"organization_id"})})
+        return LocationCreated(location)
 
     return run_once(services, actor, idempotency, decide)

@@ -10,7 +10,7 @@ from .ports import Services, Transaction
 
 
 def active_item(tx: Transaction, organization_id: str, item_id: str) -> InventoryItem:
-    """The item, refused with 404 if unknown and 409 if archived."""
+    """The item; refused (NotFound) if unknown, (Conflict) if archived."""
     item = tx.get_item(organization_id, item_id)
     if item is None:
         raise NotFound(f"no inventory item {item_id}", "id", "item_not_found")
@@ -29,17 +29,3 @@ def record_change(services: Services, tx: Transaction, before: InventoryItem | N
     for event in events_for_change(before, after, entry, services.new_id, now):
         tx.append_event(event)
 
-
-class RecordingEvents:
-    """A transaction that notes the outbox events written through it, to publish after commit."""
-
-    def __init__(self, tx: Transaction, written: list):
-        self._tx = tx
-        self._written = written
-
-    def append_event(self, event) -> None:
-        self._written.append(event)
-        self._tx.append_event(event)
-
-    def __getattr__(self, name: str):
-        return getattr(self._tx, name)

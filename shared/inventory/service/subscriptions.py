@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..domain.codes import Scope
 from ..domain.commands import CreateSubscription, ListDeliveries
@@ -12,11 +12,10 @@ from ..domain.signing import new_secret
 from ..domain.sync import SYNC_COMPLETED
 from ..domain.webhooks import Delivery, DeliveryState, WebhookSubscription
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
 from .ports import Services, Slice, Transaction
+from .results import DeliveryRequeued, SecretRotated, SubscriptionCreated, SubscriptionDeleted
+from .unit_of_work import Idempotency, Outcome, run_once
 from .url_policy import check_webhook_url
-
-HIDDEN = {"secret", "organization_id"}
 
 # An event carries data that a key needs this scope to read anywhere else in the API, so it needs
 # it to subscribe too: items and their changes (GET /inventory, /events), a sync run (GET
@@ -25,25 +24,21 @@ READ_SCOPE = {INVENTORY_UPDATED: Scope.INVENTORY_READ, INVENTORY_LOW_STOCK: Scop
               SYNC_COMPLETED: Scope.INVENTORY_READ}
 
 
-def shown(subscription: WebhookSubscription, with_secret: bool = False) -> dict[str, Any]:
-    """A subscription as the API shows it: the secret only at creation and rotation."""
-    return subscription.model_dump(exclude={"organization_id"} if with_secret else HIDDEN)
-
-
 def create_subscription(services: Services, actor: Actor, command: CreateSubscription,
-                        idempotency: Idempotency) -> Outcome:
+                        idempotency: Idempotency) -> Outcome[SubscriptionCreated]:
+    """Subscribe a URL to event types; the result holds the signing secret, shown this once."""
     actor.require(Scope.WEBHOOKS_MANAGE)
     actor.check_organization(command.organization_id)
     require_read_scopes(actor, command.events)
     url = check_webhook_url(command.url, allow_loopback=services.settings.webhook_allow_loopback)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> SubscriptionCreated:
         subscription = WebhookSubscription(
             id=services.new_id("whk"), organization_id=actor.organization_id, url=url,
             events=tuple(dict.fromkeys(command.events)), description=command.description,
             secret=new_secret(), created_at=now, updated_at=now)
         tx.save_subscription(subscription)
-        return Outcome(201, {"data": shown(subscription, with_secret=True)}, holds_secret=True)
+        return SubscriptionCreated(subscription)
 
     return run_once(services, actor, idempotency, decide)
 
@@ -56,40 +51,40 @@ def require_read_scopes(actor: Actor, events: Sequence[str]) -> None:
                           f", which subscribing to {name!r} needs")
 
 
-def list_subscriptions(services: Services, actor: Actor) -> Sequence[dict[str, Any]]:
+def list_subscriptions(services: Services, actor: Actor) -> Sequence[WebhookSubscription]:
     actor.require(Scope.WEBHOOKS_MANAGE)
-    return [shown(s) for s in services.store.list_subscriptions(actor.organization_id)]
+    return services.store.list_subscriptions(actor.organization_id)
 
 
-def get_subscription(services: Services, actor: Actor, subscription_id: str) -> dict[str, Any]:
+def get_subscription(services: Services, actor: Actor, subscription_id: str) -> WebhookSubscription:
     actor.require(Scope.WEBHOOKS_MANAGE)
-    return shown(_live(services.store.transact(
-        lambda tx: tx.get_subscription(actor.organization_id, subscription_id)), subscription_id))
+    return _live(services.store.get_subscription(actor.organization_id, subscription_id),
+                 subscription_id)
 
 
 def delete_subscription(services: Services, actor: Actor, subscription_id: str,
-                        idempotency: Idempotency) -> Outcome:
+                        idempotency: Idempotency) -> Outcome[SubscriptionDeleted]:
     actor.require(Scope.WEBHOOKS_MANAGE)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> SubscriptionDeleted:
         found = _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
         deleted = found.model_copy(update={"deleted_at": now, "updated_at": now})
         tx.save_subscription(deleted)
-        return Outcome(200, {"data": shown(deleted)})
+        return SubscriptionDeleted(deleted)
 
     return run_once(services, actor, idempotency, decide)
 
 
 def rotate_secret(services: Services, actor: Actor, subscription_id: str,
-                  idempotency: Idempotency) -> Outcome:
+                  idempotency: Idempotency) -> Outcome[SecretRotated]:
     """A new signing secret, effective for every delivery attempted from now on."""
     actor.require(Scope.WEBHOOKS_MANAGE)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> SecretRotated:
         found = _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
         rotated = found.model_copy(update={"secret": new_secret(), "updated_at": now})
         tx.save_subscription(rotated)
-        return Outcome(200, {"data": shown(rotated, with_secret=True)}, holds_secret=True)
+        return SecretRotated(rotated)
 
     return run_once(services, actor, idempotency, decide)
 
@@ -103,11 +98,11 @@ def list_deliveries(services: Services, actor: Actor, subscription_id: str,
 
 
 def redeliver(services: Services, actor: Actor, subscription_id: str, delivery_id: str,
-              idempotency: Idempotency) -> Outcome:
+              idempotency: Idempotency) -> Outcome[DeliveryRequeued]:
     """Put a dead letter back in the queue for an attempt now, with a fresh retry schedule."""
     actor.require(Scope.WEBHOOKS_MANAGE)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> DeliveryRequeued:
         _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
         delivery = tx.get_delivery(delivery_id)
         if (delivery is None or delivery.organization_id != actor.organization_id
@@ -120,7 +115,7 @@ def redeliver(services: Services, actor: Actor, subscription_id: str, delivery_i
                                             "next_attempt_at": now, "lease_until": None,
                                             "updated_at": now})
         tx.save_delivery(again)
-        return Outcome(202, {"data": again.model_dump(exclude={"organization_id", "lease_until"})})
+        return DeliveryRequeued(again)
 
     return run_once(services, actor, idempotency, decide)
 

@@ -17,14 +17,15 @@ from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import RequestSync, SetPosConnection
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.ledger import ChangeContext, apply_change, open_item
-from ..domain.models import Event, InventoryItem
-from ..domain.sync import (SYNC_COMPLETED, WORKER_LOST, ConnectorKind, PosConnection, PosRow,
-                           RowError, SyncRun, SyncStatus, SyncSummary, SyncType, parse_row)
+from ..domain.models import InventoryItem
+from ..domain.sync import (WORKER_LOST, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
+                           SyncStatus, SyncSummary, SyncType, completed_event, parse_row)
+from . import unit_of_work
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
-from .outbox import publish_committed
 from .ports import Services, Transaction
-from .recording import RecordingEvents, record_change
+from .recording import record_change
+from .results import PosConnectionSet, SyncQueued
+from .unit_of_work import Idempotency, Outcome, run_once
 
 
 class PosPage(Protocol):
@@ -44,11 +45,11 @@ ZEROING_PAGE = 500  # missing items zeroed per transaction, as a POS page is app
 
 
 def set_connection(services: Services, actor: Actor, location_id: str, command: SetPosConnection,
-                   idempotency: Idempotency) -> Outcome:
+                   idempotency: Idempotency) -> Outcome[PosConnectionSet]:
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> PosConnectionSet:
         if tx.get_location(actor.organization_id, location_id) is None:
             raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
         connection = PosConnection(organization_id=actor.organization_id, location_id=location_id,
@@ -57,41 +58,40 @@ def set_connection(services: Services, actor: Actor, location_id: str, command: 
                                    updated_at=now)
         services.connector_for(connection)  # refuses settings it cannot use
         tx.save_pos_connection(connection)
-        return Outcome(200, {"data": connection.shown()})
+        return PosConnectionSet(connection)
 
     return run_once(services, actor, idempotency, decide)
 
 
-def get_connection(services: Services, actor: Actor, location_id: str) -> dict[str, Any]:
+def get_connection(services: Services, actor: Actor, location_id: str) -> PosConnection:
     actor.require(Scope.INVENTORY_READ)
-    found = services.store.transact(lambda tx: tx.get_pos_connection(actor.organization_id, location_id))
+    found = services.store.get_pos_connection(actor.organization_id, location_id)
     if found is None:
         raise NotFound(f"location {location_id} has no POS connection", "location_id",
                        "no_pos_connection")
-    return found.shown()
+    return found
 
 
 def request_sync(services: Services, actor: Actor, command: RequestSync,
-                 idempotency: Idempotency) -> Outcome:
-    """Queue a sync (202); refused with 409 while one is queued or running for the location."""
+                 idempotency: Idempotency) -> Outcome[SyncQueued]:
+    """Queue a sync; refused while one is queued or running for the location."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
-        run = _queue(services, tx, actor.organization_id, command.location_id,
-                     SyncType(command.sync_type), now)
-        return Outcome(202, {"data": run.model_dump(exclude={"organization_id"})})
+    def decide(tx: Transaction, now: datetime) -> SyncQueued:
+        return SyncQueued(_queue(services, tx, actor.organization_id, command.location_id,
+                                 SyncType(command.sync_type), now))
 
     outcome = run_once(services, actor, idempotency, decide)
     if not outcome.replayed:
-        services.sync_queue.enqueue(outcome.body["data"]["id"])
+        services.sync_queue.enqueue(outcome.result.run.id)
     return outcome
 
 
 def get_run(services: Services, actor: Actor, sync_id: str) -> SyncRun:
     actor.require(Scope.INVENTORY_READ)
-    run = services.store.transact(lambda tx: tx.get_sync_run(sync_id))
-    if run is None or run.organization_id != actor.organization_id:
+    run = services.store.get_sync_run(actor.organization_id, sync_id)
+    if run is None:
         raise NotFound(f"no sync run {sync_id}", "id", "sync_not_found")
     return run
 
@@ -102,18 +102,12 @@ def schedule_syncs(services: Services, sync_type: SyncType) -> list[str]:
     sweep_lost_runs(services)
     queued = []
     for connection in services.store.pos_connections():
-        written: list[Event] = []
-
-        def work(tx: Transaction) -> SyncRun:
-            written.clear()
-            return _queue(services, RecordingEvents(tx, written), connection.organization_id,
-                          connection.location_id, sync_type, services.clock.now())
-
         try:
-            run = services.store.transact(work)
+            run = unit_of_work.run(services, lambda tx: _queue(
+                services, tx, connection.organization_id, connection.location_id, sync_type,
+                services.clock.now()))
         except Conflict:
             continue
-        publish_committed(services, written)
         services.sync_queue.enqueue(run.id)
         queued.append(run.id)
     return queued
@@ -126,18 +120,14 @@ def sweep_lost_runs(services: Services, limit: int = 100) -> list[SyncRun]:
     swept = []
     for run in services.store.running_sync_runs(limit):
         if run.lost(now, lease):
-            written: list[Event] = []
-
             def work(tx: Transaction, run_id: str = run.id) -> SyncRun | None:
-                written.clear()
                 current = tx.get_sync_run(run_id)
                 if current is None or not current.lost(services.clock.now(), lease):
                     return None  # renewed or finished meanwhile
-                return _fail_lost(services, RecordingEvents(tx, written), current)
+                return _fail_lost(services, tx, current)
 
-            failed = services.store.transact(work)
+            failed = unit_of_work.run(services, work)
             if failed is not None:
-                publish_committed(services, written)
                 swept.append(failed)
     for run in services.store.queued_sync_runs(limit):
         if run.created_at + lease <= now:
@@ -161,8 +151,7 @@ def _work(services: Services, run: SyncRun) -> SyncRun | None:
     seen: set[tuple[str, str]] = set()
     watermark = None
     try:
-        connection = services.store.transact(
-            lambda tx: tx.get_pos_connection(run.organization_id, run.location_id))
+        connection = services.store.get_pos_connection(run.organization_id, run.location_id)
         if connection is None:
             raise NotFound("the location has no POS connection", "location_id", "no_pos_connection")
         since = None
@@ -287,14 +276,8 @@ def _fail_lost(services: Services, tx: Transaction, run: SyncRun) -> SyncRun:
     failed = run.model_copy(update={"status": SyncStatus.FAILED, "error": WORKER_LOST,
                                     "finished_at": now, "lease_until": None})
     tx.save_sync_run(failed)
-    tx.append_event(_completed(services, failed, now))
+    tx.append_event(completed_event(failed, services.new_id("evt"), now))
     return failed
-
-
-def _completed(services: Services, run: SyncRun, now: datetime) -> Event:
-    return Event(id=services.new_id("evt"), organization_id=run.organization_id,
-                 type=SYNC_COMPLETED, subject_id=run.location_id, occurred_at=now,
-                 data={"sync": run.model_dump(exclude={"organization_id"})})
 
 
 def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
@@ -302,10 +285,7 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
     """Reconcile one page of rows in one transaction: its items are read in one batch, then each
     difference is written as an AUDIT entry with its item and event. With `create` False (the
     zeroing of missing items) a place with no active item is left alone."""
-    written: list[Event] = []
-
     def work(tx: Transaction) -> SyncSummary:
-        written.clear()
         page = SyncSummary()
         now = services.clock.now()
         context = ChangeContext(source=ChangeSource.POS_SYNC, sync_id=run.id)
@@ -313,7 +293,6 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
         _still_running(tx, run)
         found = tx.find_active_items(run.organization_id, run.location_id,
                                      [(r.room_type, r.sku) for r in rows if isinstance(r, PosRow)])
-        recording = RecordingEvents(tx, written)
         confirmed: list[str] = []  # counts the POS confirmed: last_sync only, not a change
         for row in rows:
             if isinstance(row, RowError):
@@ -345,13 +324,12 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                 page.created += 1
             else:
                 page.updated += 1
-            record_change(services, recording, item, after.model_copy(update={"last_sync": now}),
+            record_change(services, tx, item, after.model_copy(update={"last_sync": now}),
                           entry, now)
         tx.confirm_synced(run.organization_id, confirmed, now)
         return page
 
-    page = services.store.transact(work)
-    publish_committed(services, list(written))
+    page = unit_of_work.run(services, work)
     summary.seen += page.seen
     summary.created += page.created
     summary.updated += page.updated
@@ -385,27 +363,20 @@ def _report_missing(services: Services, run: SyncRun, connection: PosConnection,
 
 def _finish(services: Services, run: SyncRun, status: SyncStatus, error: str | None,
             summary: SyncSummary, watermark: str | None) -> SyncRun:
-    written: list[Event] = []
-
     def work(tx: Transaction) -> SyncRun:
-        written.clear()
         _still_running(tx, run)
         now = services.clock.now()
         done = run.model_copy(update={"status": status, "error": error, "summary": summary,
                                       "finished_at": now, "lease_until": None,
                                       "watermark": watermark if status is SyncStatus.SUCCEEDED else None})
         tx.save_sync_run(done)
-        event = _completed(services, done, now)
-        tx.append_event(event)
-        written.append(event)
+        tx.append_event(completed_event(done, services.new_id("evt"), now))
         return done
 
     try:
-        done = services.store.transact(work)
+        return unit_of_work.run(services, work)
     except LeaseLost as lost:  # swept meanwhile: "worker lost" stands
         return lost.run
-    publish_committed(services, written)
-    return done
 
 
 def _reason(failure: Exception) -> str:

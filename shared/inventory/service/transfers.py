@@ -11,18 +11,19 @@ from ..domain.ledger import ChangeContext, apply_change
 from ..domain.models import InventoryItem
 from ..domain.numbers import normalized
 from .auth import Actor
-from .idempotency import Idempotency, Outcome, run_once
-from .recording import active_item, record_change
 from .ports import Services, Transaction
+from .recording import active_item, record_change
+from .results import Transferred
+from .unit_of_work import Idempotency, Outcome, run_once
 
 
 def transfer(services: Services, actor: Actor, command: Transfer,
-             idempotency: Idempotency) -> Outcome:
+             idempotency: Idempotency) -> Outcome[Transferred]:
     """Move a quantity out of one item into the same SKU elsewhere, creating it there if needed."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
-    def decide(tx: Transaction, now: datetime) -> Outcome:
+    def decide(tx: Transaction, now: datetime) -> Transferred:
         org = actor.organization_id
         source = active_item(tx, actor.organization_id, command.from_item_id)
         to_location = command.to_location_id or source.location_id
@@ -57,9 +58,7 @@ def transfer(services: Services, actor: Actor, command: Transfer,
             notes=command.notes, context=context, change_id=services.new_id("chg"), now=now)
         record_change(services, tx, source, source_after, out_entry, now)
         record_change(services, tx, None if created else destination, destination_after, in_entry, now)
-        return Outcome(201, {"data": {
-            "transfer_id": transfer_id, "quantity": command.quantity,
-            "from_item": source_after.model_dump(), "to_item": destination_after.model_dump(),
-            "changes": [out_entry.model_dump(), in_entry.model_dump()]}})
+        return Transferred(transfer_id, command.quantity, source_after, destination_after,
+                           (out_entry, in_entry))
 
     return run_once(services, actor, idempotency, decide)

@@ -32,7 +32,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import FirestoreTransaction, sync_run
+from .transaction import FirestoreTransaction, digest, sync_run
 
 T = TypeVar("T")
 _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
@@ -256,6 +256,10 @@ class FirestoreStore:
         return sorted((self._sealed.from_row(WebhookSubscription, r.to_dict()) for r in rows),
                       key=lambda s: s.id)
 
+    def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
+        found = self._owned("webhook_subscriptions", subscription_id, organization_id)
+        return self._sealed.from_row(WebhookSubscription, found) if found else None
+
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]:
         query = (self._collection("deliveries").where("organization_id", "==", organization_id)
@@ -288,6 +292,14 @@ class FirestoreStore:
         found = [self._sealed.from_row(PosConnection, r.to_dict())
                  for r in self._collection("pos_connections").stream()]
         return sorted(found, key=lambda c: (c.organization_id, c.location_id))
+
+    def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
+        found = self._owned("pos_connections", digest(organization_id, location_id), organization_id)
+        return self._sealed.from_row(PosConnection, found) if found else None
+
+    def get_sync_run(self, organization_id: str, sync_id: str) -> SyncRun | None:
+        found = self._owned("sync_runs", sync_id, organization_id)
+        return sync_run(found) if found else None
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
         return self._sync_runs_in("queued", limit)

@@ -466,6 +466,11 @@ class SqliteStore:
                            " AND deleted_at IS NULL ORDER BY id", [organization_id])
         return [self._sealed.from_row(WebhookSubscription, row) for row in rows]
 
+    def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
+        with self._connection() as connection:
+            return SqliteTransaction(connection, self._sealed).get_subscription(organization_id,
+                                                                                subscription_id)
+
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]:
         # By creation, not rowid: saving a delivery again (INSERT OR REPLACE) gives it a new rowid.
@@ -482,6 +487,16 @@ class SqliteStore:
     def pos_connections(self) -> Sequence[PosConnection]:
         return [self._sealed.from_row(PosConnection, row) for row in
                 self._query("SELECT * FROM pos_connections ORDER BY organization_id, location_id")]
+
+    def get_pos_connection(self, organization_id: str, location_id: str) -> PosConnection | None:
+        with self._connection() as connection:
+            return SqliteTransaction(connection, self._sealed).get_pos_connection(organization_id,
+                                                                                  location_id)
+
+    def get_sync_run(self, organization_id: str, sync_id: str) -> SyncRun | None:
+        with self._connection() as connection:
+            run = SqliteTransaction(connection, self._sealed).get_sync_run(sync_id)
+        return run if run is not None and run.organization_id == organization_id else None
 
     def queued_sync_runs(self, limit: int) -> Sequence[SyncRun]:
         rows = self._query("SELECT * FROM sync_runs WHERE status = 'queued'"
