@@ -3,8 +3,8 @@
 # Layout (every document also stores its own id as the field `id`, and organization_id):
 #   items/{item_id}                     InventoryItem (+ low_stock stored for filtering)
 #   items/{item_id}/ledger/{entry_id}   LedgerEntry
-#   item_places, sync_locks             point-read lock documents (one active item per place,
-#                                       one active sync per location)
+#   item_places, location_codes,        point-read lock documents (one active item per place,
+#   sync_locks                          one location per code, one active sync per location)
 #   events/{event_id}                   Event (+ sequence: commit order, published_at: outbox)
 #   deliveries/{delivery_id}            Delivery
 #   webhook_subscriptions, locations, api_keys, idempotency: point reads and

@@ -20,6 +20,7 @@ from typing import Any, Callable, TypeVar
 from pydantic import BaseModel, PlainSerializer
 
 from ..domain import wire
+from ..domain.freeform_attributes import attributes_from_json
 from ..domain.models import ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry
 from ..domain.sync import PosConnection, SyncRun
 from ..domain.webhooks import WebhookSubscription
@@ -37,8 +38,13 @@ SCALES: dict[type, dict[str, int]] = {
     LedgerEntry: {"quantity_change": _Q, "quantity_before": _Q, "quantity_after": _Q},
 }
 JSON_FIELDS: dict[type, tuple[str, ...]] = {ApiKey: ("scopes",), Event: ("data",),
+                                           InventoryItem: ("attributes",),
                                            WebhookSubscription: ("events",),
                                            PosConnection: ("settings",), SyncRun: ("summary",)}
+
+# JSON fields read back by a decoder of their own (attributes keep every number a Decimal).
+JSON_DECODERS: dict[tuple[type, str], Callable[[str], Any]] = {
+    (InventoryItem, "attributes"): attributes_from_json}
 
 
 # -- secrets: sealed in the stored row, open in the record -------------------------------------
@@ -166,7 +172,7 @@ def _from_row_validated(model: type[M], row: Any) -> M:
         value = row[name]
         if value is not None:
             if name in json_fields:
-                value = wire.loads(value)
+                value = JSON_DECODERS.get((model, name), wire.loads)(value)
             elif name in scales:
                 value = from_scaled_int(value, scales[name])
         values[name] = value
@@ -200,7 +206,8 @@ def _field_converters(model: type[BaseModel]) -> list[tuple[str, Convert, Conver
         converters = _converters(annotation, metadata, scales.get(name), name in json_fields)
         if converters is None:
             return None
-        fields.append((name, *converters))
+        decoder = JSON_DECODERS.get((model, name))
+        fields.append((name, converters[0], decoder or converters[1]))
     return fields
 
 

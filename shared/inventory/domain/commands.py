@@ -7,26 +7,28 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .freeform_attributes import AttributesPatch, check_size
 from .codes import ReasonCode, RoomType, Unit
+from .errors import RuleBroken
 from .numbers import Money, Quantity
 from .time import Instant, TimeZoneName
 
 MAX_BULK_UPDATES = 500
 
 
-class RuleBroken(ValueError):
-    """A rule across fields, naming the field to blame (surfaced in the error's `fields`)."""
-
-    def __init__(self, field: str, message: str, code: str = "invalid"):
-        super().__init__(message)
-        self.field = field
-        self.code = code
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
 Notes = Annotated[str, Field(max_length=1000)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A location's own code has an id's shape, so every field that takes a location id takes it too.
+LocationCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                    description="The client's own name for the location (a Square "
+                                    "location id, a shop number), unique in the organization.")]
+LocationRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="A location's id or its code; an id wins over a "
+                                   "code with the same text.")]
 
 
 def is_resource_id(value: object) -> bool:
@@ -45,13 +47,14 @@ class Command(BaseModel):
 class CreateLocation(Command):
     name: Name
     time_zone: TimeZoneName
+    code: LocationCode | None = None
 
 
 class CreateItem(Command):
     product_id: Code
     product_name: Name
     sku: Code
-    location_id: ResourceId
+    location_id: LocationRef
     room_type: RoomType
     category: Code | None = None
     unit: Unit = Unit.EACH
@@ -61,9 +64,19 @@ class CreateItem(Command):
     unit_cost: NonNegativeMoney | None = None
     unit_price: NonNegativeMoney | None = None
     notes: Notes | None = None
+    attributes: AttributesPatch = Field(default_factory=dict)
+
+    @property
+    def item_attributes(self) -> dict:
+        """The attributes the new item holds (a key sent as null is left out)."""
+        return {key: value for key, value in self.attributes.items() if value is not None}
 
     @model_validator(mode="after")
     def _reserved_within_quantity(self) -> "CreateItem":
+        try:
+            check_size(self.item_attributes)
+        except RuleBroken as refusal:
+            raise RuleBroken("attributes", str(refusal), refusal.code) from None
         if self.reserved_quantity > self.quantity:
             raise RuleBroken("reserved_quantity", "reserved_quantity cannot exceed quantity")
         if self.unit is Unit.EACH:
@@ -113,6 +126,9 @@ class UpdateItem(QuantityUpdate):
     unit_price: NonNegativeMoney | None = None
     low_stock_threshold: NonNegativeQuantity | None = None
     reserved_quantity: NonNegativeQuantity | None = None
+    attributes: AttributesPatch | None = Field(None, description=(
+        "Attributes merged into the item's (a JSON merge patch): a key set to null is removed, "
+        "keys not named are kept; `null` for the whole object removes every attribute."))
 
     @model_validator(mode="after")
     def _something_to_do(self) -> "UpdateItem":
@@ -149,7 +165,7 @@ class Transfer(Command):
     """Move stock from an item to another room and/or location, as two TRANSFER entries."""
 
     from_item_id: ResourceId
-    to_location_id: ResourceId | None = None
+    to_location_id: LocationRef | None = None
     to_room_type: RoomType | None = None
     quantity: Annotated[Quantity, Field(gt=0)]
     notes: Notes | None = None
@@ -162,7 +178,7 @@ class Transfer(Command):
 
 
 class ListInventory(Command):
-    location_id: ResourceId | None = None
+    location_id: LocationRef | None = None
     room_type: RoomType | None = None
     category: Code | None = None
     sku: Annotated[Code | None, Field(description="Items with exactly this SKU (case and all).")] = None
@@ -233,7 +249,7 @@ class ListEvents(Command):
 
 
 class RequestSync(Command):
-    location_id: ResourceId
+    location_id: LocationRef
     sync_type: Literal["full", "incremental"]
 
 

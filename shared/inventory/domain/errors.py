@@ -11,6 +11,16 @@ class FieldError:
     message: str
 
 
+class RuleBroken(ValueError):
+    """A rule a request breaks while it is validated, naming the field to blame relative to where
+    the rule is checked ("" for that place itself), surfaced in the error's `fields`."""
+
+    def __init__(self, field: str, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.field = field
+        self.code = code
+
+
 class DomainError(Exception):
     """Base of all refusals; each dialect maps each subclass to its own answer (the native HTTP
     dialect: one status per type, in http/errors.py)."""

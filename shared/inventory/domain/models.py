@@ -4,8 +4,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from .freeform_attributes import Attributes
 from .codes import ChangeSource, ReasonCode, RoomType, Scope, Unit
 from .numbers import Money, Quantity
 from .time import Instant, TimeZoneName
@@ -40,6 +41,9 @@ class Location(Record):
     id: str
     organization_id: str
     name: str
+    # The client's own name for the location (a Square location id, a shop number), unique in
+    # its organization; accepted wherever a location id is (service.locations.resolve_location).
+    code: str | None = None
     time_zone: TimeZoneName
     created_at: Instant
 
@@ -64,6 +68,7 @@ class InventoryItem(Record):
     created_at: Instant
     updated_at: Instant
     version: int
+    attributes: Attributes = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

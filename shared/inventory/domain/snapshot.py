@@ -12,7 +12,7 @@ from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from .codes import RoomType
-from .commands import Code, Command, ResourceId, RuleBroken
+from .commands import Code, Command, LocationRef, RuleBroken
 from .models import InventoryItem
 from .numbers import normalized
 from .time import OUT_OF_RANGE, Instant, in_utc
@@ -66,7 +66,7 @@ CalendarDate = Annotated[date, PlainValidator(_calendar_date),
 class SnapshotQuery(Command):
     """Stock at a location as of the end of a local calendar `date`, or as of an instant `at`."""
 
-    location_id: ResourceId
+    location_id: LocationRef
     date: CalendarDate | None = None
     at: Annotated[Instant, PlainValidator(_iso_instant)] | None = None
     room_type: RoomType | None = None

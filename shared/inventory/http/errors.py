@@ -76,7 +76,7 @@ def from_validation(error: ValidationError, prefix: str = "") -> e.InvalidInput:
         cause = (problem.get("ctx") or {}).get("error")
         code, message = problem["type"], problem["msg"].removeprefix("Value error, ")
         if isinstance(cause, RuleBroken):
-            path = (path + "." if path else "") + cause.field
+            path = ".".join(part for part in (path, cause.field) if part)
             code, message = cause.code, str(cause)
         if code == "extra_forbidden":
             code, message = "unknown_field", "unknown field"

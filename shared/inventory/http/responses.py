@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import WithJsonSchema
 
+from ..domain.freeform_attributes import Attributes
 from ..domain.codes import RoomType
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import Money, Quantity
@@ -122,6 +123,7 @@ class SnapshotLineView(Document):
     reserved_quantity: Quantity
     unit_cost: Money | None
     value: Amount | None  # quantity times unit cost
+    attributes: Attributes  # the item's current ones (attributes are not in the ledger)
 
 
 class SnapshotTotalsView(Document):

@@ -94,7 +94,7 @@ def _snapshot_line(line: SnapshotLine) -> dict[str, Any]:
             "quantity": normalized(line.quantity),
             "reserved_quantity": normalized(item.reserved_quantity),
             "unit_cost": None if item.unit_cost is None else normalized(item.unit_cost),
-            "value": line.value}
+            "value": line.value, "attributes": dict(item.attributes)}
 
 
 def _snapshot_totals(totals: SnapshotTotals) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Inventory use cases: read, create, adjust with reason codes, count, bulk adjust, archive, history."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from ..domain.attributes import edit_attributes, new_item
+from ..domain.freeform_attributes import merge_attributes
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
@@ -12,6 +14,7 @@ from ..domain.ledger import ChangeContext, apply_change, count_difference, open_
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
+from .locations import require_location, resolve_location
 from .ports import ItemFilter, Page, Services, Slice, Transaction
 from .recording import active_item, record_change
 from .results import BulkApplied, ItemArchived, ItemChanged, ItemCreated
@@ -35,8 +38,17 @@ def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[I
                              category=query.category, low_stock=query.low_stock,
                              updated_after=query.updated_after, sku=query.sku,
                              product_id=query.product_id)
-    return services.store.list_items(actor.organization_id, item_filter, query.page, query.limit,
-                                     cursor=query.cursor)
+    found = services.store.list_items(actor.organization_id, item_filter, query.page, query.limit,
+                                      cursor=query.cursor)
+    if query.location_id is not None and found.total == 0:
+        # Nothing at a location with that id: it may be a code. Looked up only then, so a
+        # filter by id costs no read of the location (an id still wins over a code).
+        location = resolve_location(services.store, actor.organization_id, query.location_id)
+        if location is not None and location.id != query.location_id:
+            item_filter = replace(item_filter, location_id=location.id)
+            found = services.store.list_items(actor.organization_id, item_filter, query.page,
+                                              query.limit, cursor=query.cursor)
+    return found
 
 
 def list_changes(services: Services, actor: Actor, item_id: str,
@@ -55,12 +67,12 @@ def create_item(services: Services, actor: Actor, command: CreateItem,
 
     def decide(tx: Transaction, now: datetime) -> ItemCreated:
         org = actor.organization_id
-        if tx.get_location(org, command.location_id) is None:
-            raise NotFound(f"no location {command.location_id}", "location_id", "location_not_found")
-        if tx.find_active_item(org, command.location_id, command.room_type, command.sku):
+        location = require_location(tx, org, command.location_id)
+        if tx.find_active_item(org, location.id, command.room_type, command.sku):
             raise Conflict(f"sku {command.sku} already has an item in that location and room",
                            "sku", "duplicate_item")
-        empty = new_item(command, item_id=services.new_id("itm"), organization_id=org, now=now)
+        empty = new_item(command, item_id=services.new_id("itm"), organization_id=org,
+                         location_id=location.id, now=now)
         item, entry = open_item(
             empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
             notes=command.notes or "opening quantity",
@@ -93,6 +105,8 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
                 context=_context(actor, idempotency, ChangeSource.API),
                 change_id=services.new_id("chg"), now=now)
         attributes = command.attribute_changes()
+        if "attributes" in command.model_fields_set:  # merged into the item's, not replacing them
+            attributes["attributes"] = merge_attributes(item.attributes, command.attributes)
         if attributes:
             item = edit_attributes(item, attributes, now, bump=entry is None)
         record_change(services, tx, before, item, entry, now)

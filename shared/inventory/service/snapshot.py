@@ -14,6 +14,7 @@ from ..domain.models import Location
 from ..domain.snapshot import Snapshot, SnapshotQuery, SnapshotTotals, end_of_day, local_date
 from ..domain.time import format_instant, parse_instant
 from .auth import Actor
+from .locations import require_location
 from .ports import Services
 
 
@@ -22,9 +23,7 @@ def snapshot(services: Services, actor: Actor, query: SnapshotQuery) -> Snapshot
     The first page sums the whole location; later ones take its totals from the cursor."""
     actor.require(Scope.INVENTORY_READ)
     actor.check_organization(query.organization_id)
-    location = services.store.get_location(actor.organization_id, query.location_id)
-    if location is None:
-        raise NotFound(f"no location {query.location_id}", "location_id", "location_not_found")
+    location = require_location(services.store, actor.organization_id, query.location_id)
     if query.cursor:
         as_of, after, totals = _read_cursor(actor.organization_id, query)
     else:

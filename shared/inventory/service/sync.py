@@ -22,6 +22,7 @@ from ..domain.sync import (WORKER_LOST, ConnectorKind, PosConnection, PosRow, Ro
                            SyncStatus, SyncSummary, SyncType, completed_event, parse_row)
 from . import unit_of_work
 from .auth import Actor
+from .locations import require_location, resolve_location
 from .ports import Services, Transaction
 from .recording import record_change
 from .results import PosConnectionSet, SyncQueued
@@ -50,9 +51,8 @@ def set_connection(services: Services, actor: Actor, location_id: str, command: 
     actor.check_organization(command.organization_id)
 
     def decide(tx: Transaction, now: datetime) -> PosConnectionSet:
-        if tx.get_location(actor.organization_id, location_id) is None:
-            raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
-        connection = PosConnection(organization_id=actor.organization_id, location_id=location_id,
+        location = require_location(tx, actor.organization_id, location_id)  # an id or a code
+        connection = PosConnection(organization_id=actor.organization_id, location_id=location.id,
                                    kind=ConnectorKind(command.kind), settings=command.settings,
                                    secret=command.secret, archive_missing=command.archive_missing,
                                    updated_at=now)
@@ -66,6 +66,10 @@ def set_connection(services: Services, actor: Actor, location_id: str, command: 
 def get_connection(services: Services, actor: Actor, location_id: str) -> PosConnection:
     actor.require(Scope.INVENTORY_READ)
     found = services.store.get_pos_connection(actor.organization_id, location_id)
+    if found is None:  # it may be a code: looked up only then, so a read by id costs no more
+        location = resolve_location(services.store, actor.organization_id, location_id)
+        if location is not None and location.id != location_id:
+            found = services.store.get_pos_connection(actor.organization_id, location.id)
     if found is None:
         raise NotFound(f"location {location_id} has no POS connection", "location_id",
                        "no_pos_connection")
@@ -239,8 +243,7 @@ class _LeaseKeeper:
 
 def _queue(services: Services, tx: Transaction, organization_id: str, location_id: str,
            sync_type: SyncType, now: datetime) -> SyncRun:
-    if tx.get_location(organization_id, location_id) is None:
-        raise NotFound(f"no location {location_id}", "location_id", "location_not_found")
+    location_id = require_location(tx, organization_id, location_id).id  # an id or a code
     if tx.get_pos_connection(organization_id, location_id) is None:
         raise Conflict("the location has no POS connection; set one first", "location_id",
                        "no_pos_connection")

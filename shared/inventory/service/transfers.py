@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import Transfer
-from ..domain.errors import InsufficientStock, InvalidInput, NotFound
+from ..domain.errors import InsufficientStock, InvalidInput
 from ..domain.ledger import ChangeContext, apply_change
 from ..domain.models import InventoryItem
 from ..domain.numbers import normalized
 from .auth import Actor
+from .locations import require_location
 from .ports import Services, Transaction
 from .recording import active_item, record_change
 from .results import Transferred
@@ -26,13 +27,12 @@ def transfer(services: Services, actor: Actor, command: Transfer,
     def decide(tx: Transaction, now: datetime) -> Transferred:
         org = actor.organization_id
         source = active_item(tx, actor.organization_id, command.from_item_id)
-        to_location = command.to_location_id or source.location_id
+        to_location = (source.location_id if command.to_location_id is None else
+                       require_location(tx, org, command.to_location_id, "to_location_id").id)
         to_room = command.to_room_type or source.room_type
         if (to_location, to_room) == (source.location_id, source.room_type):
             raise InvalidInput("the destination is the item's own location and room",
                                "to_room_type", "same_place")
-        if tx.get_location(org, to_location) is None:
-            raise NotFound(f"no location {to_location}", "to_location_id", "location_not_found")
         destination = tx.find_active_item(org, to_location, to_room, source.sku)
         if command.quantity > source.available_quantity:
             raise InsufficientStock(
@@ -48,7 +48,7 @@ def transfer(services: Services, actor: Actor, command: Transfer,
                 product_name=source.product_name, sku=source.sku, location_id=to_location,
                 room_type=to_room, category=source.category, unit=source.unit,
                 quantity=Decimal(0), unit_cost=source.unit_cost, unit_price=source.unit_price,
-                created_at=now, updated_at=now, version=0)
+                attributes=dict(source.attributes), created_at=now, updated_at=now, version=0)
         source_after, out_entry = apply_change(
             source, quantity_change=-command.quantity, reason=ReasonCode.TRANSFER,
             notes=command.notes, context=context, change_id=services.new_id("chg"), now=now,

@@ -3,7 +3,7 @@
 Layout (top-level collections; each document also holds `organization_id`, which every read
 checks):
   items/{id}, items/{id}/ledger/{change id}, item_places/{hash of org, location, room, sku},
-  locations/{id}, events/{id}, idempotency/{hash of org, API key id, key}, webhook_subscriptions/{id},
+  locations/{id}, location_codes/{hash of org, code}, events/{id}, idempotency/{hash of org, API key id, key}, webhook_subscriptions/{id},
   deliveries/{id}, pos_connections/{hash of org, location}, sync_locks/{same}, sync_runs/{id},
   organizations/{id}, api_keys/{sha-256 of the key}.
 Values are stored as the SQLite store stores them (adapters/records.py): quantities and money as
@@ -32,7 +32,8 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import FirestoreTransaction, digest, sync_run
+from .transaction import (FirestoreTransaction, digest, item_from_document,
+                          location_code_document_id, location_from_document, sync_run)
 
 T = TypeVar("T")
 _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
@@ -103,11 +104,16 @@ class FirestoreStore:
 
     def get_item(self, organization_id: str, item_id: str) -> InventoryItem | None:
         found = self._owned("items", item_id, organization_id)
-        return from_row(InventoryItem, found) if found else None
+        return item_from_document(found) if found else None
 
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         found = self._owned("locations", location_id, organization_id)
-        return from_row(Location, found) if found else None
+        return location_from_document(found) if found else None
+
+    def find_location_by_code(self, organization_id: str, code: str) -> Location | None:
+        marker = self._owned("location_codes", location_code_document_id(organization_id, code),
+                             organization_id)
+        return self.get_location(organization_id, marker["location_id"]) if marker else None
 
     def _items_query(self, organization_id: str, item_filter: ItemFilter):
         query = (self._collection("items").where("organization_id", "==", organization_id)
@@ -138,7 +144,7 @@ class FirestoreStore:
             # A cursor on the order field: the same indexes serve it as serve the first page.
             rows = ordered.start_after({"id": cursors.read_after_id(cursor)}).limit(limit + 1).get()
             more, rows = len(rows) > limit, rows[:limit]
-        items = [from_row(InventoryItem, r.to_dict()) for r in rows]
+        items = [item_from_document(r.to_dict()) for r in rows]
         return Page(items, total, cursors.write_after_id(items[-1].id) if more and items else None)
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
@@ -175,7 +181,7 @@ class FirestoreStore:
             wanted = limit + 1 - len(lines)
             documents = list(batch.limit(wanted).get())
             for document in documents:
-                item = from_row(InventoryItem, document.to_dict())
+                item = item_from_document(document.to_dict())
                 after = item.id
                 if not existed_at(item, at):
                     continue
@@ -189,7 +195,7 @@ class FirestoreStore:
                               limit: int) -> SnapshotPage:
         totals, lines, more = SnapshotTotals(), [], False
         for document in query.stream():
-            item = from_row(InventoryItem, document.to_dict())
+            item = item_from_document(document.to_dict())
             if not existed_at(item, at):
                 continue
             quantity = _quantity_then(document, at)
@@ -211,7 +217,7 @@ class FirestoreStore:
 
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._collection("locations").where("organization_id", "==", organization_id).get()
-        return sorted((from_row(Location, r.to_dict()) for r in rows), key=lambda l: l.id)
+        return sorted((location_from_document(r.to_dict()) for r in rows), key=lambda l: l.id)
 
     # -- events ----------------------------------------------------------------------------
     def pending_events(self, limit: int) -> Sequence[Event]:

@@ -15,6 +15,7 @@ from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntr
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
+from ..location_codes import CodeBook
 from ..places import Move, Place, PlaceBook, place_of
 from ..records import NO_SECRETS, SealedRecords, from_row, to_row
 
@@ -38,6 +39,23 @@ def place_document_id(place: Place) -> str:
     return digest(*place)
 
 
+def location_code_document_id(organization_id: str, code: str) -> str:
+    """The code's marker, location_codes/{id}: names the location that has the code, if any."""
+    return digest("code", organization_id, code)
+
+
+def item_from_document(document: dict[str, Any]) -> InventoryItem:
+    """A stored item; one written before items had attributes has none."""
+    if "attributes" not in document:
+        document = {**document, "attributes": "{}"}
+    return from_row(InventoryItem, document)
+
+
+def location_from_document(document: dict[str, Any]) -> Location:
+    """A stored location; one written before locations had codes has none."""
+    return from_row(Location, {"code": None, **document})
+
+
 def sync_run(document: dict[str, Any]) -> SyncRun:
     """A stored run; one written before runs had leases has no `lease_until`."""
     return from_row(SyncRun, {"lease_until": None, **document})
@@ -58,6 +76,7 @@ class FirestoreTransaction:
         self.field_updates: list[tuple[Any, dict[str, Any]]] = []  # fields of existing documents
         # The items and place markers read here: which saved item takes or leaves its place.
         self._places = PlaceBook()
+        self._codes = CodeBook()  # the location code markers read here
 
     # -- reads -----------------------------------------------------------------------------
     def _get(self, collection: str, document_id: str) -> dict[str, Any] | None:
@@ -69,7 +88,7 @@ class FirestoreTransaction:
         return found if found is not None and found.get("organization_id") == organization_id else None
 
     def _item(self, found: dict[str, Any]) -> InventoryItem:
-        item = from_row(InventoryItem, found)
+        item = item_from_document(found)
         self._places.read_item(item)
         return item
 
@@ -123,7 +142,19 @@ class FirestoreTransaction:
 
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         found = self._owned("locations", location_id, organization_id)
-        return from_row(Location, found) if found else None
+        if found is None:
+            return None
+        location = location_from_document(found)
+        self._codes.read_location(location)
+        return location
+
+    def find_location_by_code(self, organization_id: str, code: str) -> Location | None:
+        # A point read of the code's marker: it takes a lock even when no location has the code,
+        # so two concurrent saves of one code cannot both succeed.
+        marker = self._get("location_codes", location_code_document_id(organization_id, code))
+        holder = (marker or {}).get("location_id") or None
+        self._codes.read_code(organization_id, code, holder)
+        return self.get_location(organization_id, holder) if holder else None
 
     def get_idempotency(self, organization_id: str, api_key_id: str,
                         key: str) -> IdempotencyRecord | None:
@@ -179,7 +210,14 @@ class FirestoreTransaction:
                                        {"last_sync": format_instant(at)}))
 
     def save_location(self, location: Location) -> None:
+        taken, left = self._codes.save(location)  # refuses a code unread or held
+        org = location.organization_id
         self._set("locations", location.id, to_row(location))
+        if left is not None:
+            self._set("location_codes", location_code_document_id(org, left), None)
+        if taken is not None:
+            self._set("location_codes", location_code_document_id(org, taken),
+                      {"organization_id": org, "location_id": location.id})
 
     def append_ledger(self, entry: LedgerEntry) -> None:
         self.writes.append((self._client.collection("items").document(entry.item_id)

@@ -188,6 +188,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_runs ADD COLUMN lease_until TEXT;
     CREATE INDEX sync_runs_by_status ON sync_runs (status, created_at);
     """,
+    # 7: items carry free-form attributes (JSON text); a location may have the client's own
+    # code for it, unique in its organization.
+    """
+    ALTER TABLE items ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE locations ADD COLUMN code TEXT;
+    CREATE UNIQUE INDEX locations_by_code ON locations (organization_id, code) WHERE code IS NOT NULL;
+    """,
 ]
 
 

@@ -21,6 +21,7 @@ from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
+from ..location_codes import CodeBook, duplicate_code
 from ..places import PlaceBook
 from ..private_files import private_directory, private_file
 from ..records import NO_SECRETS, SEALED, SealedRecords, from_row, to_row
@@ -73,6 +74,7 @@ class SqliteTransaction:
         # The items and places read here: which saved item takes a place (the unique index
         # items_one_active_per_place backs it).
         self._places = PlaceBook()
+        self._codes = CodeBook()  # the location codes read here (locations_by_code backs them)
 
     def _item(self, row: sqlite3.Row | None) -> InventoryItem | None:
         if row is None:
@@ -157,10 +159,24 @@ class SqliteTransaction:
         for item_id in ids:  # the rows as read are stale now: a later save writes every column
             self._items.pop((organization_id, item_id), None)
 
+    def _location(self, row: sqlite3.Row | None) -> Location | None:
+        if row is None:
+            return None
+        location = from_row(Location, row)
+        self._codes.read_location(location)
+        return location
+
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
-        row = self._db.execute("SELECT * FROM locations WHERE organization_id = ? AND id = ?",
-                               (organization_id, location_id)).fetchone()
-        return from_row(Location, row) if row else None
+        return self._location(self._db.execute(
+            "SELECT * FROM locations WHERE organization_id = ? AND id = ?",
+            (organization_id, location_id)).fetchone())
+
+    def find_location_by_code(self, organization_id: str, code: str) -> Location | None:
+        found = self._location(self._db.execute(
+            "SELECT * FROM locations WHERE organization_id = ? AND code = ?",
+            (organization_id, code)).fetchone())
+        self._codes.read_code(organization_id, code, found.id if found else None)
+        return found
 
     def get_idempotency(self, organization_id: str, api_key_id: str,
                         key: str) -> IdempotencyRecord | None:
@@ -170,7 +186,15 @@ class SqliteTransaction:
         return self._sealed.from_row(IdempotencyRecord, row) if row else None
 
     def save_location(self, location: Location) -> None:
-        _insert(self._db, "locations", location, replace=True)
+        # An upsert by id, never INSERT OR REPLACE: that would delete another location holding
+        # the code instead of refusing.
+        code = location.code
+        self._codes.save(location)
+        row = to_row(location)
+        try:
+            self._db.execute(_statement("UPSERT", "locations", tuple(row)), tuple(row.values()))
+        except sqlite3.IntegrityError:  # locations_by_code: the code is another location's
+            raise duplicate_code(code or "") from None
 
     def append_ledger(self, entry: LedgerEntry) -> None:
         _insert(self._db, "ledger", entry)
@@ -341,6 +365,10 @@ class SqliteStore:
     def get_location(self, organization_id: str, location_id: str) -> Location | None:
         with self._connection() as connection:
             return SqliteTransaction(connection, self._sealed).get_location(organization_id, location_id)
+
+    def find_location_by_code(self, organization_id: str, code: str) -> Location | None:
+        with self._connection() as connection:
+            return SqliteTransaction(connection, self._sealed).find_location_by_code(organization_id, code)
 
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
