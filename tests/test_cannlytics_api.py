@@ -303,3 +303,35 @@ def test_any_body_of_their_fields_is_answered_in_their_shape_never_a_5xx(api, co
         assert response.json["success"] is False and response.json["message"]
     for item in api.get("/api/v1/inventory", query={"limit": 200}).json["data"]:
         assert sum(e["quantity_change"] for e in api.changes(item["id"])) == item["quantity"]
+
+
+def test_their_free_form_fields_are_kept_as_item_attributes(api, counted):
+    posted = cannlytics(api, "POST", {"item_id": "gg4", "strain_name": "Old-time Moonshine",
+                                      "weight": "3.5", "weight_units": "g"})
+    assert posted.status == 200, posted
+    [listed] = cannlytics(api, "GET").json["data"]
+    assert (listed["strain_name"], listed["weight"], listed["weight_units"]) == \
+        ("Old-time Moonshine", "3.5", "g")
+    item = native_item(api, "gg4")
+    assert item["attributes"] == {"strain_name": "Old-time Moonshine", "weight": "3.5",
+                                  "weight_units": "g"}
+    assert sum(e["quantity_change"] for e in api.changes(item["id"])) == item["quantity"] == 12
+    cleared = cannlytics(api, "POST", {"item_id": "gg4", "strain_name": "None", "weight": ""})
+    assert cleared.status == 200, cleared
+    [listed] = cannlytics(api, "GET").json["data"]
+    assert (listed["strain_name"], listed["weight"]) == ("None", "")
+    assert native_item(api, "gg4")["attributes"] == {"weight_units": "g"}
+
+
+def test_area_id_names_a_location_by_its_code_and_answers_with_it(api, location):
+    lab = api.post("/api/v1/locations", {"name": "Lab", "time_zone": "America/Denver",
+                                         "code": "LAB-1"})
+    assert lab.status == 201, lab
+    created = cannlytics(api, "POST", {"item_id": "vial", "name": "Vial", "area_id": "LAB-1"})
+    assert created.status == 200, created
+    assert created.json["data"]["area_id"] == "LAB-1"
+    assert native_item(api, "vial")["location_id"] == lab.json["data"]["id"]
+    for same in ("LAB-1", lab.json["data"]["id"]):  # not a move
+        assert cannlytics(api, "POST", {"item_id": "vial", "area_id": same}).status == 200
+    assert_refused(cannlytics(api, "POST", {"item_id": "vial", "area_id": location["id"]}), 409,
+                   "area_change", "area_id")

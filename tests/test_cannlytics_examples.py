@@ -98,6 +98,7 @@ def test_their_python_examples_run_as_written(served, account, tmp_path):
 
     item = native_item(account, "endo")
     assert item["product_name"] == "Item" and item["quantity"] == 0
+    assert item["attributes"] == {"strain_name": "Old-time Moonshine"}
     deleted = printed(run("py", "delete", served, account, tmp_path))
     assert deleted == {"success": True, "data": []}
     assert native_item(account, "endo") is None  # archived: out of lists, its ledger kept
@@ -116,6 +117,7 @@ def test_their_axios_examples_run_as_written(served, account, tmp_path):
     assert "success: true" in updated and "strain_name: 'Old-time Moonshine'" in updated, updated
     item = native_item(account, "endo")
     assert item["product_name"] == "Item"
+    assert item["attributes"] == {"strain_name": "Old-time Moonshine"}
     deleted = run("js", "delete", served, account, tmp_path)
     assert "{ success: true, data: [] }" in deleted, deleted
     assert native_item(account, "endo") is None

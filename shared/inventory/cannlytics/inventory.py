@@ -37,24 +37,27 @@ def find(services: Services, actor: Actor, item_id: str) -> InventoryItem | None
 
 def list_all(services: Services, actor: Actor) -> list[dict[str, str]]:
     """Every active item, oldest first, walked by cursor."""
-    rendered, cursor = [], None
+    rendered, cursor, codes = [], None, None
     while True:
         page = items.list_items(services, actor, ListInventory(limit=PAGE, cursor=cursor))
-        rendered += [render_item(item) for item in page.items]
+        codes = codes or _codes(services, actor)
+        rendered += [render_item(item, codes.get(item.location_id)) for item in page.items]
         if page.next_cursor is None:
             return rendered
         cursor = page.next_cursor
 
 
 def get(services: Services, actor: Actor, item_id: str) -> dict[str, str]:
-    return render_item(_existing(services, actor, item_id))
+    item = _existing(services, actor, item_id)
+    return render_item(item, _codes(services, actor).get(item.location_id))
 
 
 def post(services: Services, actor: Actor, post: ItemPost) -> dict[str, Any]:
     """Create the item (answering all of it) or update what was posted (answering just that)."""
     item = find(services, actor, post.item_id)
     if item is None:
-        return render_item(_create(services, actor, post))
+        created = _create(services, actor, post)
+        return render_item(created, _codes(services, actor).get(created.location_id))
     _update(services, actor, item, post)
     return dict(post.posted)
 
@@ -80,6 +83,7 @@ def _create(services: Services, actor: Actor, post: ItemPost) -> InventoryItem:
         "product_id": post.item_id, "sku": post.item_id, "product_name": post.name,
         "location_id": location_id, "room_type": post.room_type or DEFAULT_ROOM,
         "category": post.category, "quantity": post.quantity or 0,
+        "attributes": {name: value for name, value in post.free_form.items() if value is not None},
         **({"unit": post.unit} if post.unit else {})})
     count = (_validated(UpdateItem, {"quantity": post.quantity, "notes": COUNT_NOTE})
              if post.quantity is not None else None)
@@ -93,7 +97,8 @@ def _create(services: Services, actor: Actor, post: ItemPost) -> InventoryItem:
 
 
 def _update(services: Services, actor: Actor, item: InventoryItem, post: ItemPost) -> None:
-    if post.location_id is not None and post.location_id != item.location_id:
+    here = (item.location_id, _codes(services, actor).get(item.location_id))
+    if post.location_id is not None and post.location_id not in here:
         raise Conflict("an item moves between locations by a transfer "
                        "(POST /api/v1/inventory/transfers), not by a new area_id", "area_id",
                        "area_change")
@@ -109,11 +114,19 @@ def _update(services: Services, actor: Actor, item: InventoryItem, post: ItemPos
         changes["product_name"] = post.name
     if post.category is not None or "category_name" in post.cleared:
         changes["category"] = post.category
+    if post.free_form:  # a merge patch: an empty value removes the attribute
+        changes["attributes"] = dict(post.free_form)
     if post.quantity is not None:
         changes.update(quantity=post.quantity, reason_code=ReasonCode.AUDIT, notes=COUNT_NOTE)
     if changes:
         items.update_item(services, actor, item.id, _validated(UpdateItem, changes), None,
                           WITHOUT_KEY)
+
+
+def _codes(services: Services, actor: Actor) -> dict[str, str]:
+    """Each location id with the organization's own code for it, where it has one."""
+    return {location.id: location.code for location in list_locations(services, actor, ListLocations())
+            if location.code}
 
 
 def _first_location(services: Services, actor: Actor) -> str:

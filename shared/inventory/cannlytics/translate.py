@@ -7,9 +7,9 @@
 | `quantity` | a physical count (reason AUDIT) |
 | `units` | `unit` (`each`, `g`, … or Metrc's `Each`, `Grams`, …) |
 | `category_name` | `category` |
-| `area_id` | `location_id` (default: the organization's first location) |
+| `area_id` | `location_id`, or a location's `code` (default: the organization's first location) |
 | `area_name` | `room_type` (`sales_floor`, `Sales Floor`, `vault`, …; default `sales_floor`) |
-| the other twenty | free-form |
+| the other twenty | the item's `attributes` |
 """
 from __future__ import annotations
 
@@ -108,16 +108,17 @@ def parse_item_id(body: Any) -> str:
     return body["item_id"].strip()
 
 
-def render_item(item: InventoryItem, free_form: dict[str, Any] | None = None) -> dict[str, str]:
-    """Our item in Cannlytics' 27 fields, every value a string."""
-    kept = free_form or {}
+def render_item(item: InventoryItem, location_code: str | None = None) -> dict[str, str]:
+    """Our item in Cannlytics' 27 fields, every value a string; `area_id` is its location's
+    code where it has one, else the location id."""
+    kept = item.attributes
     mapped = {
         "item_id": item.sku,
         "name": item.product_name,
         "quantity": str(normalized(item.quantity)),
         "units": item.unit.value,
         "category_name": item.category or empty("category_name"),
-        "area_id": item.location_id,
+        "area_id": location_code or item.location_id,
         "area_name": item.room_type.value,
     }
     return {name: mapped[name] if name in mapped else _text(kept.get(name), name)
