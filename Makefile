@@ -25,6 +25,12 @@ cloud-local: $(VENV)/.installed
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/pip install -q --disable-pip-version-check checkov==3.3.30
 
+# Square's SDKs (tests/test_square_sdk.py) pin their own pydantic and httpx: their own virtualenv too.
+.venv-square/.installed:
+	$(PYTHON) -m venv .venv-square
+	.venv-square/bin/pip install -q --disable-pip-version-check squareup==46.0.0.20260916 squareup-legacy==41.0.0.20250319
+	touch $@
+
 # Debian's Chromium, headless, for tests/test_docs_page_browser.py; sudo only when not root.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 /usr/bin/chromium:
@@ -36,7 +42,7 @@ CANNLYTICS_NODE := tests/cannlytics/node
 $(CANNLYTICS_NODE)/node_modules/.package-lock.json: $(CANNLYTICS_NODE)/package-lock.json
 	cd $(CANNLYTICS_NODE) && npm ci --no-audit --no-fund
 
-test: $(VENV)/.installed .venv-checkov/bin/checkov /usr/bin/chromium $(CANNLYTICS_NODE)/node_modules/.package-lock.json
+test: $(VENV)/.installed .venv-checkov/bin/checkov .venv-square/.installed /usr/bin/chromium $(CANNLYTICS_NODE)/node_modules/.package-lock.json
 	$(PY) -m pytest
 
 bundles: $(VENV)/.installed

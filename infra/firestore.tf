@@ -183,3 +183,23 @@ resource "google_firestore_index" "index" {
     }
   }
 }
+
+# The Square dialect reads one ledger entry by id alone (GET /v2/inventory/adjustments/{id}):
+# a collection-group equality query on `ledger.id`, which needs the collection-group scope of
+# that field's single-field index (Firestore keeps only the collection scope by default).
+resource "google_firestore_field" "ledger_id" {
+  database   = google_firestore_database.main.name
+  collection = "ledger"
+  field      = "id"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}

@@ -18,9 +18,10 @@ class LocalServer:
     def __init__(self, data_dir, **env: str):
         self.data_dir = data_dir
         self.port = free_port()
-        self.env = dict(os.environ, INVENTORY_DATA_DIR=str(data_dir), INVENTORY_STORE="sqlite",
-                        INVENTORY_EVENTS="local", INVENTORY_WEBHOOK_ALLOW_LOOPBACK="1",
-                        PYTHONUNBUFFERED="1", **env)
+        # The embedded store unless the test names another (INVENTORY_STORE="firestore").
+        self.env = {**os.environ, "INVENTORY_DATA_DIR": str(data_dir), "INVENTORY_STORE": "sqlite",
+                    "INVENTORY_EVENTS": "local", "INVENTORY_WEBHOOK_ALLOW_LOOPBACK": "1",
+                    "PYTHONUNBUFFERED": "1", **env}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen([sys.executable, "-m", "inventory.local.server",
                                          "--port", str(self.port)],

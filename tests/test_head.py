@@ -49,7 +49,13 @@ def world(loopback_allowed, api, location, item):
         assert queued.status == 202, queued
         hook = api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"]})
         assert hook.status == 201, hook
+        counted = api.request("PATCH", f"/api/v1/inventory/{item['id']}", {"quantity": 9})
+        assert counted.status == 200, counted
+        opening = api.get(f"/api/v1/inventory/{item['id']}/changes").json["data"][-1]
         yield {"item_id": item["id"], "location_id": location["id"],
+               # Square's dialect: the item's product, its opening adjustment and the count above
+               "catalog_object_id": item["product_id"], "adjustment_id": opening["id"],
+               "physical_count_id": counted.json["change"]["id"],
                "sync_id": queued.json["data"]["id"], "subscription_id": hook.json["data"]["id"],
                "asset": "swagger-ui.css"}
     finally:

@@ -147,6 +147,10 @@ class InventoryStore(Protocol):
         """The item's ledger, newest first; nothing (and no cursor) for an item with no entries or
         of another organization. Cursors as list_items'."""
         ...
+    def get_ledger_entry(self, organization_id: str, entry_id: str) -> LedgerEntry | None:
+        """One ledger entry by its id, whichever item it belongs to; None for another
+        organization's (for dialects that name a change by its id alone, as Square does)."""
+        ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:

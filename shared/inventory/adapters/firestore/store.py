@@ -159,6 +159,13 @@ class FirestoreStore:
         entries = [from_row(LedgerEntry, r) for r in rows[:limit]]
         return Slice(entries, cursors.write_position("v", entries[-1].item_version) if more else None)
 
+    def get_ledger_entry(self, organization_id: str, entry_id: str) -> LedgerEntry | None:
+        """A collection-group query on `id` (infra/firestore.tf gives `ledger.id` that scope)."""
+        rows = [r.to_dict() for r in self.client.collection_group("ledger")
+                .where("id", "==", entry_id).limit(5).get()]
+        owned = [r for r in rows if r["organization_id"] == organization_id]
+        return from_row(LedgerEntry, owned[0]) if owned else None
+
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:

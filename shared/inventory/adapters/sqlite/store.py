@@ -413,6 +413,11 @@ class SqliteStore:
         next_cursor = cursors.write_position("seq", rows[limit - 1]["seq"]) if len(rows) > limit else None
         return Slice([from_row(LedgerEntry, row) for row in rows[:limit]], next_cursor)
 
+    def get_ledger_entry(self, organization_id: str, entry_id: str) -> LedgerEntry | None:
+        rows = self._query("SELECT * FROM ledger WHERE organization_id = ? AND id = ?",
+                           [organization_id, entry_id])
+        return from_row(LedgerEntry, rows[0]) if rows else None
+
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:

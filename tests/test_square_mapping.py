@@ -1,0 +1,105 @@
+"""The Square mapping as pure translation: every state pair either maps to one reason code and
+back, or is refused naming its field; quantities stay exact decimal strings."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+
+from inventory.domain.codes import ChangeSource, ReasonCode, RoomType
+from inventory.domain.errors import InvalidInput
+from inventory.domain.models import InventoryItem, LedgerEntry
+from inventory.square.errors import square_errors
+from inventory.square.mapping import STATE_REASONS, square_change, square_counts, to_native
+from inventory.square.requests import Change
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+STATES = ["IN_STOCK", "SOLD", "WASTE", "RETURNED_BY_CUSTOMER", "NONE", "RESERVED_FOR_SALE",
+          "IN_TRANSIT_TO", "UNLINKED_RETURN", "CUSTOM"]
+quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("99999"), places=3)
+
+
+def adjustment(from_state, to_state, quantity="1", occurred_at=NOW, **extra) -> Change:
+    return Change.model_validate({"type": "ADJUSTMENT", "adjustment": {
+        "from_state": from_state, "to_state": to_state, "location_id": "loc_1",
+        "catalog_object_id": "prod_1", "quantity": quantity,
+        "occurred_at": occurred_at.isoformat(), **extra}})
+
+
+def entry_for(reason: ReasonCode, change: Decimal, after: Decimal) -> LedgerEntry:
+    return LedgerEntry(id="chg_1", organization_id="org", item_id="itm", location_id="loc_1",
+                       quantity_change=change, quantity_before=after - change, quantity_after=after,
+                       reason_code=reason, source=ChangeSource.API, item_version=2, occurred_at=NOW)
+
+
+ITEM = InventoryItem(id="itm", organization_id="org", product_id="prod_1", product_name="P",
+                     sku="P", location_id="loc_1", room_type=RoomType.SALES_FLOOR,
+                     quantity=Decimal(10), created_at=NOW, updated_at=NOW, version=2)
+
+
+@given(st.sampled_from(STATES), st.sampled_from(STATES), quantities)
+def test_every_state_pair_maps_both_ways_or_is_refused_on_to_state(from_state, to_state, quantity):
+    change = adjustment(from_state, to_state, str(quantity))
+    if (from_state, to_state) not in STATE_REASONS:
+        with pytest.raises(InvalidInput) as refused:
+            to_native(change, 3, NOW)
+        assert refused.value.fields[0].field == "changes[3].adjustment.to_state"
+        assert refused.value.code == "INVALID_VALUE"
+        return
+    native = to_native(change, 0, NOW)
+    assert abs(native.quantity_change) == quantity
+    shown = square_change(entry_for(native.reason, native.quantity_change, Decimal(50)), ITEM)
+    assert (shown["adjustment"]["from_state"], shown["adjustment"]["to_state"]) == (from_state, to_state)
+    assert Decimal(shown["adjustment"]["quantity"]) == quantity
+
+
+@given(quantities)
+def test_a_physical_count_is_an_audit_shown_as_the_counted_quantity(quantity):
+    change = Change.model_validate({"type": "PHYSICAL_COUNT", "physical_count": {
+        "catalog_object_id": "prod_1", "state": "IN_STOCK", "location_id": "loc_1",
+        "quantity": str(quantity), "occurred_at": NOW.isoformat()}})
+    native = to_native(change, 0, NOW)
+    assert (native.reason, native.counted) == (ReasonCode.AUDIT, quantity)
+    shown = square_change(entry_for(ReasonCode.AUDIT, Decimal(1), quantity), ITEM)
+    assert shown["type"] == "PHYSICAL_COUNT"
+    assert Decimal(shown["physical_count"]["quantity"]) == quantity
+    assert "E" not in shown["physical_count"]["quantity"]
+
+
+@given(st.timedeltas(min_value=timedelta(minutes=11), max_value=timedelta(days=3650)),
+       st.sampled_from([1, -1]))
+def test_an_occurred_at_away_from_now_is_refused_until_the_ledger_is_effective_dated(offset, sign):
+    with pytest.raises(InvalidInput) as refused:
+        to_native(adjustment("IN_STOCK", "SOLD", occurred_at=NOW + sign * offset), 0, NOW)
+    assert (refused.value.code, refused.value.fields[0].field) == (
+        "INVALID_TIME", "changes[0].adjustment.occurred_at")
+
+
+@given(st.sampled_from(["0", "-1", "abc", "NaN", "Infinity", "1e", ""]))
+def test_an_adjustment_quantity_that_is_not_a_positive_decimal_is_refused(text):
+    if text == "":
+        return  # refused earlier, by the request model's min_length
+    with pytest.raises(InvalidInput) as refused:
+        to_native(adjustment("IN_STOCK", "SOLD", text), 0, NOW)
+    assert refused.value.fields[0].field == "changes[0].adjustment.quantity"
+
+
+def test_theft_shows_as_waste_and_reserved_stock_as_its_own_count():
+    shown = square_change(entry_for(ReasonCode.THEFT, Decimal(-2), Decimal(8)), ITEM)
+    assert (shown["adjustment"]["from_state"], shown["adjustment"]["to_state"]) == ("IN_STOCK", "WASTE")
+    reserved = ITEM.model_copy(update={"reserved_quantity": Decimal("2.5")})
+    assert [(c["state"], c["quantity"]) for c in square_counts(reserved)] == [
+        ("IN_STOCK", "10"), ("RESERVED_FOR_SALE", "2.5")]
+
+
+def test_refusals_use_statuses_squares_sdk_does_not_retry():
+    from inventory.domain import errors as e
+    from inventory.http import errors as http
+    for kind in (http.BadRequest, e.Unauthenticated, e.Forbidden, e.NotFound, e.Conflict,
+                 e.InsufficientStock, e.VersionMismatch, e.InvalidInput, e.IdempotencyConflict,
+                 e.IdempotencyKeyRequired, http.PayloadTooLarge, http.UnsupportedMediaType):
+        status, body = square_errors(kind("refused", "field"))
+        assert status not in (408, 409, 429) and status < 500, kind
+        assert set(body["errors"][0]) == {"category", "code", "detail", "field"}
