@@ -112,12 +112,19 @@ locals {
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
     }
-    # GET /inventory/{id}/changes orders an item's ledger by item_version alone (automatic index).
-    # Snapshot: per item, its last entry at or before T (limit 1), so reads grow with the items.
+    # An item's ledger in effective order (when it happened, then recording order): the snapshot's
+    # last entry at or before T (limit 1), so reads grow with the items; GET /inventory/{id}/changes
+    # latest first.
     ledger_of_item_until = {
       collection = "ledger"
       scope      = "COLLECTION"
       fields     = [["occurred_at", "DESCENDING"], ["item_version", "DESCENDING"]]
+    }
+    # A backdated change: the item's entries after its instant, in effective order (ascending).
+    ledger_of_item_after = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "ASCENDING"], ["item_version", "ASCENDING"]]
     }
     # Snapshot: the location's items (any room/category filter), in id order.
     items_at_location_all = {

@@ -22,7 +22,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -391,3 +391,41 @@ def test_a_sync_with_nothing_to_change_writes_each_confirmed_item_once(api, loca
         pos.stop()
     assert (run.summary.seen, run.summary.unchanged) == (10, 10)
     assert_costs("POS sync run, 10 rows, nothing changed", bills[1])
+
+
+def test_a_backdated_change_costs_a_read_and_a_write_per_later_entry_only(api, location, services,
+                                                                          meter):
+    """A change dated before k later entries reads them in one query and rewrites each: 4 + k reads
+    (the key, the Idempotency-Key's record, the organization for its window, the item) and 7 + k
+    writes (the item, its entry, inventory.updated and inventory.history_changed with their
+    published marks, the idempotency record, the k rewritten entries). Older history costs nothing."""
+    from manual_clock import ManualClock
+
+    clock = ManualClock(datetime.now(timezone.utc) - timedelta(hours=1))
+    services.clock = clock
+    histories = {"1 later, 29 older": (29, 1), "10 later, 20 older": (20, 10),
+                 "10 later, 0 older": (0, 10)}
+    instants = {}
+    for name, (older, later) in histories.items():
+        item = api.item(location["id"], sku=name.replace(" ", "").replace(",", "-"), quantity=1000)
+        for n in range(older + later):
+            clock.advance(seconds=1)
+            if n == older:
+                instants[name] = (item, clock.advance(seconds=1) - timedelta(microseconds=500_000))
+            response = api.patch(f"/api/v1/inventory/{item['id']}",
+                                 {"quantity_change": -1, "reason_code": "SALE"})
+            assert response.status == 200, response
+    clock.advance(seconds=1)
+    bills = {}
+    for name, (item, occurred_at) in instants.items():
+        with meter.measure() as bills[name]:
+            response = api.patch(f"/api/v1/inventory/{item['id']}", {
+                "quantity_change": -1, "reason_code": "DAMAGE",
+                "occurred_at": occurred_at.isoformat()})
+        assert response.status == 200, response
+        assert response.json["data"]["quantity"] == 1000 - sum(histories[name]) - 1
+    assert_costs("PATCH dated before 1 later entry", bills["1 later, 29 older"])
+    assert_costs("PATCH dated before 10 later entries", bills["10 later, 20 older"])
+    assert (bills["10 later, 0 older"].reads, bills["10 later, 0 older"].writes) == (
+        bills["10 later, 20 older"].reads, bills["10 later, 20 older"].writes), (
+        "a backdated change's cost grew with the history before its instant")

@@ -369,14 +369,17 @@ def test_any_cursor_is_answered_or_refused_as_invalid_cursor(loopback_allowed, a
 
 @pytest.mark.parametrize("number", [2**63, 2**64, 10**30])
 def test_a_cursor_beyond_64_bits_is_invalid_cursor(api, backend, item, number):
-    # SQLite pages the ledger and the event feed by sequence number, Firestore the ledger by
-    # item version (its feed cursor is text, with no integer to overflow).
-    listings = ([(f"/api/v1/inventory/{item['id']}/changes", "cursor", "seq"), ("/api/v1/events", "after", "seq")]
-                if backend == "sqlite" else [(f"/api/v1/inventory/{item['id']}/changes", "cursor", "v")])
-    for path, name, kind in listings:
-        response = api.get(path, query={name: b64(f"{kind}:{number}".encode())})
+    # SQLite pages the ledger by effective time then sequence number and the event feed by
+    # sequence number, Firestore the ledger by effective time then item version (its feed cursor
+    # is text, with no integer to overflow).
+    moment = "2026-01-05T12:00:00.000000Z|"
+    changes = f"/api/v1/inventory/{item['id']}/changes"
+    listings = ([(changes, "cursor", "at-seq:" + moment), ("/api/v1/events", "after", "seq:")]
+                if backend == "sqlite" else [(changes, "cursor", "at-v:" + moment)])
+    for path, name, prefix in listings:
+        response = api.get(path, query={name: b64(f"{prefix}{number}".encode())})
         assert response.status == 422 and response.error["fields"][0]["code"] == "invalid_cursor", response
-        largest = api.get(path, query={name: b64(f"{kind}:{2**63 - 1}".encode())})
+        largest = api.get(path, query={name: b64(f"{prefix}{2**63 - 1}".encode())})
         assert largest.status == 200, largest
 
 

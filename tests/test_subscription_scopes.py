@@ -13,7 +13,8 @@ from inventory.service.admin import create_api_key, create_organization
 # What each event's data is, and so the scope that reads it anywhere else in the API:
 # items and their changes (GET /inventory, /events), a sync run (GET /inventory/sync/{id}).
 READ_SCOPE = {"inventory.updated": Scope.INVENTORY_READ, "inventory.low_stock": Scope.INVENTORY_READ,
-              "inventory.sync.completed": Scope.INVENTORY_READ}
+              "inventory.sync.completed": Scope.INVENTORY_READ,
+              "inventory.history_changed": Scope.INVENTORY_READ}
 
 
 @pytest.fixture

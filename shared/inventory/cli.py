@@ -9,9 +9,10 @@ import uuid
 from . import bootstrap
 from .domain.codes import Scope
 from .domain.commands import CreateLocation
-from .domain.errors import NotFound
+from .domain.errors import InvalidInput, NotFound
 from .service import locations
-from .service.admin import create_api_key, create_organization, require_idempotency_key
+from .service.admin import (create_api_key, create_organization, require_idempotency_key,
+                            set_backdating_window)
 from .service.auth import Actor
 from .service.unit_of_work import Idempotency, Reply
 
@@ -25,9 +26,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="refuse writes sent without an Idempotency-Key (400)")
     settings = commands.add_parser("set-organization", help="change an organization's settings")
     settings.add_argument("organization_id")
-    settings.add_argument("--require-idempotency-key", choices=["yes", "no"], required=True,
+    settings.add_argument("--require-idempotency-key", choices=["yes", "no"],
                           help="yes: writes without an Idempotency-Key are refused (400); "
                                "no: each is applied once per request")
+    settings.add_argument("--backdating-window-days", type=int, metavar="DAYS",
+                          help="how far back a change's occurred_at may reach (default 35; "
+                               "0: every change happens now)")
     key = commands.add_parser("create-key", help="a new API key for an organization")
     key.add_argument("organization_id")
     key.add_argument("--name", default="api key")
@@ -55,14 +59,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"organization: {organization.id}\napi key (shown once): {secret}\n"
               f"{_idempotency_setting(organization.require_idempotency_key)}")
     elif args.command == "set-organization":
+        if args.require_idempotency_key is None and args.backdating_window_days is None:
+            parser.error("set-organization needs --require-idempotency-key or --backdating-window-days")
         try:
-            organization = require_idempotency_key(services, args.organization_id,
-                                                   args.require_idempotency_key == "yes")
-        except NotFound as missing:
-            print(missing.message, file=sys.stderr)
+            if args.backdating_window_days is not None:  # first: the one that may be refused
+                set_backdating_window(services, args.organization_id, args.backdating_window_days)
+            if args.require_idempotency_key is not None:
+                require_idempotency_key(services, args.organization_id,
+                                        args.require_idempotency_key == "yes")
+        except (NotFound, InvalidInput) as refused:
+            print(refused.message, file=sys.stderr)
             return 1
+        organization = services.store.get_organization(args.organization_id)
         print(f"organization: {organization.id}\n"
-              f"{_idempotency_setting(organization.require_idempotency_key)}")
+              f"{_idempotency_setting(organization.require_idempotency_key)}\n"
+              f"backdating window: {organization.backdating_window_days} days")
     elif args.command == "create-key":
         scopes = tuple(Scope(s) for s in args.scope) if args.scope else tuple(Scope)
         created, secret = create_api_key(services, args.organization_id, args.name, scopes)

@@ -35,7 +35,8 @@ _Q, _M = QUANTITY_PLACES, MONEY_PLACES
 SCALES: dict[type, dict[str, int]] = {
     InventoryItem: {"quantity": _Q, "reserved_quantity": _Q, "low_stock_threshold": _Q,
                     "unit_cost": _M, "unit_price": _M},
-    LedgerEntry: {"quantity_change": _Q, "quantity_before": _Q, "quantity_after": _Q},
+    LedgerEntry: {"quantity_change": _Q, "quantity_before": _Q, "quantity_after": _Q,
+                  "counted_quantity": _Q},
 }
 JSON_FIELDS: dict[type, tuple[str, ...]] = {ApiKey: ("scopes",), Event: ("data",),
                                            InventoryItem: ("attributes",),

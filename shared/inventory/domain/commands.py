@@ -95,9 +95,12 @@ class QuantityUpdate(Command):
     quantity: NonNegativeQuantity | None = None
     reason_code: ReasonCode | None = None
     notes: Notes | None = None
+    occurred_at: Instant | None = None  # when it happened; now without it
 
     @model_validator(mode="after")
     def _one_kind_of_change(self) -> "QuantityUpdate":
+        if self.occurred_at is not None and self.quantity_change is None and self.quantity is None:
+            raise RuleBroken("occurred_at", "occurred_at dates a quantity_change or a quantity", "missing")
         if self.quantity_change is not None and self.quantity is not None:
             raise RuleBroken("quantity", "send either quantity_change or quantity (a count), not both")
         if self.quantity_change is not None and self.reason_code is None:
@@ -169,6 +172,7 @@ class Transfer(Command):
     to_room_type: RoomType | None = None
     quantity: Annotated[Quantity, Field(gt=0)]
     notes: Notes | None = None
+    occurred_at: Instant | None = None  # when the stock moved; now without it
 
     @model_validator(mode="after")
     def _goes_somewhere(self) -> "Transfer":

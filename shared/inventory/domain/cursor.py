@@ -83,6 +83,19 @@ def read_moment(cursor: str, kind: str, field: str = "cursor") -> tuple[str, str
     return instant, record_id
 
 
+def write_effective(kind: str, instant: str, position: int) -> str:
+    """At an instant and, among entries of that instant, a recording position (a ledger's
+    effective order)."""
+    return write_moment(kind, instant, str(position))
+
+
+def read_effective(cursor: str, kind: str, field: str = "cursor") -> tuple[str, int]:
+    instant, position = read_moment(cursor, kind, field)
+    if not _is_position(position):
+        raise refusal(field)
+    return instant, int(position)
+
+
 def is_moment(value: str) -> bool:
     return _MOMENT.fullmatch(value) is not None
 

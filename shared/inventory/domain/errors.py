@@ -57,6 +57,17 @@ class Conflict(DomainError):
     default_code = "conflict"
 
 
+class BackdatedConflict(Conflict):
+    """A change dated before later entries would leave one of them below zero; names the first
+    such entry in effective order."""
+    default_code = "backdated_conflict"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None,
+                 entry_id: str = ""):
+        super().__init__(message, field, code)
+        self.entry_id = entry_id
+
+
 class InsufficientStock(DomainError):
     """Stock would go below zero, or a sale beyond what is available."""
     default_code = "insufficient_stock"

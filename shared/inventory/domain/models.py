@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from .freeform_attributes import Attributes
 from .codes import ChangeSource, ReasonCode, RoomType, Scope, Unit
@@ -23,6 +23,8 @@ class Organization(Record):
     # Refuse writes sent without an Idempotency-Key (400), for integrators who want every write
     # exactly once; by default a keyless write is applied once per request.
     require_idempotency_key: bool = False
+    # How far back a change's `occurred_at` may reach (domain.ledger.check_occurred_at).
+    backdating_window_days: int = 35
 
 
 class ApiKey(Record):
@@ -83,7 +85,10 @@ class InventoryItem(Record):
 
 
 class LedgerEntry(Record):
-    """One immutable quantity change; an item's quantity is the sum of its entries."""
+    """One quantity change; an item's quantity is the sum of its entries. An item's ledger is
+    ordered by (occurred_at, item_version): when the change happened, then recording order. A
+    change recorded late (occurred_at before later entries) re-derives the later entries'
+    quantities (domain.ledger.place_change); nothing else of an entry ever changes."""
 
     id: str
     organization_id: str
@@ -100,7 +105,18 @@ class LedgerEntry(Record):
     transfer_id: str | None = None
     sync_id: str | None = None
     item_version: int
-    occurred_at: Instant
+    occurred_at: Instant   # when the change happened
+    recorded_at: Instant   # when we learnt of it
+    # The quantity a physical count found: the entry's change is re-derived as counted - before.
+    counted_quantity: Quantity | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recorded_when_it_happened(cls, data: Any) -> Any:
+        """Entries written before effective time was kept were recorded when they happened."""
+        if isinstance(data, dict) and data.get("recorded_at") is None and "occurred_at" in data:
+            data = {**data, "recorded_at": data["occurred_at"]}
+        return data
 
 
 class Event(Record):

@@ -60,6 +60,8 @@ class PosRow(BaseModel):
     unit: Unit = Unit.EACH
     unit_cost: Annotated[Money, Field(ge=0)] | None = None
     unit_price: Annotated[Money, Field(ge=0)] | None = None
+    # When the POS last set this quantity: it dates the count (domain.ledger.pos_count_instant).
+    updated_at: Instant | None = None
 
 
 class RowError(BaseModel):

@@ -38,6 +38,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.NotFound: 404,
     MethodNotAllowed: 405,
     e.Conflict: 409,
+    e.BackdatedConflict: 409,
     e.InsufficientStock: 409,
     e.VersionMismatch: 412,
     PayloadTooLarge: 413,
@@ -56,11 +57,19 @@ def status_of(error: e.DomainError) -> int:
 
 
 def envelope(code: str, message: str, request_id: str,
-             fields: list[e.FieldError] | None = None) -> dict[str, Any]:
+             fields: list[e.FieldError] | None = None, change_id: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
     if fields:
         body["fields"] = [{"field": f.field, "code": f.code, "message": f.message} for f in fields]
+    if change_id is not None:
+        body["change_id"] = change_id
     return {"error": body}
+
+
+def refusal_envelope(refusal: e.DomainError, request_id: str) -> dict[str, Any]:
+    """The envelope of a refusal; a backdated conflict names the ledger entry it would break."""
+    change_id = refusal.entry_id if isinstance(refusal, e.BackdatedConflict) else None
+    return envelope(refusal.code, refusal.message, request_id, refusal.fields, change_id)
 
 
 def from_validation(error: ValidationError, prefix: str = "") -> e.InvalidInput:

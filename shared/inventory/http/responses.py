@@ -70,6 +70,7 @@ class ErrorBody(Document):
     message: str
     request_id: str
     fields: list[FieldProblem] | None = None
+    change_id: str | None = None  # backdated_conflict: the first ledger entry it would break
 
 
 class ErrorEnvelope(Document):

@@ -22,7 +22,7 @@ from ..domain.errors import Contention, DomainError, NotFound
 from ..route_table import HttpRoute, route_table
 from . import request_log, server_refusals
 from .call import Call
-from .errors import MethodNotAllowed, envelope, status_of
+from .errors import MethodNotAllowed, envelope, refusal_envelope, status_of
 from .matching import match
 from .render import json_response
 
@@ -116,8 +116,7 @@ class Routes:
                 response = route.handler(call)
         except DomainError as refusal:
             error_code = refusal.code
-            response = json_response(envelope(refusal.code, refusal.message, request_id, refusal.fields),
-                                     status_of(refusal))
+            response = json_response(refusal_envelope(refusal, request_id), status_of(refusal))
             if isinstance(refusal, MethodNotAllowed):
                 response.headers["Allow"] = ", ".join(allowed)
             if isinstance(refusal, Contention):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..domain.codes import Scope
-from ..domain.errors import NotFound
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.models import ApiKey, Organization
 from .auth import hash_key, new_key_secret
 from .ports import Services
@@ -25,6 +25,23 @@ def require_idempotency_key(services: Services, organization_id: str, required: 
         raise NotFound(f"no organization {organization_id}", "organization_id",
                        "organization_not_found")
     changed = organization.model_copy(update={"require_idempotency_key": required})
+    services.store.save_organization(changed)
+    return changed
+
+
+MAX_BACKDATING_WINDOW_DAYS = 3650
+
+
+def set_backdating_window(services: Services, organization_id: str, days: int) -> Organization:
+    """How many days back a change's occurred_at may reach (0: every change happens now)."""
+    if not 0 <= days <= MAX_BACKDATING_WINDOW_DAYS:
+        raise InvalidInput(f"the backdating window is 0 to {MAX_BACKDATING_WINDOW_DAYS} days",
+                           "backdating_window_days", "out_of_range")
+    organization = services.store.get_organization(organization_id)
+    if organization is None:
+        raise NotFound(f"no organization {organization_id}", "organization_id",
+                       "organization_not_found")
+    changed = organization.model_copy(update={"backdating_window_days": days})
     services.store.save_organization(changed)
     return changed
 

@@ -10,10 +10,11 @@ from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
                              VersionMismatch)
-from ..domain.ledger import ChangeContext, apply_change, count_difference, open_item
+from ..domain.ledger import ChangeContext, open_item
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
+from .dated_changes import DatedLedger, backdating_window_days
 from .locations import require_location, resolve_location
 from .ports import ItemFilter, Page, Services, Slice, Transaction
 from .recording import active_item, record_change
@@ -53,7 +54,7 @@ def list_items(services: Services, actor: Actor, query: ListInventory) -> Page[I
 
 def list_changes(services: Services, actor: Actor, item_id: str,
                  query: ListChanges) -> Slice[LedgerEntry]:
-    """An item's ledger, newest first."""
+    """An item's ledger in effective order, latest first."""
     get_item(services, actor, item_id)
     actor.check_organization(query.organization_id)
     return services.store.list_changes(actor.organization_id, item_id, query.cursor, query.limit)
@@ -90,6 +91,8 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
     version the caller saw) makes it a compare-and-set."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
+    window = (backdating_window_days(services, actor.organization_id)
+              if command.occurred_at is not None else None)
 
     def decide(tx: Transaction, now: datetime) -> ItemChanged:
         before = active_item(tx, actor.organization_id, item_id)
@@ -97,19 +100,22 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
             raise VersionMismatch(f"item is at version {before.version}, not {if_match}",
                                   "If-Match")
         item, entry = before, None
+        ledger = DatedLedger(tx, window)
         if command.changes_quantity:
-            delta = (command.quantity_change if command.quantity_change is not None
-                     else count_difference(before, command.quantity))
-            item, entry = apply_change(
-                before, quantity_change=delta, reason=command.reason, notes=command.notes,
+            placed = ledger.place(
+                before, occurred_at=command.occurred_at, now=now,
+                quantity_change=command.quantity_change, counted=command.quantity,
+                reason=command.reason, notes=command.notes,
                 context=_context(actor, idempotency, ChangeSource.API),
-                change_id=services.new_id("chg"), now=now)
+                change_id=services.new_id("chg"))
+            item, entry = placed.item, placed.entry
         attributes = command.attribute_changes()
         if "attributes" in command.model_fields_set:  # merged into the item's, not replacing them
             attributes["attributes"] = merge_attributes(item.attributes, command.attributes)
         if attributes:
             item = edit_attributes(item, attributes, now, bump=entry is None)
-        record_change(services, tx, before, item, entry, now)
+        record_change(services, tx, before, item, entry, now, append=False)
+        ledger.write()
         return ItemChanged(item, entry)
 
     return run_once(services, actor, idempotency, decide)
@@ -120,6 +126,8 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
     """Apply up to 500 changes atomically: every one is checked, and one refusal refuses all."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
+    window = (backdating_window_days(services, actor.organization_id)
+              if any(line.occurred_at is not None for line in command.updates) else None)
 
     def decide(tx: Transaction, now: datetime) -> BulkApplied:
         ids = [line.id for line in command.updates]
@@ -129,6 +137,7 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
         entries: list[tuple[InventoryItem, InventoryItem, LedgerEntry]] = []
         problems: list[FieldError] = []
         context = _context(actor, idempotency, ChangeSource.BULK)
+        ledger = DatedLedger(tx, window)
         for index, line in enumerate(command.updates):
             prefix = f"updates[{index}]."
             item = current[line.id]
@@ -136,12 +145,12 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
                 problems.append(FieldError(prefix + "id", "item_not_found", f"no inventory item {line.id}"))
                 continue
             try:
-                delta = (line.quantity_change if line.quantity_change is not None
-                         else count_difference(item, line.quantity, prefix))
-                after, entry = apply_change(
-                    item, quantity_change=delta, reason=line.reason, notes=line.notes,
-                    context=context, change_id=services.new_id("chg"), now=now,
-                    field_prefix=prefix)
+                placed = ledger.place(
+                    item, occurred_at=line.occurred_at, now=now,
+                    quantity_change=line.quantity_change, counted=line.quantity,
+                    reason=line.reason, notes=line.notes, context=context,
+                    change_id=services.new_id("chg"), field_prefix=prefix)
+                after, entry = placed.item, placed.entry
             except DomainError as refusal:
                 problems.extend(refusal.fields or [FieldError(prefix + "id", refusal.code, refusal.message)])
                 continue
@@ -151,7 +160,8 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
             raise InvalidInput(f"{len(problems)} of {len(command.updates)} updates were refused; "
                                "nothing was applied", code="bulk_update_refused", fields=problems)
         for before, after, entry in entries:
-            record_change(services, tx, before, after, entry, now, save=False)
+            record_change(services, tx, before, after, entry, now, save=False, append=False)
+        ledger.write()
         for item_id, item in current.items():
             if item is not originals[item_id]:
                 tx.save_item(item)

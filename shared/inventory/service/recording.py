@@ -20,11 +20,13 @@ def active_item(tx: Transaction, organization_id: str, item_id: str) -> Inventor
 
 
 def record_change(services: Services, tx: Transaction, before: InventoryItem | None,
-                  after: InventoryItem, entry: LedgerEntry | None, now: datetime, save: bool = True) -> None:
-    """Write the item, its ledger entry and its outbox events in the caller's transaction."""
+                  after: InventoryItem, entry: LedgerEntry | None, now: datetime, save: bool = True,
+                  append: bool = True) -> None:
+    """Write the item, its ledger entry (unless a DatedLedger writes it: `append` False) and its
+    outbox events in the caller's transaction."""
     if save:
         tx.save_item(after)
-    if entry is not None:
+    if entry is not None and append:
         tx.append_ledger(entry)
     for event in events_for_change(before, after, entry, services.new_id, now):
         tx.append_event(event)

@@ -7,7 +7,8 @@ from typing import Sequence
 from ..domain.codes import Scope
 from ..domain.commands import CreateSubscription, ListDeliveries
 from ..domain.errors import Conflict, NotFound
-from ..domain.events import EVENT_TYPES, INVENTORY_LOW_STOCK, INVENTORY_UPDATED
+from ..domain.events import (EVENT_TYPES, INVENTORY_HISTORY_CHANGED, INVENTORY_LOW_STOCK,
+                             INVENTORY_UPDATED)
 from ..domain.signing import new_secret
 from ..domain.sync import SYNC_COMPLETED
 from ..domain.webhooks import Delivery, DeliveryState, WebhookSubscription
@@ -21,7 +22,7 @@ from .url_policy import check_webhook_url
 # it to subscribe too: items and their changes (GET /inventory, /events), a sync run (GET
 # /inventory/sync/{id}).
 READ_SCOPE = {INVENTORY_UPDATED: Scope.INVENTORY_READ, INVENTORY_LOW_STOCK: Scope.INVENTORY_READ,
-              SYNC_COMPLETED: Scope.INVENTORY_READ}
+              SYNC_COMPLETED: Scope.INVENTORY_READ, INVENTORY_HISTORY_CHANGED: Scope.INVENTORY_READ}
 
 
 def create_subscription(services: Services, actor: Actor, command: CreateSubscription,

@@ -16,12 +16,13 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import RequestSync, SetPosConnection
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..domain.ledger import ChangeContext, apply_change, open_item
+from ..domain.ledger import ChangeContext, open_item, pos_count_instant
 from ..domain.models import InventoryItem
 from ..domain.sync import (WORKER_LOST, ConnectorKind, PosConnection, PosRow, RowError, SyncRun,
                            SyncStatus, SyncSummary, SyncType, completed_event, parse_row)
 from . import unit_of_work
 from .auth import Actor
+from .dated_changes import DatedLedger, backdating_window_days
 from .locations import require_location, resolve_location
 from .ports import Services, Transaction
 from .recording import record_change
@@ -288,6 +289,14 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
     """Reconcile one page of rows in one transaction: its items are read in one batch, then each
     difference is written as an AUDIT entry with its item and event. With `create` False (the
     zeroing of missing items) a place with no active item is left alone."""
+    window_days: int | None = None
+
+    def window() -> int:  # read only when a row's updated_at may date its count
+        nonlocal window_days
+        if window_days is None:
+            window_days = backdating_window_days(services, run.organization_id)
+        return window_days
+
     def work(tx: Transaction) -> SyncSummary:
         page = SyncSummary()
         now = services.clock.now()
@@ -296,6 +305,7 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
         _still_running(tx, run)
         found = tx.find_active_items(run.organization_id, run.location_id,
                                      [(r.room_type, r.sku) for r in rows if isinstance(r, PosRow)])
+        ledger = DatedLedger(tx, window)
         confirmed: list[str] = []  # counts the POS confirmed: last_sync only, not a change
         for row in rows:
             if isinstance(row, RowError):
@@ -305,7 +315,11 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
             if item is None and not create:
                 continue  # archived since the report looked: nothing left to zero
             page.seen += 1
-            if item is not None and item.quantity == row.quantity:
+            dated = None
+            if (item is not None and row.updated_at is not None
+                    and item.created_at <= row.updated_at < now):  # else no window is read
+                dated = pos_count_instant(item, row.updated_at, now, window())
+            if item is not None and dated is None and item.quantity == row.quantity:
                 page.unchanged += 1
                 confirmed.append(item.id)
                 continue
@@ -315,10 +329,18 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                         _new_item(services, run, row, now), quantity=row.quantity,
                         reason=ReasonCode.AUDIT, notes=notes, context=context,
                         change_id=services.new_id("chg"), now=now)
+                    if entry is not None:
+                        ledger.add(entry)
                 else:
-                    after, entry = apply_change(
-                        item, quantity_change=row.quantity - item.quantity, reason=ReasonCode.AUDIT,
-                        notes=notes, context=context, change_id=services.new_id("chg"), now=now)
+                    placed = ledger.place(
+                        item, occurred_at=dated, now=now, counted=row.quantity,
+                        reason=ReasonCode.AUDIT, notes=notes, context=context,
+                        change_id=services.new_id("chg"), skip_no_op=True)
+                    if placed is None:  # the count agrees with the quantity it found then
+                        page.unchanged += 1
+                        confirmed.append(item.id)
+                        continue
+                    after, entry = placed.item, placed.entry
             except DomainError as refusal:
                 page.errors.append(RowError(row=row.row, sku=row.sku, field="quantity",
                                             message=refusal.message))
@@ -328,7 +350,8 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
             else:
                 page.updated += 1
             record_change(services, tx, item, after.model_copy(update={"last_sync": now}),
-                          entry, now)
+                          entry, now, append=False)
+        ledger.write()
         tx.confirm_synced(run.organization_id, confirmed, now)
         return page
 

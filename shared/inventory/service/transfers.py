@@ -7,10 +7,11 @@ from decimal import Decimal
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import Transfer
 from ..domain.errors import InsufficientStock, InvalidInput
-from ..domain.ledger import ChangeContext, apply_change
+from ..domain.ledger import ChangeContext
 from ..domain.models import InventoryItem
 from ..domain.numbers import normalized
 from .auth import Actor
+from .dated_changes import DatedLedger, backdating_window_days
 from .locations import require_location
 from .ports import Services, Transaction
 from .recording import active_item, record_change
@@ -23,6 +24,8 @@ def transfer(services: Services, actor: Actor, command: Transfer,
     """Move a quantity out of one item into the same SKU elsewhere, creating it there if needed."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
+    window = (backdating_window_days(services, actor.organization_id)
+              if command.occurred_at is not None else None)
 
     def decide(tx: Transaction, now: datetime) -> Transferred:
         org = actor.organization_id
@@ -42,22 +45,29 @@ def transfer(services: Services, actor: Actor, command: Transfer,
         context = ChangeContext(source=ChangeSource.TRANSFER, api_key_id=actor.api_key_id,
                                 idempotency_key=idempotency.key, transfer_id=transfer_id)
         created = destination is None
-        if destination is None:
+        if destination is None:  # it holds stock from the moment the stock moved
             destination = InventoryItem(
                 id=services.new_id("itm"), organization_id=org, product_id=source.product_id,
                 product_name=source.product_name, sku=source.sku, location_id=to_location,
                 room_type=to_room, category=source.category, unit=source.unit,
                 quantity=Decimal(0), unit_cost=source.unit_cost, unit_price=source.unit_price,
-                attributes=dict(source.attributes), created_at=now, updated_at=now, version=0)
-        source_after, out_entry = apply_change(
-            source, quantity_change=-command.quantity, reason=ReasonCode.TRANSFER,
-            notes=command.notes, context=context, change_id=services.new_id("chg"), now=now,
-            field_prefix="")
-        destination_after, in_entry = apply_change(
-            destination, quantity_change=command.quantity, reason=ReasonCode.TRANSFER,
-            notes=command.notes, context=context, change_id=services.new_id("chg"), now=now)
-        record_change(services, tx, source, source_after, out_entry, now)
-        record_change(services, tx, None if created else destination, destination_after, in_entry, now)
+                attributes=dict(source.attributes), created_at=command.occurred_at or now,
+                updated_at=now, version=0)
+        ledger = DatedLedger(tx, window)
+        moved_out = ledger.place(
+            source, occurred_at=command.occurred_at, now=now, quantity_change=-command.quantity,
+            reason=ReasonCode.TRANSFER, notes=command.notes, context=context,
+            change_id=services.new_id("chg"))
+        moved_in = ledger.place(
+            destination, occurred_at=command.occurred_at, now=now,
+            quantity_change=command.quantity, reason=ReasonCode.TRANSFER, notes=command.notes,
+            context=context, change_id=services.new_id("chg"))
+        (source_after, out_entry), (destination_after, in_entry) = (
+            (moved_out.item, moved_out.entry), (moved_in.item, moved_in.entry))
+        record_change(services, tx, source, source_after, out_entry, now, append=False)
+        record_change(services, tx, None if created else destination, destination_after, in_entry,
+                      now, append=False)
+        ledger.write()
         return Transferred(transfer_id, command.quantity, source_after, destination_after,
                            (out_entry, in_entry))
 

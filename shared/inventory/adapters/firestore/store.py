@@ -32,7 +32,7 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import (FirestoreTransaction, digest, item_from_document,
+from .transaction import (FirestoreTransaction, digest, item_from_document, ledger_entry,
                           location_code_document_id, location_from_document, sync_run)
 
 T = TypeVar("T")
@@ -150,14 +150,17 @@ class FirestoreStore:
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
         query = (self._collection("items").document(item_id).collection("ledger")
+                 .order_by("occurred_at", direction="DESCENDING")
                  .order_by("item_version", direction="DESCENDING"))
-        if cursor:
-            query = query.where("item_version", "<", cursors.read_position(cursor, "v"))
+        if cursor:  # the entries before the cursor's in effective order (occurred_at, item_version)
+            occurred_at, version = cursors.read_effective(cursor, "at-v")
+            query = query.start_after({"occurred_at": occurred_at, "item_version": version})
         rows = [r.to_dict() for r in query.limit(limit + 1).get()]
         rows = [r for r in rows if r["organization_id"] == organization_id]
         more = len(rows) > limit
-        entries = [from_row(LedgerEntry, r) for r in rows[:limit]]
-        return Slice(entries, cursors.write_position("v", entries[-1].item_version) if more else None)
+        entries = [ledger_entry(r) for r in rows[:limit]]
+        return Slice(entries, cursors.write_effective(
+            "at-v", format_instant(entries[-1].occurred_at), entries[-1].item_version) if more else None)
 
     def get_ledger_entry(self, organization_id: str, entry_id: str) -> LedgerEntry | None:
         """A collection-group query on `id` (infra/firestore.tf gives `ledger.id` that scope)."""
@@ -392,7 +395,8 @@ class FirestoreStore:
         if not snapshot.exists:
             return None
         # Organizations written before the setting existed do not hold it: the default then.
-        return from_row(Organization, {"require_idempotency_key": False, **snapshot.to_dict()})
+        return from_row(Organization, {"require_idempotency_key": False,
+                                       "backdating_window_days": 35, **snapshot.to_dict()})
 
     def save_organization(self, organization: Organization) -> None:
         self._collection("organizations").document(organization.id).set(to_row(organization))
@@ -414,7 +418,7 @@ def _quantity_then(document, at: datetime) -> Decimal:
                 .where("occurred_at", "<=", format_instant(at))
                 .order_by("occurred_at", direction="DESCENDING")
                 .order_by("item_version", direction="DESCENDING").limit(1).get())
-    return from_row(LedgerEntry, last[0].to_dict()).quantity_after if last else Decimal(0)
+    return ledger_entry(last[0].to_dict()).quantity_after if last else Decimal(0)
 
 
 def _is_feed_position(value: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, Collection, Iterable
+from typing import Any, Collection, Iterable, Sequence
 
 from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
@@ -59,6 +59,14 @@ def location_from_document(document: dict[str, Any]) -> Location:
 def sync_run(document: dict[str, Any]) -> SyncRun:
     """A stored run; one written before runs had leases has no `lease_until`."""
     return from_row(SyncRun, {"lease_until": None, **document})
+
+
+def ledger_entry(row: dict[str, Any]) -> LedgerEntry:
+    """An entry as stored; one written before effective time was kept was recorded when it
+    happened, and is no count."""
+    if "recorded_at" not in row:
+        row = {**row, "recorded_at": row["occurred_at"], "counted_quantity": None}
+    return from_row(LedgerEntry, row)
 
 
 def event_document(event: Event) -> dict[str, Any]:
@@ -192,6 +200,15 @@ class FirestoreTransaction:
         run = self.get_sync_run(lock["sync_id"])
         return run if run is not None and run.active else None
 
+    def ledger_after(self, organization_id: str, item_id: str, at: datetime) -> list[LedgerEntry]:
+        # One query on the item's ledger (the index on occurred_at, item_version of firestore.tf,
+        # read backwards): its reads grow with the entries after `at`, never with older ones.
+        query = (self._client.collection("items").document(item_id).collection("ledger")
+                 .where("occurred_at", ">", format_instant(at))
+                 .order_by("occurred_at").order_by("item_version"))
+        rows = [d.to_dict() for d in self._tx.get(query)]
+        return [ledger_entry(r) for r in rows if r["organization_id"] == organization_id]
+
     # -- writes (buffered) -----------------------------------------------------------------
     def _set(self, collection: str, document_id: str, data: dict[str, Any] | None) -> None:
         self.writes.append((self._client.collection(collection).document(document_id), data))
@@ -222,6 +239,14 @@ class FirestoreTransaction:
     def append_ledger(self, entry: LedgerEntry) -> None:
         self.writes.append((self._client.collection("items").document(entry.item_id)
                             .collection("ledger").document(entry.id), to_row(entry)))
+
+    def rewrite_ledger(self, entries: Sequence[LedgerEntry]) -> None:
+        for entry in entries:  # entries this transaction read (ledger_after)
+            row = to_row(entry)
+            self.field_updates.append((
+                self._client.collection("items").document(entry.item_id).collection("ledger")
+                .document(entry.id),
+                {name: row[name] for name in ("quantity_change", "quantity_before", "quantity_after")}))
 
     def append_event(self, event: Event) -> None:
         self._set("events", event.id, event_document(event))

@@ -195,6 +195,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE locations ADD COLUMN code TEXT;
     CREATE UNIQUE INDEX locations_by_code ON locations (organization_id, code) WHERE code IS NOT NULL;
     """,
+    # 8: effective time. An entry keeps when it was recorded besides when it happened (entries
+    # before this were recorded when they happened) and, for a count, the quantity it found; an
+    # organization chooses how far back a change may be dated. A backdated change reads and
+    # rewrites the item's entries after its instant through ledger_by_item_time.
+    """
+    ALTER TABLE ledger ADD COLUMN recorded_at TEXT;
+    UPDATE ledger SET recorded_at = occurred_at;
+    ALTER TABLE ledger ADD COLUMN counted_quantity INTEGER;
+    ALTER TABLE organizations ADD COLUMN backdating_window_days INTEGER NOT NULL DEFAULT 35;
+    """,
 ]
 
 

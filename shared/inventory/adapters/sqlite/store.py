@@ -199,6 +199,20 @@ class SqliteTransaction:
     def append_ledger(self, entry: LedgerEntry) -> None:
         _insert(self._db, "ledger", entry)
 
+    def ledger_after(self, organization_id: str, item_id: str, at: datetime) -> list[LedgerEntry]:
+        rows = self._db.execute(
+            "SELECT * FROM ledger INDEXED BY ledger_by_item_time WHERE organization_id = ?"
+            " AND item_id = ? AND occurred_at > ? ORDER BY occurred_at, seq",
+            (organization_id, item_id, format_instant(at))).fetchall()
+        return [from_row(LedgerEntry, row) for row in rows]
+
+    def rewrite_ledger(self, entries: Sequence[LedgerEntry]) -> None:
+        rows = [to_row(entry) for entry in entries]
+        self._db.executemany(
+            "UPDATE ledger SET quantity_change = ?, quantity_before = ?, quantity_after = ?"
+            " WHERE id = ?", [(row["quantity_change"], row["quantity_before"], row["quantity_after"],
+                               row["id"]) for row in rows])
+
     def append_event(self, event: Event) -> None:
         _insert(self._db, "events", event)
 
@@ -403,14 +417,16 @@ class SqliteStore:
 
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
-        before = cursors.read_position(cursor, "seq") if cursor else None
-        sql = "SELECT * FROM ledger WHERE organization_id = ? AND item_id = ?"
+        sql = ("SELECT * FROM ledger INDEXED BY ledger_by_item_time"
+               " WHERE organization_id = ? AND item_id = ?")
         parameters: list[Any] = [organization_id, item_id]
-        if before is not None:
-            sql += " AND seq < ?"
-            parameters.append(before)
-        rows = self._query(sql + " ORDER BY seq DESC LIMIT ?", [*parameters, limit + 1])
-        next_cursor = cursors.write_position("seq", rows[limit - 1]["seq"]) if len(rows) > limit else None
+        if cursor:  # the entries before the cursor's in effective order (occurred_at, seq)
+            occurred_at, seq = cursors.read_effective(cursor, "at-seq")
+            sql += " AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))"
+            parameters += [occurred_at, occurred_at, seq]
+        rows = self._query(sql + " ORDER BY occurred_at DESC, seq DESC LIMIT ?", [*parameters, limit + 1])
+        next_cursor = (cursors.write_effective("at-seq", rows[limit - 1]["occurred_at"], rows[limit - 1]["seq"])
+                       if len(rows) > limit else None)
         return Slice([from_row(LedgerEntry, row) for row in rows[:limit]], next_cursor)
 
     def get_ledger_entry(self, organization_id: str, entry_id: str) -> LedgerEntry | None:

@@ -1,0 +1,189 @@
+"""Effective time over HTTP: PATCH, bulk lines and transfers may carry `occurred_at`; a late change
+re-derives history, and every reader of history (the changes feed, snapshots, events) agrees."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from conftest import events_of
+from inventory import bootstrap, cli
+from inventory.domain.time import format_instant
+from manual_clock import ManualClock
+
+NOW = datetime(2026, 3, 20, 18, 0, tzinfo=timezone.utc)
+SNAPSHOT = "/api/v1/inventory/snapshot"
+
+
+@pytest.fixture
+def clock(services) -> ManualClock:
+    clock = ManualClock(NOW - timedelta(days=10))
+    services.clock = clock
+    return clock
+
+
+def days_ago(days: float) -> datetime:
+    return NOW - timedelta(days=days)
+
+
+def iso(instant: datetime) -> str:
+    return format_instant(instant)
+
+
+@pytest.fixture
+def history(api, clock):
+    """An item opened ten days ago with 10, sold 4 six days ago and 5 two days ago: 1 left."""
+    location = api.location("Denver", "America/Denver")
+    item = api.item(location["id"], quantity=10)
+    for days, amount in ((6, 4), (2, 5)):
+        clock.set(days_ago(days))
+        response = api.patch(f"/api/v1/inventory/{item['id']}",
+                             {"quantity_change": -amount, "reason_code": "SALE"})
+        assert response.status == 200, response
+    clock.set(NOW)
+    return location, item
+
+
+def state(api, item_id: str):
+    return api.get(f"/api/v1/inventory/{item_id}").json["data"], api.changes(item_id)
+
+
+def test_a_backdated_change_takes_its_place_and_shows_both_times(api, history):
+    _, item = history
+    response = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": 3, "reason_code": "RETURN", "occurred_at": "2026-03-16T10:00:00-06:00"})
+    assert response.status == 200, response
+    change = response.json["change"]
+    assert change["occurred_at"] == "2026-03-16T16:00:00.000000Z"
+    assert change["recorded_at"] == iso(NOW)
+    assert (change["quantity_before"], change["quantity_after"]) == (6, 9)
+    assert response.json["data"]["quantity"] == 4
+    ledger = api.changes(item["id"])  # latest effective time first
+    assert [e["occurred_at"] for e in ledger] == sorted((e["occurred_at"] for e in ledger), reverse=True)
+    assert [(e["quantity_before"], e["quantity_change"], e["quantity_after"]) for e in ledger] == [
+        (9, -5, 4), (6, 3, 9), (10, -4, 6), (0, 10, 10)]
+
+
+def test_a_backdated_change_that_breaks_a_later_entry_is_409_naming_it_and_writes_nothing(api, history):
+    _, item = history
+    sale = next(e for e in api.changes(item["id"]) if e["occurred_at"] == iso(days_ago(2)))
+    before = state(api, item["id"])
+    response = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": -2, "reason_code": "DAMAGE", "occurred_at": iso(days_ago(4))})
+    assert response.status == 409, response
+    assert response.error["code"] == "backdated_conflict"
+    assert response.error["change_id"] == sale["id"]
+    assert response.field_names() == ["occurred_at"]
+    assert state(api, item["id"]) == before
+
+
+@pytest.mark.parametrize("occurred_at, code", [
+    (iso(NOW + timedelta(seconds=1)), "occurred_at_in_future"),
+    (iso(days_ago(35) - timedelta(seconds=1)), "occurred_at_outside_window"),
+    (iso(days_ago(11)), "occurred_before_item"),
+])
+def test_occurred_at_in_the_future_or_outside_the_window_is_422_naming_the_field(
+        api, history, occurred_at, code):
+    _, item = history
+    before = state(api, item["id"])
+    response = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": 1, "reason_code": "RETURN", "occurred_at": occurred_at})
+    assert response.status == 422, response
+    assert response.error["fields"][0] == {"field": "occurred_at", "code": code,
+                                           "message": response.error["fields"][0]["message"]}
+    bulk = api.post("/api/v1/inventory/bulk-update", {"updates": [
+        {"id": item["id"], "quantity_change": 1, "reason_code": "RETURN"},
+        {"id": item["id"], "quantity_change": 1, "reason_code": "RETURN", "occurred_at": occurred_at}]})
+    assert bulk.status == 422 and "updates[1].occurred_at" in bulk.field_names(), bulk
+    assert state(api, item["id"]) == before
+
+
+def test_occurred_at_without_an_offset_is_refused(api, history):
+    _, item = history
+    response = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": 1, "reason_code": "RETURN", "occurred_at": "2026-03-16T10:00:00"})
+    assert response.status == 422 and response.field_names() == ["occurred_at"], response
+
+
+def test_the_window_is_the_organizations_and_set_through_the_admin_cli(api, history, capsys):
+    _, item = history
+    assert cli.main(["set-organization", api.organization_id, "--backdating-window-days", "3"]) == 0
+    assert "backdating window: 3 days" in capsys.readouterr().out
+    response = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": 1, "reason_code": "RETURN", "occurred_at": iso(days_ago(4))})
+    assert response.status == 422 and response.error["fields"][0]["code"] == "occurred_at_outside_window"
+    assert cli.main(["set-organization", api.organization_id, "--backdating-window-days", "-1"]) == 1
+
+
+def test_correcting_an_earlier_count_changes_the_snapshot_and_says_when_it_was_recorded(
+        api, history, clock):
+    location, item = history
+    asked = {"location_id": location["id"], "at": iso(days_ago(3))}
+    first = api.get(SNAPSHOT, query=asked).json["data"]
+    assert [line["quantity"] for line in first["items"]] == [6]
+    clock.set(NOW + timedelta(minutes=5))
+    counted = api.patch(f"/api/v1/inventory/{item['id']}", {"quantity": 8, "occurred_at": iso(days_ago(5))})
+    assert counted.status == 200, counted
+    assert counted.json["change"]["quantity_change"] == 2 and counted.json["change"]["counted_quantity"] == 8
+    again = api.get(SNAPSHOT, query=asked).json["data"]
+    assert [line["quantity"] for line in again["items"]] == [8]
+    assert again["as_of"] == first["as_of"]
+    correction = next(e for e in api.changes(item["id"]) if e["occurred_at"] == iso(days_ago(5)))
+    assert correction["recorded_at"] == iso(NOW + timedelta(minutes=5))
+    assert api.get(f"/api/v1/inventory/{item['id']}").json["data"]["quantity"] == 3
+
+
+def test_subscribers_learn_the_effective_instant_and_from_when_history_changed(api, history, clock):
+    _, item = history
+    clock.set(NOW + timedelta(minutes=1))
+    response = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": 2, "reason_code": "RETURN", "occurred_at": iso(days_ago(3))})
+    assert response.status == 200, response
+    events = events_of(api)
+    updated, changed = events[-2], events[-1]
+    assert updated["type"] == "inventory.updated" and updated["data"]["occurred_at"] == iso(days_ago(3))
+    assert updated["data"]["item"]["quantity"] == 3
+    assert changed["type"] == "inventory.history_changed"
+    assert changed["data"]["item_id"] == item["id"] and changed["data"]["changed_from"] == iso(days_ago(3))
+    listed = api.get("/api/v1/events", query={"type": "inventory.history_changed"})
+    assert [e["id"] for e in listed.json["data"]] == [changed["id"]]
+
+
+def test_a_transfer_may_be_dated_and_both_sides_take_its_place(api, history):
+    location, item = history
+    response = api.post("/api/v1/inventory/transfers", {
+        "from_item_id": item["id"], "to_room_type": "vault", "quantity": 1,
+        "occurred_at": iso(days_ago(1))})
+    assert response.status == 201, response
+    assert [c["occurred_at"] for c in response.json["data"]["changes"]] == [iso(days_ago(1))] * 2
+    assert response.json["data"]["to_item"]["created_at"] == iso(days_ago(1))
+
+
+@pytest.fixture
+def pos(monkeypatch):
+    from pos_server import PosServer
+    monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
+    bootstrap.reset()
+    server = PosServer([], page_size=50)
+    yield server
+    server.stop()
+
+
+def test_a_pos_rows_updated_at_dates_its_count_and_later_changes_apply_on_top(pos, api, clock, services):
+    from test_pos_sync import run
+    from test_sync_confirms import connect_http
+    location, item = api.location("Denver", "America/Denver"), None
+    item = api.item(location["id"], sku="POS-1", quantity=10)
+    clock.set(days_ago(2))
+    assert api.patch(f"/api/v1/inventory/{item['id']}",
+                     {"quantity_change": -5, "reason_code": "SALE"}).status == 200
+    clock.set(NOW)
+    # The POS counted 7 five days ago; the sale two days ago (recorded here) comes after it.
+    pos.rows[:] = [{"sku": "POS-1", "quantity": 7, "updated_at": iso(days_ago(5))}]
+    connect_http(api, location, pos)
+    result = run(api, services, location["id"])
+    assert result["status"] == "succeeded" and result["summary"]["updated"] == 1, result
+    count = next(e for e in api.changes(item["id"]) if e["source"] == "pos_sync")
+    assert (count["occurred_at"], count["recorded_at"]) == (iso(days_ago(5)), iso(NOW))
+    assert (count["quantity_before"], count["quantity_change"], count["counted_quantity"]) == (10, -3, 7)
+    assert api.get(f"/api/v1/inventory/{item['id']}").json["data"]["quantity"] == 2
