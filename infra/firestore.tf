@@ -64,8 +64,9 @@ locals {
       fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["id", "ASCENDING"]]
     }
     # GET /inventory?updated_after=T: Firestore orders by the inequality's field after the
-    # explicit order, so the list (ordered by id) reads (id, updated_at). Again one index per
-    # equality filter, merged for combined filters.
+    # explicit order, so the list (ordered by id) reads (id, updated_at); its total is counted
+    # on the same ordered query, so these serve it too. Again one index per equality filter,
+    # merged for combined filters.
     items_active_changed_after = {
       collection = "items"
       scope      = "COLLECTION"
@@ -100,17 +101,6 @@ locals {
       collection = "items"
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["id", "ASCENDING"], ["updated_at", "ASCENDING"]]
-    }
-    # Incremental sync: items changed since T, organization-wide or at one location.
-    items_updated_since = {
-      collection = "items"
-      scope      = "COLLECTION"
-      fields     = [["organization_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
-    }
-    items_at_location_updated_since = {
-      collection = "items"
-      scope      = "COLLECTION"
-      fields     = [["organization_id", "ASCENDING"], ["location_id", "ASCENDING"], ["updated_at", "ASCENDING"], ["id", "ASCENDING"]]
     }
     # An item's ledger in effective order (when it happened, then recording order): the snapshot's
     # last entry at or before T (limit 1), so reads grow with the items; GET /inventory/{id}/changes
@@ -154,11 +144,19 @@ locals {
       scope      = "COLLECTION"
       fields     = [["organization_id", "ASCENDING"], ["type", "ASCENDING"], ["sequence", "ASCENDING"]]
     }
-    # Outbox relay: published_at == null, in commit order.
-    events_unpublished = {
+    # Outbox relay: unpublished events (they alone hold relay_shard), in commit order. One
+    # growing range per shard rather than one for every organization (see the field overrides).
+    events_unpublished_by_shard = {
       collection = "events"
       scope      = "COLLECTION"
-      fields     = [["published_at", "ASCENDING"], ["sequence", "ASCENDING"]]
+      fields     = [["relay_shard", "ASCENDING"], ["sequence", "ASCENDING"]]
+    }
+    # Fan-out sweep (retry timer): published events whose deliveries were never made (they
+    # alone hold fan_out_shard), published before a bound.
+    events_not_fanned_out_by_shard = {
+      collection = "events"
+      scope      = "COLLECTION"
+      fields     = [["fan_out_shard", "ASCENDING"], ["published_at", "ASCENDING"]]
     }
     # Retry timer: pending deliveries whose next attempt is due.
     deliveries_due = {
@@ -173,6 +171,26 @@ locals {
       fields     = [["organization_id", "ASCENDING"], ["subscription_id", "ASCENDING"], ["created_at", "DESCENDING"], ["id", "DESCENDING"]]
     }
   }
+}
+
+# Write ceilings. Firestore sustains about 500 writes/s into an index whose values grow with time
+# (best practices, "High read, write, and delete rates to a narrow document range"); the
+# automatic single-field indexes of an events document's growing fields would make one such
+# range for every organization together. No query needs them (every events query uses a
+# composite index above), so they are exempted. What remains grows per range:
+#   (organization_id, sequence), (organization_id, type, sequence): one range per organization
+#   (relay_shard, sequence): one range per shard (16), and only while the event is unpublished;
+#   (fan_out_shard, published_at): the same, only until the event's deliveries are made.
+# The document ids (evt_<ULID>) still grow with time: see infra/README.md, "Write ceilings".
+resource "google_firestore_field" "events_unindexed" {
+  for_each = toset(["sequence", "occurred_at", "published_at", "fanned_out_at", "id", "data"])
+
+  database   = google_firestore_database.main.name
+  collection = "events"
+  field      = each.value
+
+  # An empty index_config turns off every single-field index of the field.
+  index_config {}
 }
 
 resource "google_firestore_index" "index" {

@@ -74,8 +74,9 @@ resource "google_cloudfunctions2_function" "function" {
   description = "inventory-api ${each.key} (${length(each.value.routes) > 0 ? "http" : "pubsub"})"
 
   build_config {
-    runtime     = "python312"
-    entry_point = each.value.handler
+    runtime         = "python312"
+    entry_point     = each.value.handler
+    service_account = google_service_account.build.id
     source {
       storage_source {
         bucket = google_storage_bucket.bundles.name
@@ -89,9 +90,9 @@ resource "google_cloudfunctions2_function" "function" {
     timeout_seconds       = each.value.timeout_s
     max_instance_count    = var.max_instances
     min_instance_count    = 0
-    service_account_email = contains(keys(local.http_functions), each.key) ? google_service_account.http.email : google_service_account.worker.email
+    service_account_email = google_service_account.function[each.key].email
     # The gateway is outside any VPC, so HTTP functions take traffic from anywhere (IAM or the
-    # API key decides); Pub/Sub-triggered ones only from Google's internal push.
+    # API key decides); Pub/Sub-triggered ones only from Pub/Sub's push (internal traffic).
     ingress_settings               = contains(keys(local.http_functions), each.key) ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
     environment_variables          = local.function_environment[each.key]
@@ -107,23 +108,14 @@ resource "google_cloudfunctions2_function" "function" {
     }
   }
 
-  # HTTP functions have no trigger; Pub/Sub ones (events and timers) are pushed by Eventarc.
-  dynamic "event_trigger" {
-    for_each = contains(keys(local.pubsub_functions), each.key) ? [local.pubsub_functions[each.key].topic] : []
-    content {
-      trigger_region        = var.region
-      event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-      pubsub_topic          = google_pubsub_topic.topic[event_trigger.value].id
-      retry_policy          = "RETRY_POLICY_RETRY"
-      service_account_email = google_service_account.trigger.email
-    }
-  }
+  # No event_trigger: Eventarc would create and own the push subscription, out of Terraform's
+  # reach (no dead-letter topic, no backoff, lost when the trigger is recreated). pubsub.tf
+  # declares the push subscription of each Pub/Sub-triggered function instead.
 
   depends_on = [
-    google_project_iam_member.http,
-    google_project_iam_member.worker,
-    google_project_iam_member.trigger_event_receiver,
-    google_secret_manager_secret_iam_member.http_accessor,
-    google_secret_manager_secret_iam_member.worker_accessor,
+    google_project_service.api,
+    google_project_iam_member.firestore,
+    google_project_iam_member.build,
+    google_secret_manager_secret_iam_member.accessor,
   ]
 }

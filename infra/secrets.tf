@@ -31,14 +31,11 @@ resource "google_secret_manager_secret" "webhook_secret_key" {
   }
 }
 
-resource "google_secret_manager_secret_iam_member" "http_accessor" {
-  secret_id = google_secret_manager_secret.webhook_secret_key.id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.http.member
-}
+# Only the functions that open or seal a secret may read the key ring.
+resource "google_secret_manager_secret_iam_member" "accessor" {
+  for_each = toset(var.secret_functions)
 
-resource "google_secret_manager_secret_iam_member" "worker_accessor" {
   secret_id = google_secret_manager_secret.webhook_secret_key.id
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.worker.member
+  member    = google_service_account.function[each.value].member
 }

@@ -36,22 +36,29 @@ variable "base_topics" {
   default     = ["inventory-events", "inventory-sync-requests"]
 }
 
-variable "http_publish_topics" {
-  description = "Topics the HTTP functions publish to (events after commit, sync requests)."
-  type        = list(string)
-  default     = ["inventory-events", "inventory-sync-requests"]
-}
-
-variable "worker_publish_topics" {
-  description = "Topics the event and timer functions publish to (outbox relay, scheduled sync, one message per webhook delivery)."
-  type        = list(string)
-  default     = ["inventory-events", "inventory-sync-requests", "inventory-webhook-deliveries"]
+variable "topic_publishers" {
+  description = <<-EOT
+    topic => the functions that publish to it, besides the HTTP functions that write (they all
+    publish their events to inventory-events and are added by iam.tf). Nothing else may publish.
+  EOT
+  type        = map(list(string))
+  default = {
+    "inventory-events"             = ["outbox_relay", "run_sync", "scheduled_sync"]
+    "inventory-sync-requests"      = ["sync_inventory", "scheduled_sync"]
+    "inventory-webhook-deliveries" = ["webhook_dispatcher", "retry_webhook_deliveries"]
+  }
 }
 
 variable "max_delivery_attempts" {
   description = "Pub/Sub deliveries of one message before it moves to the dead-letter topic."
   type        = number
   default     = 10
+}
+
+variable "alert_channels" {
+  description = "Monitoring notification channels (projects/.../notificationChannels/...) told when a dead-letter subscription holds messages."
+  type        = list(string)
+  default     = []
 }
 
 variable "private_functions" {

@@ -7,11 +7,13 @@ then zipped, byte-for-byte reproducibly, to build/bundles/<name>.zip (infra/ upl
 and names them by content hash, so an unchanged function is not redeployed).
 
 Which deps a function gets, from requirements.txt's pins:
+- the base set always (functions-framework, pydantic, Firestore, cryptography, ...);
 - google-cloud-pubsub only if the function may publish: every function except the read-only
   HTTP ones (all routes GET). Publishing happens after a write commits, and the publisher is
-  built lazily, so a read-only function never reaches that import.
+  built lazily, so a read-only function never reaches that import;
+- what its manifest entry names in `requirements:` (boto3 where S3 is used, flask-swagger-ui
+  for the docs page), and nothing of OPT_IN otherwise;
 - PyYAML never: only the manifest reader and the local server use it, not a deployed function.
-- everything else always (functions-framework, pydantic, Firestore, ...).
 Each bundle is then imported in a fresh interpreter with the modules of the deps it lacks
 blocked, so a bundle that would fail at cold start fails here instead.
 """
@@ -36,8 +38,12 @@ PACKAGE = ROOT / "shared" / "inventory"
 OPTIONAL_MODULES = {
     "google-cloud-pubsub": ("google.cloud.pubsub", "google.cloud.pubsub_v1"),
     "PyYAML": ("yaml",),
+    "boto3": ("boto3", "botocore", "s3transfer"),
+    "flask-swagger-ui": ("flask_swagger_ui",),
 }
 NEVER_SHIPPED = {"pyyaml"}
+# Shipped only to the functions whose manifest entry names them in `requirements:`.
+OPT_IN = {"boto3", "flask-swagger-ui"}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 # Run in a fresh interpreter (-I -B: no PYTHON* variables, no user site, no .pyc written):
@@ -73,7 +79,11 @@ def normalise(name: str) -> str:
 
 
 def requirements_for(function: deploy_manifest.DeployedFunction, pins: dict[str, str]) -> list[str]:
-    excluded = set(NEVER_SHIPPED)
+    asked = {normalise(name) for name in function.requirements}
+    unknown = asked - set(pins)
+    if unknown:
+        raise SystemExit(f"{function.name}: requirements {sorted(unknown)} are not pinned in requirements.txt")
+    excluded = set(NEVER_SHIPPED) | (OPT_IN - asked)
     if function.read_only:
         excluded.add("google-cloud-pubsub")
     return [line for name, line in pins.items() if name not in excluded]
@@ -141,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         summary[function.name] = {"zip": str(archive.relative_to(ROOT) if archive.is_relative_to(ROOT) else archive),
                                   "requirements": requirements_for(function, pins)}
         print(f"{function.name:28} {archive.stat().st_size:>9} bytes  "
-              f"{'read-only, no pubsub' if function.read_only else ''}")
+              f"{'read-only, no pubsub ' if function.read_only else ''}{' '.join(function.requirements)}")
     index = args.out / "bundles.json"
     if args.only and index.exists():  # a partial build updates the index, keeps the others
         summary = {**json.loads(index.read_text()), **summary}

@@ -36,6 +36,8 @@ class DeployedFunction:
     routes: tuple[Route, ...]
     event_topic: str | None
     timers: tuple[Timer, ...]
+    # Distributions beyond the base set that its code imports (`requirements:` in the manifest).
+    requirements: tuple[str, ...] = ()
 
     @property
     def topic(self) -> str | None:
@@ -69,7 +71,8 @@ def load(path: Path = ROOT / "serverless.yaml") -> dict[str, DeployedFunction]:
             routes=tuple(Route(name, e["method"].upper(), e["path"]) for e in events_of("http", "path")),
             event_topic=topics[0] if topics else None,
             timers=tuple(Timer(s["rate"], s.get("topic", f"inventory-timers-{name}"), str(s.get("data", "")))
-                         for s in schedules))
+                         for s in schedules),
+            requirements=tuple(spec.get("requirements", ())))
     return functions
 
 

@@ -15,6 +15,8 @@ from inventory.domain import wire
 from inventory.local.gateway import Gateway
 from inventory.service.admin import create_api_key, create_organization
 
+pytest_plugins = ["firestore_queries"]
+
 STORES = ["sqlite", pytest.param("firestore", marks=pytest.mark.firestore)]
 
 

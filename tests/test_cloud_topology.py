@@ -5,6 +5,7 @@ reach a real receiver on 127.0.0.1 as a verifiable signed webhook, through Pub/S
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.firestore
 
 TIME_SCALE = "30"  # the every-minute timers (outbox relay, delivery retries) fire every 2 s
 RETRIES = "1,1,1"  # three quick retries after the first attempt, then a dead letter
+SWEEP_AFTER = "3"  # a published event not fanned out 3 s later is swept (retry timer, every 2 s)
 
 
 class Topology:
@@ -32,7 +34,9 @@ class Topology:
         self.log = folder / "cloud.log"
         env = dict(os.environ, INVENTORY_WEBHOOK_ALLOW_LOOPBACK="1", INVENTORY_WEBHOOK_TIMEOUT_S="2",
                    INVENTORY_WEBHOOK_RETRY_SCHEDULE=RETRIES, INVENTORY_POS_FILE_ROOT=str(self.pos_root),
-                   INVENTORY_FEED_SETTLE_S="0", PYTHONUNBUFFERED="1")
+                   INVENTORY_FEED_SETTLE_S="0", INVENTORY_FAN_OUT_SWEEP_AFTER_S=SWEEP_AFTER,
+                   PYTHONUNBUFFERED="1")
+        self.folder = folder
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "inventory.local.cloud", f"--port={self.port}",
@@ -176,3 +180,36 @@ def test_a_sync_runs_through_pubsub_and_reports_completion(topology, receiver):
     payload = verified(got, subscription["secret"])
     assert payload["type"] == "inventory.sync.completed"
     assert payload["data"]["sync"]["id"] == run["id"] and payload["data"]["sync"]["summary"]["created"] == 1
+
+
+def test_a_dispatcher_killed_mid_run_loses_no_event_and_repeats_only_with_the_same_webhook_id(topology, receiver):
+    """kill -9 of webhook_dispatcher's instance while N events flow: the emulator drops the
+    pushes it had in flight; cloud-local starts the function again (as Cloud Run replaces an
+    instance) and the retry timer's fan-out sweep makes the deliveries of the events whose
+    fan-out was lost. Every event arrives; a repeat carries the same webhook-id and body."""
+    events = 24
+    subscription = topology.subscribe(receiver.url(), ["inventory.updated"])
+    item = topology.call("GET", "/inventory").json()["data"][0]
+    pid_file = topology.folder / "logs" / "webhook_dispatcher.pid"
+    killed = int(pid_file.read_text())
+    for n in range(events):
+        response = topology.call("PATCH", f"/inventory/{item['id']}",
+                                 {"quantity_change": 1, "reason_code": "ADJUSTMENT", "notes": f"kill test {n}"})
+        assert response.status_code == 200, response.text
+        if n == events // 3:
+            os.killpg(killed, signal.SIGKILL)  # the instance and every process of it
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ids = {r["headers"]["webhook-id"] for r in receiver.received}
+        if len(ids) >= events:
+            break
+        time.sleep(0.3)
+    assert int(pid_file.read_text()) != killed, "the dispatcher was not started again"
+    by_id: dict[str, set] = {}
+    for received in receiver.received:
+        payload = verified(received, subscription["secret"])
+        by_id.setdefault(received["headers"]["webhook-id"], set()).add(received["body"])
+        assert payload["data"]["item"]["id"] == item["id"]
+    versions = sorted(verified(r, subscription["secret"])["data"]["item"]["version"] for r in receiver.received)
+    assert sorted(set(versions)) == list(range(item["version"] + 1, item["version"] + events + 1))
+    assert len(by_id) == events and all(len(bodies) == 1 for bodies in by_id.values())

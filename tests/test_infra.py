@@ -81,10 +81,10 @@ def test_terraform_reads_the_manifest_and_makes_one_function_per_entry():
     assert function["for_each"] == "${local.functions}"
     assert function["build_config"][0]["runtime"] == "python312"
     assert function["build_config"][0]["entry_point"] == "${each.value.handler}"
-    trigger = function["dynamic"][0]["event_trigger"]
-    assert "local.pubsub_functions" in trigger["for_each"]  # HTTP functions get no trigger
-    assert trigger["content"][0]["event_type"] == deploy_manifest.PUBSUB_EVENT
-    assert trigger["content"][0]["retry_policy"] == "RETRY_POLICY_RETRY"
+    # Pub/Sub-triggered functions are pushed by a subscription Terraform owns (pubsub.tf).
+    assert "event_trigger" not in function and "event_trigger" not in str(function.get("dynamic", ""))
+    push = blocks("resource")["google_pubsub_subscription.push"]
+    assert push["for_each"] == "${local.pubsub_functions}"
 
     bundle = blocks("resource")["google_storage_bucket_object.bundle"]
     assert bundle["source"] == "${var.bundle_dir}/${each.key}.zip"
@@ -257,6 +257,19 @@ def test_python_twin_uses_terraform_defaults():
 
 def test_every_topic_has_a_dead_letter_topic_and_a_kept_subscription():
     resources = blocks("resource")
+    # What a Pub/Sub-triggered function is pushed from has the same policy, declared here.
+    for name in ("google_pubsub_subscription.push", "google_pubsub_subscription.pending"):
+        subscription = resources[name]
+        assert subscription["dead_letter_policy"][0]["max_delivery_attempts"] == "${var.max_delivery_attempts}"
+        retry = subscription["retry_policy"][0]
+        assert (retry["minimum_backoff"], retry["maximum_backoff"]) == ("10s", "600s")
+    push = resources["google_pubsub_subscription.push"]
+    assert push["push_config"][0]["oidc_token"][0]["service_account_email"] == \
+        "${google_service_account.trigger.email}"
+    # The path names the topic, as cloud-local's push endpoints do (functions-framework reads it).
+    assert push["push_config"][0]["push_endpoint"].endswith("/projects/${var.project_id}/topics/${each.value.topic}")
+    assert "dead-letter" in str(resources["google_monitoring_alert_policy.dead_letters"]["conditions"])
+    assert "eventarc_dead_letter_commands" not in (INFRA / "outputs.tf").read_text()
     for name in ("google_pubsub_topic.dead_letter", "google_pubsub_subscription.dead_letter"):
         assert resources[name]["for_each"] == "${local.topics}"
     pending = resources["google_pubsub_subscription.pending"]
@@ -273,7 +286,7 @@ def test_every_topic_has_a_dead_letter_topic_and_a_kept_subscription():
 COLLECTION_FIELDS = {
     "items": set(InventoryItem.model_fields) | set(InventoryItem.model_computed_fields),
     "ledger": set(LedgerEntry.model_fields),
-    "events": set(Event.model_fields) | {"sequence", "published_at"},
+    "events": set(Event.model_fields) | {"sequence", "published_at", "relay_shard", "fan_out_shard", "fanned_out_at"},
     "deliveries": set(Delivery.model_fields),
     "sync_runs": set(SyncRun.model_fields),
 }
@@ -408,3 +421,75 @@ def test_api_docs_bundle_ships_its_openapi_document(bundles):
     assert "api_docs" in read_only
     document = json.loads((out / "api_docs" / "openapi.json").read_text())
     assert document["openapi"].startswith("3.1") and "/api/v1/inventory" in document["paths"]
+
+
+# --- Lean bundles, installed as Google's buildpack installs them -----------------------------
+
+def test_each_bundle_ships_only_what_its_code_imports(functions):
+    pins = build_bundles.pinned_requirements()
+    shipped = {name: {build_bundles.normalise(re.split(r"[=<>!~\[; ]", line)[0])
+                      for line in build_bundles.requirements_for(f, pins)} for name, f in functions.items()}
+    # botocore (32 MB) only where S3 is used: setting an S3 connection checks it, run_sync reads it.
+    assert {name for name, deps in shipped.items() if "boto3" in deps} == {"manage_locations", "run_sync"}
+    assert {name for name, deps in shipped.items() if "flask-swagger-ui" in deps} == {"api_docs"}
+    assert not any("pyyaml" in deps for deps in shipped.values())
+    for name, function in functions.items():
+        assert ("google-cloud-pubsub" in shipped[name]) == (not function.read_only), name
+    # The S3 connector and the docs page are reached only from those functions' code paths.
+    source = {p.name: p.read_text() for p in (ROOT / "shared" / "inventory").rglob("*.py")}
+    assert "import boto3" in source["s3.py"] and not any("boto3" in text for name, text in source.items()
+                                                         if name != "s3.py")
+    with pytest.raises(SystemExit, match="not pinned"):
+        build_bundles.requirements_for(deploy_manifest.DeployedFunction(
+            "x", "x", 256, 60, (), "t", (), requirements=("left-pad",)), pins)
+
+
+BUILDPACK_LIKE = "functions-framework"
+
+
+@pytest.mark.slow
+def test_a_bundle_installed_as_the_buildpack_does_serves_a_request(bundles, functions, tmp_path):
+    """A fresh virtualenv from the bundle's own requirements.txt, then functions-framework with
+    FUNCTION_TARGET in the bundle's folder: what Google's Python buildpack runs."""
+    import os
+    import venv
+    import requests
+    from inventory.local.loopback import free_port
+    out, read_only, _ = bundles
+    name = "list_inventory"
+    bundle = out / name
+    environment = tmp_path / "venv"
+    venv.create(environment, with_pip=True)
+    pip = subprocess.run([str(environment / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+                          "-r", str(bundle / "requirements.txt")], capture_output=True, text=True, timeout=900)
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    freeze = subprocess.run([str(environment / "bin" / "pip"), "freeze"], capture_output=True, text=True).stdout
+    installed = {build_bundles.normalise(line.split("==")[0]) for line in freeze.splitlines()}
+    assert not installed & {"boto3", "botocore", "google-cloud-pubsub", "pyyaml", "flask-swagger-ui"}
+
+    data = tmp_path / "data"
+    env = {"PATH": "/usr/bin:/bin", "INVENTORY_STORE": "sqlite", "INVENTORY_DATA_DIR": str(data)}
+    key = subprocess.run([str(environment / "bin" / "python"), "-m", "inventory.cli", "demo"], cwd=bundle,
+                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    port = free_port()
+    server = subprocess.Popen([str(environment / "bin" / BUILDPACK_LIKE), "--source", "main.py",
+                               "--host", "127.0.0.1", "--port", str(port)], cwd=bundle,
+                              env={**env, "FUNCTION_TARGET": functions[name].handler},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        import time
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/api/v1/inventory",
+                                        headers={"Authorization": f"Bearer {key}"}, timeout=5)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline, "the bundle did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200, response.text
+        assert response.json()["data"], "the demo organization's items"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert os.path.exists(bundle / "main.py")

@@ -33,6 +33,7 @@ class Settings:
     pos_max_seconds: float = 480.0     # INVENTORY_POS_MAX_SECONDS: one sync's time with a POS (run_sync has 540 s)
     firestore_contention_s: float = 20.0  # INVENTORY_FIRESTORE_CONTENTION_S: a contended transaction gives up (503) after
     sync_lease_s: float = 60.0         # INVENTORY_SYNC_LEASE_S: a running sync unrenewed this long is failed ("worker lost")
+    fan_out_sweep_after_s: float = 600.0  # INVENTORY_FAN_OUT_SWEEP_AFTER_S: a published event not fanned out this long is swept
     deliveries_topic: str = "inventory-webhook-deliveries"  # INVENTORY_DELIVERIES_TOPIC: one message per delivery
     webhook_subscriber_concurrency: int = 4  # INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY: local posts in flight per subscription
 
@@ -79,6 +80,7 @@ class Settings:
             firestore_contention_s=float(env.get("INVENTORY_FIRESTORE_CONTENTION_S",
                                                  cls.firestore_contention_s)),
             sync_lease_s=float(env.get("INVENTORY_SYNC_LEASE_S", cls.sync_lease_s)),
+            fan_out_sweep_after_s=float(env.get("INVENTORY_FAN_OUT_SWEEP_AFTER_S", cls.fan_out_sweep_after_s)),
             deliveries_topic=env.get("INVENTORY_DELIVERIES_TOPIC", cls.deliveries_topic),
             webhook_subscriber_concurrency=int(env.get("INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY",
                                                        cls.webhook_subscriber_concurrency)),

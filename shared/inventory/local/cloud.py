@@ -5,7 +5,8 @@ Firestore and Pub/Sub, on Google's emulators; each event-triggered function gets
 subscription (the way Eventarc delivers in the cloud; the per-delivery topic is pushed by a
 relay that keeps the cloud's concurrent pushes, see push_relay.py); a timer publishes the Cloud Scheduler
 jobs' messages to their topics; and a gateway routes the HTTP paths to the functions' processes
-as API Gateway does. Nothing is shared in memory: what works here crosses the same boundaries
+as API Gateway does. A function process that dies is started again on its port, as Cloud Run
+replaces an instance (its pid is in <logs>/<name>.pid). Nothing is shared in memory: what works here crosses the same boundaries
 as in the cloud.
 """
 from __future__ import annotations
@@ -58,8 +59,11 @@ class Topology:
         self.ports: dict[str, int] = {}
         self.processes: dict[str, subprocess.Popen] = {}
         self.relays: list[PushRelay] = []
+        self.restarts: dict[str, int] = {}
+        self._functions = {function.name: function for function in manifest.functions}
         self._stop = threading.Event()
         self._timer = threading.Thread(target=self._run_timers, name="scheduler", daemon=True)
+        self._supervisor = threading.Thread(target=self._replace_dead, name="supervisor", daemon=True)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -69,9 +73,12 @@ class Topology:
             self._wait_until_serving(name)
         self._create_topics_and_subscriptions()
         self._timer.start()
+        self._supervisor.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._supervisor.is_alive():
+            self._supervisor.join(timeout=10)
         for relay in self.relays:
             relay.stop()
         for process in self.processes.values():
@@ -80,8 +87,8 @@ class Topology:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
-    def _start_function(self, function: Function) -> None:
-        port = free_port()
+    def _start_function(self, function: Function, port: int | None = None) -> None:
+        port = port or free_port()
         command = [str(Path(sys.executable).parent / "functions-framework"),
                    f"--target={function.name}", f"--source={function.main}",
                    "--host=127.0.0.1", f"--port={port}"]
@@ -91,6 +98,19 @@ class Topology:
             command, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         log.close()
+        (self.log_dir / f"{function.name}.pid").write_text(f"{self.processes[function.name].pid}\n")
+
+    def _replace_dead(self) -> None:
+        """Cloud Run's part: an instance that dies is replaced (same port, so the push
+        subscriptions and the gateway reach the new one). What it had in flight is lost."""
+        while not self._stop.wait(0.2):
+            for name, process in list(self.processes.items()):
+                if process.poll() is not None and not self._stop.is_set():
+                    with contextlib.suppress(ProcessLookupError):  # whatever of its group survived
+                        os.killpg(process.pid, signal.SIGKILL)
+                    print(f"{name} exited ({process.returncode}); starting it again", file=sys.stderr)
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    self._start_function(self._functions[name], self.ports[name])
 
     def _wait_until_serving(self, name: str, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s

@@ -59,9 +59,25 @@ def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
                 tx.save_delivery(found)
             if found.state is DeliveryState.PENDING:
                 made.append(found)
+        tx.mark_fanned_out([event.id for event in events], now)
         return made
 
     return services.store.transact(work)
+
+
+def sweep_unfanned(services: Services, limit: int = 100) -> list[Delivery]:
+    """Fan out the events published a while ago whose fan-out never happened (the dispatcher
+    that took their message died, and the message was not redelivered): the relay covers
+    unpublished events, the retry timer existing deliveries, this the step between. The bound
+    (settings.fan_out_sweep_after_s) leaves the dispatcher its time; doing it twice is harmless,
+    deliveries having ids of their own (delivery_id)."""
+    bound = services.clock.now() - timedelta(seconds=_sweep_after_s(services))
+    events = services.store.events_not_fanned_out(bound, limit)
+    return fan_out(services, events) if events else []
+
+
+def _sweep_after_s(services: Services) -> float:
+    return getattr(services.settings, "fan_out_sweep_after_s", 600.0)
 
 
 def dispatch(services: Services, event: Event) -> list[Delivery]:
@@ -75,12 +91,16 @@ def dispatch(services: Services, event: Event) -> list[Delivery]:
 
 
 def queue_due(services: Services, limit: int = 500) -> list[str]:
-    """retry_webhook_deliveries' work: queue every delivery whose retry time has come, and any
-    never attempted a lease after it was made (its message was lost, or its subscriber had
-    as many posts out as it may); younger ones are the dispatcher's, already queued."""
+    """retry_webhook_deliveries' work: fan out the events whose fan-out was lost
+    (sweep_unfanned), then queue every delivery whose retry time has come, and any never
+    attempted a lease after it was made (its message was lost, or its subscriber had as many
+    posts out as it may); younger ones are the dispatcher's, already queued."""
+    swept = sweep_unfanned(services)
     now = services.clock.now()
     due = [d for d in services.store.due_deliveries(now, limit)
            if d.next_attempt_at is not None or d.created_at + LEASE <= now]
+    queued = {d.id for d in due}
+    due += [d for d in swept if d.is_due(now) and d.id not in queued]
     services.delivery_queue.enqueue(due)
     return [d.id for d in due]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..domain import cursor as opaque
 from ..domain.codes import Scope
 from ..domain.commands import is_resource_id
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import InvalidInput
 from ..domain.models import Location
 from ..domain.snapshot import Snapshot, SnapshotQuery, SnapshotTotals, end_of_day, local_date
 from ..domain.time import format_instant, parse_instant

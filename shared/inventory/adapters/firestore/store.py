@@ -32,8 +32,9 @@ from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import ItemFilter, Page, SecretBox, Slice
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
-from .transaction import (FirestoreTransaction, digest, item_from_document, ledger_entry,
-                          location_code_document_id, location_from_document, sync_run)
+from .transaction import (RELAY_SHARDS, FirestoreTransaction, digest, item_from_document,
+                          ledger_entry, location_code_document_id, location_from_document,
+                          sync_run)
 
 T = TypeVar("T")
 _WATERMARK_PAGE = 20  # successful runs read at a time past the newest, looking for a watermark
@@ -132,9 +133,10 @@ class FirestoreStore:
 
     def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
-        query = self._items_query(organization_id, item_filter)
-        total = int(query.count().get()[0][0].value)
-        ordered = query.order_by("id")
+        ordered = self._items_query(organization_id, item_filter).order_by("id")
+        # Counted in the list's own order: with updated_after, the count alone would order by
+        # updated_at and need indexes of its own (tests/test_firestore_indexes.py).
+        total = int(ordered.count().get()[0][0].value)
         if cursor is None:
             # The seed's page numbers are offsets, which Firestore bills as reads (page p reads
             # p × limit items); the cursor below reads only the page.
@@ -231,16 +233,25 @@ class FirestoreStore:
 
     # -- events ----------------------------------------------------------------------------
     def pending_events(self, limit: int) -> Sequence[Event]:
-        rows = (self._collection("events").where("published_at", "==", None)
+        """Unpublished events in commit order: those that still hold a relay shard."""
+        rows = (self._collection("events").where("relay_shard", "in", list(range(RELAY_SHARDS)))
                 .order_by("sequence").limit(limit).get())
         return [from_row(Event, r.to_dict()) for r in rows]
 
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
+        from google.cloud.firestore import DELETE_FIELD
         batch = self.client.batch()
         for event_id in event_ids:
             batch.update(self._collection("events").document(event_id),
-                         {"published_at": format_instant(at)})
+                         {"published_at": format_instant(at), "relay_shard": DELETE_FIELD})
         batch.commit()
+
+    def events_not_fanned_out(self, published_before: datetime, limit: int) -> Sequence[Event]:
+        """Published events that still hold a fan-out shard, published before the bound."""
+        rows = (self._collection("events").where("fan_out_shard", "in", list(range(RELAY_SHARDS)))
+                .where("published_at", "<", format_instant(published_before))
+                .order_by("published_at").limit(limit).get())
+        return [from_row(Event, r.to_dict()) for r in rows]
 
     def get_event(self, organization_id: str, event_id: str) -> Event | None:
         found = self._owned("events", event_id, organization_id)

@@ -7,6 +7,7 @@ work function that Firestore runs again starts from nothing.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from datetime import datetime
 from typing import Any, Collection, Iterable, Sequence
 
@@ -69,10 +70,25 @@ def ledger_entry(row: dict[str, Any]) -> LedgerEntry:
     return from_row(LedgerEntry, row)
 
 
+# The outbox relay's index (relay_shard, sequence) holds only unpublished events, split into
+# shards by organization: its values grow with time, and Firestore takes about 500 writes/s into
+# one growing range, so each shard is a range of its own (infra/README.md, "Write ceilings").
+RELAY_SHARDS = 16
+
+
+def relay_shard(organization_id: str) -> int:
+    return zlib.crc32(organization_id.encode()) % RELAY_SHARDS
+
+
 def event_document(event: Event) -> dict[str, Any]:
     # `sequence` orders the feed: the event's instant, then its id (see FirestoreStore.list_events).
+    # `relay_shard` is removed when the event is published (FirestoreStore.mark_published) and
+    # `fan_out_shard` when its deliveries are made (mark_fanned_out): each index holds only the
+    # events still waiting, in one range per shard.
     row = to_row(event)
-    return {**row, "sequence": f"{row['occurred_at']}|{event.id}", "published_at": None}
+    shard = relay_shard(event.organization_id)
+    return {**row, "sequence": f"{row['occurred_at']}|{event.id}", "published_at": None,
+            "relay_shard": shard, "fan_out_shard": shard}
 
 
 class FirestoreTransaction:
@@ -260,6 +276,12 @@ class FirestoreTransaction:
 
     def save_delivery(self, delivery: Delivery) -> None:
         self._set("deliveries", delivery.id, to_row(delivery))
+
+    def mark_fanned_out(self, event_ids: Sequence[str], at: datetime) -> None:
+        from google.cloud.firestore import DELETE_FIELD
+        for event_id in dict.fromkeys(event_ids):
+            self.field_updates.append((self._client.collection("events").document(event_id),
+                                       {"fan_out_shard": DELETE_FIELD, "fanned_out_at": format_instant(at)}))
 
     def save_pos_connection(self, connection: PosConnection) -> None:
         self._set("pos_connections", digest(connection.organization_id, connection.location_id),

@@ -205,6 +205,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE ledger ADD COLUMN counted_quantity INTEGER;
     ALTER TABLE organizations ADD COLUMN backdating_window_days INTEGER NOT NULL DEFAULT 35;
     """,
+    # 9: when an event's deliveries were made; the fan-out sweep reads those never made. Events
+    # already published count as fanned out.
+    """
+    ALTER TABLE events ADD COLUMN fanned_out_at TEXT;
+    UPDATE events SET fanned_out_at = published_at WHERE published_at IS NOT NULL;
+    CREATE INDEX events_not_fanned_out ON events (published_at, seq) WHERE fanned_out_at IS NULL;
+    """,
 ]
 
 

@@ -263,6 +263,10 @@ class SqliteTransaction:
     def save_sync_run(self, run: SyncRun) -> None:
         _insert(self._db, "sync_runs", run, replace=True)
 
+    def mark_fanned_out(self, event_ids: Sequence[str], at: datetime) -> None:
+        self._db.executemany("UPDATE events SET fanned_out_at = ? WHERE id = ? AND fanned_out_at IS NULL",
+                             [(format_instant(at), event_id) for event_id in event_ids])
+
     # -- the store's own writes, beyond the port ------------------------------------------------
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
         self._db.executemany("UPDATE events SET published_at = ? WHERE id = ? AND published_at IS NULL",
@@ -491,6 +495,12 @@ class SqliteStore:
 
     def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
         self.transact(lambda tx: tx.mark_published(event_ids, at))
+
+    def events_not_fanned_out(self, published_before: datetime, limit: int) -> Sequence[Event]:
+        rows = self._query("SELECT * FROM events WHERE fanned_out_at IS NULL AND published_at IS NOT NULL"
+                           " AND published_at < ? ORDER BY published_at, seq LIMIT ?",
+                           [format_instant(published_before), limit])
+        return [from_row(Event, row) for row in rows]
 
     def get_event(self, organization_id: str, event_id: str) -> Event | None:
         rows = self._query("SELECT * FROM events WHERE organization_id = ? AND id = ?",
