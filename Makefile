@@ -37,7 +37,12 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-test: $(VENV)/.installed .venv-checkov/bin/checkov .venv-square/.installed /usr/bin/chromium
+# axios and dotenv for the Cannlytics examples run by tests/test_cannlytics_examples.py (pinned by the lock file).
+CANNLYTICS_NODE := tests/cannlytics/node
+$(CANNLYTICS_NODE)/node_modules/.package-lock.json: $(CANNLYTICS_NODE)/package-lock.json
+	cd $(CANNLYTICS_NODE) && npm ci --no-audit --no-fund
+
+test: $(VENV)/.installed .venv-checkov/bin/checkov .venv-square/.installed /usr/bin/chromium $(CANNLYTICS_NODE)/node_modules/.package-lock.json
 	$(PY) -m pytest
 
 bundles: $(VENV)/.installed

@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "shared" / "inventory"
 # Operator use cases: the admin CLI prints their refusals; no HTTP route calls them.
 NOT_SERVED = {PACKAGE / "service" / "admin.py", PACKAGE / "cli.py"}
-# The Square dialect answers in Square's own error shape and codes (README, "Square's Inventory
-# API v2"; tests/test_square_sdk.py), not in this table's envelope.
-OTHER_DIALECTS = (PACKAGE / "square", ROOT / "functions" / "square_inventory")
+# Other dialects answer in their own shapes, not in this table's envelope: Square in Square's
+# error shape and codes (README, "Square's Inventory API v2"; tests/test_square_sdk.py),
+# Cannlytics in theirs (its README section lists its refusals; tests/test_cannlytics_api.py).
+OTHER_DIALECTS = (PACKAGE / "square", ROOT / "functions" / "square_inventory",
+                  PACKAGE / "cannlytics")
 # Written by the HTTP layer without raising: a crash, and what routing refuses before a handler.
 WRITTEN = {(500, "internal_error"): "http/routes.py", (404, "route_not_found"): "local/gateway.py",
            (405, "method_not_allowed"): "local/gateway.py", (400, "bad_request"): "http/routes.py",
@@ -44,11 +46,21 @@ def status_of(kind: type[DomainError]) -> int:
 def raised_in_code() -> dict[tuple[int, str], str]:
     """(status, code) of every refusal constructed in the source with a literal code (or its
     type's default), and where."""
+    sources = [p for p in [*PACKAGE.rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+               if p not in NOT_SERVED
+               and not any(p.is_relative_to(other) for other in OTHER_DIALECTS)]
+    found = raised_in(sources)
+    for (status, code), module in WRITTEN.items():
+        assert f'"{code}"' in (PACKAGE / module).read_text(), (code, module)
+        found[(status, code)] = module
+    return found
+
+
+def raised_in(sources: list[Path]) -> dict[tuple[int, str], str]:
+    """(status, code) of every refusal constructed in `sources` with a literal code (or its
+    type's default), and where."""
     kinds = refusal_types()
     found: dict[tuple[int, str], str] = {}
-    sources = [p for p in [*PACKAGE.rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
-               if p not in NOT_SERVED and not p.is_relative_to(OTHER_DIALECTS[0])
-               and not p.is_relative_to(OTHER_DIALECTS[1])]
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
@@ -65,9 +77,6 @@ def raised_in_code() -> dict[tuple[int, str], str]:
             else:
                 continue  # a code passed through (a refusal re-raised), counted where it is made
             found[(status_of(kinds[name]), code)] = f"{path.relative_to(ROOT)}:{node.lineno}"
-    for (status, code), module in WRITTEN.items():
-        assert f'"{code}"' in (PACKAGE / module).read_text(), (code, module)
-        found[(status, code)] = module
     return found
 
 

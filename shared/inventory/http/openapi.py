@@ -114,11 +114,17 @@ def function_module(name: str, main: Path) -> ModuleType:
     return module
 
 
+def is_native(function) -> bool:
+    """A dialect's function (its module names its `dialect`) answers in that dialect's own
+    shapes, so this document, the native API's, leaves it out."""
+    return getattr(function_module(function.name, function.main), "dialect", None) is None
+
+
 def declared_routes(manifest: Manifest) -> list[tuple[str, Route]]:
-    """(function name, route) for every HTTP function in the manifest, in manifest order."""
+    """(function name, route) for every native HTTP function in the manifest, in manifest order."""
     found = []
     for function in manifest.functions:
-        if function.routes:
+        if function.routes and is_native(function):
             module = function_module(function.name, function.main)
             found += [(function.name, route) for route in module.routes.routes]
     return found

@@ -1,0 +1,1 @@
+"""The Cannlytics dialect: `/api/inventory?organization_id=…` as Cannlytics documents it."""

@@ -1,0 +1,5 @@
+# Get all inventory items
+
+url = f'{BASE}/inventory?organization_id={ORG_ID}'
+response = requests.get(url, headers=HEADERS)
+print('Response:', response.json())
