@@ -1,42 +1,82 @@
-"""`python -m inventory.local.server`: every HTTP function on 127.0.0.1, on the embedded store."""
+"""`python -m inventory.local.server`: every HTTP function on one port, on the embedded store, served
+by gunicorn (worker processes with a pool of threads each); the background work runs in one of them."""
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
-
-from werkzeug.serving import run_simple
+import traceback
 
 from .. import bootstrap
-from ..http.server_refusals import EnvelopeRequestHandler
 from .demo import demo_banner, ensure_demo
-from .gateway import Gateway
-from .worker import DeliveryWorker
+from .gunicorn_app import LocalServer
+
+
+def parser() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(prog="python -m inventory.local.server", description=__doc__)
+    options.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    options.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)),
+                         help="the port to listen on (default: $PORT, else 8080)")
+    options.add_argument("--no-demo", action="store_true", help="do not create the demo data")
+    options.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    options.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    return options
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
-    parser.add_argument("--no-demo", action="store_true", help="do not create the demo data")
-    args = parser.parse_args(argv)
+    options = parser()
+    args = options.parse_args(argv)
+    if args.workers < 1 or args.threads < 1:
+        options.error("--workers and --threads must be at least 1")
 
-    services = bootstrap.services()
-    gateway = Gateway()
-    print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
-          file=sys.stderr)
-    if not args.no_demo:
-        key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
-        print(demo_banner(services, key), file=sys.stderr)
-    worker = DeliveryWorker(services).start()
-    print(f"listening on http://{args.host}:{args.port}/api/v1/inventory", file=sys.stderr)
-    sys.stderr.flush()
+    listener = listen(args.host, args.port)  # first, so a taken port fails before anything else
+    prepare(args.no_demo)
+    url = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}/api/v1/inventory"
+
+    def announce() -> None:
+        print(f"listening on {url} ({args.workers} workers x {args.threads} threads)", file=sys.stderr)
+        sys.stderr.flush()
+
+    LocalServer(listener.detach(), args.workers, args.threads, announce).run()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` and listening, or exit with why not."""
     try:
-        run_simple(args.host, args.port, gateway, threaded=True, use_reloader=False,
-                   request_handler=EnvelopeRequestHandler)
-    finally:
-        worker.stop()
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        sys.exit(f"cannot listen on {host}:{port}: {error.strerror or error} "
+                 f"(choose another with --port or PORT)")
 
+
+def prepare(no_demo: bool) -> None:
+    """Create or migrate the store, load the demo and print its key, in a child process: the
+    arbiter never opens the store (no connection, no client thread crosses its forks), and each
+    worker opens its own."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            services = bootstrap.services()
+            print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
+                  file=sys.stderr)
+            if not no_demo:
+                key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
+                print(demo_banner(services, key), file=sys.stderr)
+            status = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("the store could not be prepared (see above)")
 
 if __name__ == "__main__":
     main()
