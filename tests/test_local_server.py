@@ -30,10 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 class Server:
     """The local server on a free port, its output in files (never a pipe that could fill)."""
 
-    def __init__(self, folder: Path, *options: str, port: int | None = None, wait: bool = True, **env):
+    def __init__(self, folder: Path, *options: str, port: int | None = None, wait: bool = True,
+                 data_dir: Path | None = None, **env):
         self.folder = folder
         self.port = port or free_port()
-        self.data_dir = folder / "data"
+        self.data_dir = data_dir or folder / "data"
         self.out_path, self.err_path = folder / "server.out", folder / "server.err"
         environment = dict(os.environ, INVENTORY_DATA_DIR=str(self.data_dir), INVENTORY_STORE="sqlite",
                            PYTHONUNBUFFERED="1", **env)
@@ -282,6 +283,19 @@ def test_background_work_runs_once_however_many_workers_serve(start):
         assert server.wait_for_workers(3)  # gunicorn replaced the dead worker
     finally:
         receiver.stop()
+
+
+def test_two_servers_on_one_data_directory_run_the_background_work_once(start):
+    first = start("--workers", "2")
+    second = start("--workers", "2", "--no-demo", data_dir=first.data_dir)
+    workers = first.wait_for_workers(2) + second.wait_for_workers(2)
+    holder = first.background_holder()  # asserts that one process holds the lock, not two
+    assert holder in workers
+    first.stop()  # the holder may have been one of its workers: then one of the second's takes over
+    deadline = time.monotonic() + 30
+    while (holder := second.background_holder()) not in second.workers():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_every_option_and_port_are_in_the_readme():

@@ -10,7 +10,6 @@ import traceback
 
 from .. import bootstrap
 from .demo import demo_banner, ensure_demo
-from .gunicorn_app import LocalServer
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,53 +29,67 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers < 1 or args.threads < 1:
         options.error("--workers and --threads must be at least 1")
 
-    listener = listen(args.host, args.port)  # first, so a taken port fails before anything else
-    prepare(args.no_demo)
+    listener = bind(args.host, args.port)  # first, so a taken port fails before anything else
+    preparing = start_preparing(args.no_demo)
+    # Meanwhile, gunicorn and every function load here, in what becomes the arbiter.
+    from .gunicorn_app import LocalServer
     url = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}/api/v1/inventory"
 
-    def announce() -> None:
+    def announce() -> None:  # gunicorn's when_ready: the socket listens, workers fork next
         print(f"listening on {url} ({args.workers} workers x {args.threads} threads)", file=sys.stderr)
         sys.stderr.flush()
 
-    LocalServer(listener.detach(), args.workers, args.threads, announce).run()
+    server = LocalServer(listener.detach(), args.workers, args.threads, announce)
+    server.wsgi()
+    finish_preparing(preparing)
+    server.run()
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to `host`:`port` and listening, or exit with why not."""
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port`, or exit with why not. gunicorn makes it listen once it is
+    ready to serve; until then a connection is refused, not left waiting."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family, backlog=2048)
+        family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        bound = socket.socket(family, kind, protocol)
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        bound.bind(address)
+        return bound
     except OSError as error:
         sys.exit(f"cannot listen on {host}:{port}: {error.strerror or error} "
                  f"(choose another with --port or PORT)")
 
 
-def prepare(no_demo: bool) -> None:
-    """Create or migrate the store, load the demo and print its key, in a child process: the
-    arbiter never opens the store (no connection, no client thread crosses its forks), and each
-    worker opens its own."""
+def start_preparing(no_demo: bool) -> int:
+    """Create or migrate the store, load the demo and print its key, in a child process; returns
+    its pid. The arbiter never opens the store (no connection or client thread crosses its forks);
+    each worker opens its own."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            services = bootstrap.services()
-            print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
-                  file=sys.stderr)
-            if not no_demo:
-                key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
-                print(demo_banner(services, key), file=sys.stderr)
-            status = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(status)
+    if pid:
+        return pid
+    status = 1
+    try:
+        services = bootstrap.services()
+        print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
+              file=sys.stderr)
+        if not no_demo:
+            key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
+            print(demo_banner(services, key), file=sys.stderr)
+        status = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def finish_preparing(pid: int) -> None:
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("the store could not be prepared (see above)")
+
 
 if __name__ == "__main__":
     main()
