@@ -31,17 +31,20 @@ class Server:
     """The local server on a free port, its output in files (never a pipe that could fill)."""
 
     def __init__(self, folder: Path, *options: str, port: int | None = None, wait: bool = True,
-                 data_dir: Path | None = None, **env):
+                 data_dir: Path | None = None, port_from_env: bool = False, **env):
         self.folder = folder
         self.port = port or free_port()
         self.data_dir = data_dir or folder / "data"
         self.out_path, self.err_path = folder / "server.out", folder / "server.err"
         environment = dict(os.environ, INVENTORY_DATA_DIR=str(self.data_dir), INVENTORY_STORE="sqlite",
                            PYTHONUNBUFFERED="1", **env)
+        if port_from_env:
+            environment["PORT"] = str(self.port)
+        else:
+            options = ("--port", str(self.port), *options)
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "inventory.local.server", "--port", str(self.port), *options],
-                cwd=folder, env=environment, stdout=out, stderr=err)
+            self.process = subprocess.Popen([sys.executable, "-m", "inventory.local.server", *options],
+                                            cwd=folder, env=environment, stdout=out, stderr=err)
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         if wait:
             self.wait_for_announcement()
@@ -154,6 +157,12 @@ def test_listening_is_announced_after_the_port_answers(start):
     assert response.status_code == 401 and response.json()["error"]["code"] == "missing_api_key"
     assert server.err.count("listening on") == 1
     assert f"listening on http://127.0.0.1:{server.port}/api/v1/inventory" in server.err
+
+
+def test_the_port_comes_from_PORT_when_not_given(start):
+    server = start("--no-demo", "--host", "127.0.0.1", port_from_env=True)
+    assert f"listening on http://127.0.0.1:{server.port}/" in server.err
+    assert requests.get(server.base + "/inventory", timeout=10).status_code == 401
 
 
 def test_a_taken_port_fails_with_the_reason_and_never_announces_listening(start):

@@ -15,7 +15,7 @@ from .demo import demo_banner, ensure_demo
 def parser() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(prog="python -m inventory.local.server", description=__doc__)
     options.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    options.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)),
+    options.add_argument("--port", type=int, default=os.environ.get("PORT", "8080"),
                          help="the port to listen on (default: $PORT, else 8080)")
     options.add_argument("--no-demo", action="store_true", help="do not create the demo data")
     options.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
