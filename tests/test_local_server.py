@@ -165,6 +165,25 @@ def test_the_port_comes_from_PORT_when_not_given(start):
     assert requests.get(server.base + "/inventory", timeout=10).status_code == 401
 
 
+def test_a_stop_while_the_workers_boot_ends_the_server_at_once(start):
+    """SIGTERM just after the first answer, while gunicorn is still forking the other workers
+    (it spawns them up to 0.1 s apart): each worker gets it (before, one not yet booted lost it
+    and served on until the arbiter killed it after its 30 s graceful timeout)."""
+    for _ in range(12):
+        server = start("--no-demo", "--workers", "4", wait=False)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(server.base + "/inventory", timeout=10)
+                break
+            except requests.ConnectionError:
+                assert server.process.poll() is None and time.monotonic() < deadline, server.err
+                time.sleep(0.005)
+        server.process.terminate()
+        assert server.process.wait(timeout=20) == 0
+        assert "Traceback" not in server.err
+
+
 def test_a_taken_port_fails_with_the_reason_and_never_announces_listening(start):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]

@@ -6,6 +6,9 @@ fork (SQLite connections and threads must not cross one) and contends for the ba
 """
 from __future__ import annotations
 
+import gc
+import os
+import signal
 import sys
 from typing import Any, Callable
 
@@ -14,7 +17,21 @@ from gunicorn.app.base import BaseApplication
 from .. import bootstrap
 from .background import BackgroundRole, Nudge, NudgingPublisher
 from .gateway import Gateway
-from .worker import DeliveryWorker
+
+
+# A shutdown signal that reaches a new worker before gunicorn has installed the worker's handlers
+# runs the arbiter's inherited one, which only queues it in the worker's copy of the arbiter's
+# queue: the worker would then serve on until the arbiter kills it after the graceful timeout.
+# So they are held from just before each fork until the worker's handlers are in place.
+SHUTDOWN_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT}
+
+
+def _hold_shutdown_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, SHUTDOWN_SIGNALS)
+
+
+def _release_shutdown_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SHUTDOWN_SIGNALS)
 
 
 class LocalServer(BaseApplication):
@@ -42,8 +59,8 @@ class LocalServer(BaseApplication):
             "limit_request_line": 8190,  # gunicorn's largest; a longer request line is a 414
             "control_socket_disable": True,
             "proc_name": "inventory-api",
-            "when_ready": lambda arbiter: self.announce(),
-            "pre_fork": lambda arbiter, worker: _flush_stdio(),
+            "when_ready": lambda arbiter: self.ready(),
+            "pre_fork": lambda arbiter, worker: _before_fork(),
             "post_worker_init": lambda worker: self.start_worker(),
             "worker_exit": lambda arbiter, worker: self.stop_worker(),
         }
@@ -53,10 +70,16 @@ class LocalServer(BaseApplication):
     def load(self) -> Gateway:
         return Gateway()
 
+    def ready(self) -> None:
+        """In the arbiter, listening, before it forks the workers."""
+        os.register_at_fork(before=_hold_shutdown_signals, after_in_parent=_release_shutdown_signals)
+        self.announce()
+
     def start_worker(self) -> None:
         """In a freshly forked worker: its own services, and its bid for the background role."""
+        _release_shutdown_signals()  # gunicorn's handlers are in place; one held meanwhile runs now
         services = bootstrap.services()
-        self.role = BackgroundRole(services.settings.data_dir, lambda: DeliveryWorker(services).start(),
+        self.role = BackgroundRole(services.settings.data_dir, lambda: _start_background_work(services),
                                    lambda: _wake(services), self.nudge)
         make_publisher = services.publisher_factory
         if make_publisher is not None and services.settings.events == "local":
@@ -69,6 +92,12 @@ class LocalServer(BaseApplication):
             self.role.stop()
 
 
+def _start_background_work(services):
+    """The DeliveryWorker, imported only by the worker that takes the role, off the serving path."""
+    from .worker import DeliveryWorker
+    return DeliveryWorker(services).start()
+
+
 def _wake(services) -> None:
     """Wake the DeliveryWorker of this process as a publish here does (the local bus's `wake`)."""
     wake = getattr(services.publisher, "wake", None)
@@ -76,7 +105,10 @@ def _wake(services) -> None:
         wake.set()
 
 
-def _flush_stdio() -> None:
+def _before_fork() -> None:
     # What the arbiter printed but had not yet written must not be written again by each child.
     sys.stdout.flush()
     sys.stderr.flush()
+    # Everything loaded so far lives as long as the process: keep the collector away from it, so
+    # a worker's collections neither scan it nor copy its pages (they are shared until written).
+    gc.freeze()
