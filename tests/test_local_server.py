@@ -37,7 +37,8 @@ class Server:
         self.data_dir = data_dir or folder / "data"
         self.out_path, self.err_path = folder / "server.out", folder / "server.err"
         environment = dict(os.environ, INVENTORY_DATA_DIR=str(self.data_dir), INVENTORY_STORE="sqlite",
-                           PYTHONUNBUFFERED="1", **env)
+                           PYTHONUNBUFFERED="1")
+        environment.update(env)
         if port_from_env:
             environment["PORT"] = str(self.port)
         else:
@@ -213,6 +214,25 @@ def test_each_request_writes_one_json_log_line_and_nothing_else(start):
         [(method, status) for method, _, _, status in sent]
     assert all(line["request_id"] and line["latency_ms"] >= 0 for line in logged)
     assert not re.search(r'"(GET|HEAD) /|HTTP/1\.[01]"', server.err), server.err  # no access log
+
+
+def test_log_lines_of_workers_serving_at_once_never_interleave(start):
+    """Standard output is a file, not a terminal, and not unbuffered: each worker's lines still
+    go out whole (the request log flushes each line), never cut by another worker's."""
+    server = start("--workers", "3", "--no-demo", PYTHONUNBUFFERED="")
+
+    def hit(n: int) -> None:
+        for _ in range(40):
+            requests.get(server.base + f"/inventory?limit={n}", headers={"Connection": "close"}, timeout=10)
+    threads = [threading.Thread(target=hit, args=(n,)) for n in range(1, 7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.stop()
+    lines = server.out.splitlines()
+    assert len(lines) == 240
+    assert all(json.loads(line)["status"] == 401 for line in lines)
 
 
 def test_no_demo_creates_no_demo_data_and_still_serves(start):

@@ -22,16 +22,28 @@ from .gateway import Gateway
 # A shutdown signal that reaches a new worker before gunicorn has installed the worker's handlers
 # runs the arbiter's inherited one, which only queues it in the worker's copy of the arbiter's
 # queue: the worker would then serve on until the arbiter kills it after the graceful timeout.
-# So they are held from just before each fork until the worker's handlers are in place.
+# So the arbiter holds them from just before each fork until after it, and a new worker releases
+# them once its handlers are in place.
 SHUTDOWN_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT}
-
-
-def _hold_shutdown_signals() -> None:
-    signal.pthread_sigmask(signal.SIG_BLOCK, SHUTDOWN_SIGNALS)
 
 
 def _release_shutdown_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, SHUTDOWN_SIGNALS)
+
+
+def _hold_shutdown_signals_across_forks() -> None:
+    """In the arbiter: every fork it makes from now on starts its child with them held."""
+    arbiter = os.getpid()
+
+    def hold() -> None:
+        if os.getpid() == arbiter:  # the workers inherit this hook; their own forks are theirs
+            signal.pthread_sigmask(signal.SIG_BLOCK, SHUTDOWN_SIGNALS)
+
+    def release() -> None:
+        if os.getpid() == arbiter:
+            _release_shutdown_signals()
+
+    os.register_at_fork(before=hold, after_in_parent=release)
 
 
 class LocalServer(BaseApplication):
@@ -72,7 +84,7 @@ class LocalServer(BaseApplication):
 
     def ready(self) -> None:
         """In the arbiter, listening, before it forks the workers."""
-        os.register_at_fork(before=_hold_shutdown_signals, after_in_parent=_release_shutdown_signals)
+        _hold_shutdown_signals_across_forks()
         self.announce()
 
     def start_worker(self) -> None:
