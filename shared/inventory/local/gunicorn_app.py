@@ -107,7 +107,9 @@ class LocalServer(BaseApplication):
 def _start_background_work(services):
     """The DeliveryWorker, imported only by the worker that takes the role, off the serving path."""
     from .worker import DeliveryWorker
-    return DeliveryWorker(services).start()
+    worker = DeliveryWorker(services)
+    worker.start()
+    return worker
 
 
 def _wake(services) -> None:
