@@ -115,7 +115,7 @@ class LocalServer:
             try:
                 self.session.get(self.base + "/inventory", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"local server did not start; see {self.folder / 'server.log'}")
                 time.sleep(0.05)
