@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -265,6 +266,18 @@ def test_the_arbiter_forks_from_one_thread_and_never_opens_the_store(start):
     arbiter = server.process.pid
     assert len(list(Path(f"/proc/{arbiter}/task").iterdir())) == 1
     assert not store_open(arbiter)
+
+
+@pytest.mark.firestore
+def test_on_firestore_the_store_is_prepared_in_a_child_and_the_arbiter_stays_single_threaded(
+        start, firestore_emulator):
+    server = start("--workers", "2", INVENTORY_STORE="firestore", FIRESTORE_EMULATOR_HOST=firestore_emulator,
+                   GOOGLE_CLOUD_PROJECT=f"local-server-{uuid.uuid4().hex[:12]}")
+    response = requests.get(server.base + "/inventory", headers={"Authorization": f"Bearer {server.key()}"},
+                            timeout=30)
+    assert response.status_code == 200 and response.json()["pagination"]["total"] == 4
+    assert "store=firestore" in server.err
+    assert len(list(Path(f"/proc/{server.process.pid}/task").iterdir())) == 1  # no gRPC thread
 
 
 def subscribe(session: requests.Session, server: Server, url: str) -> dict:

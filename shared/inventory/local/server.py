@@ -31,8 +31,7 @@ def main(argv: list[str] | None = None) -> None:
 
     listener = bind(args.host, args.port)  # first, so a taken port fails before anything else
     preparing = start_preparing(args.no_demo)
-    # Meanwhile, gunicorn and every function load here, in what becomes the arbiter.
-    from .gunicorn_app import LocalServer
+    from .gunicorn_app import LocalServer  # gunicorn and every function: loaded once, here
     url = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}/api/v1/inventory"
 
     def announce() -> None:  # gunicorn's when_ready: the socket listens, workers fork next
@@ -59,10 +58,16 @@ def bind(host: str, port: int) -> socket.socket:
                  f"(choose another with --port or PORT)")
 
 
-def start_preparing(no_demo: bool) -> int:
-    """Create or migrate the store, load the demo and print its key, in a child process; returns
-    its pid. The arbiter never opens the store (no connection or client thread crosses its forks);
-    each worker opens its own."""
+def start_preparing(no_demo: bool) -> int | None:
+    """Create or migrate the store and load the demo, printing its key, before gunicorn forks. The
+    workers must not inherit a connection or a client's threads: the embedded store is opened here
+    and closed again; any other (Firestore's client runs gRPC threads) is prepared in a short-lived
+    child process, whose pid this returns."""
+    if bootstrap.settings().store == "sqlite":
+        services = prepare(no_demo)
+        services.store.close()  # the connections; each worker opens its own
+        bootstrap.reset()
+        return None
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -70,12 +75,7 @@ def start_preparing(no_demo: bool) -> int:
         return pid
     status = 1
     try:
-        services = bootstrap.services()
-        print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
-              file=sys.stderr)
-        if not no_demo:
-            key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
-            print(demo_banner(services, key), file=sys.stderr)
+        prepare(no_demo)
         status = 0
     except BaseException:
         traceback.print_exc()
@@ -85,7 +85,20 @@ def start_preparing(no_demo: bool) -> int:
         os._exit(status)
 
 
-def finish_preparing(pid: int) -> None:
+def prepare(no_demo: bool):
+    services = bootstrap.services()
+    print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
+          file=sys.stderr)
+    if not no_demo:
+        key = ensure_demo(services, services.settings.data_dir / "demo-api-key")
+        print(demo_banner(services, key), file=sys.stderr)
+    sys.stderr.flush()
+    return services
+
+
+def finish_preparing(pid: int | None) -> None:
+    if pid is None:
+        return
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("the store could not be prepared (see above)")
