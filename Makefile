@@ -1,4 +1,4 @@
-# make run   - serve every HTTP function on 127.0.0.1:8080 on the embedded store, with a demo key
+# make run   - install the runtime only, serve every HTTP function on 127.0.0.1:8080 on the embedded store, with a demo key
 # make test  - install what the tests need, Chromium too, and run them (starts the Google emulators itself)
 # make cloud-local - every function its own process on the Firestore and Pub/Sub emulators
 # make bench - run every benchmark in bench/ and print their tables
@@ -6,18 +6,26 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip install -q --disable-pip-version-check
 
 .PHONY: run cloud-local test bench bundles clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt shared/pyproject.toml
+# Two stamps in the one virtualenv: the runtime (requirements.txt and the shared package), all
+# that `make run` installs; and the test and benchmark tools on top of it (requirements-dev.txt).
+# Each is redone when its own files change, in either order of `make run` and `make test`.
+$(VENV)/.runtime: requirements.txt shared/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt -e shared
+	$(PIP) -r requirements.txt -e shared
 	touch $@
 
-run: $(VENV)/.installed
+$(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
 	$(PY) -m inventory.local.server
 
-cloud-local: $(VENV)/.installed
+cloud-local: $(VENV)/.runtime
 	$(PY) -m inventory.local.cloud
 
 # checkov has its own pins, so it gets its own virtualenv; tests/test_infra.py runs it.
@@ -45,7 +53,7 @@ $(CANNLYTICS_NODE)/node_modules/.package-lock.json: $(CANNLYTICS_NODE)/package-l
 test: $(VENV)/.installed .venv-checkov/bin/checkov .venv-square/.installed /usr/bin/chromium $(CANNLYTICS_NODE)/node_modules/.package-lock.json
 	$(PY) -m pytest
 
-bundles: $(VENV)/.installed
+bundles: $(VENV)/.runtime
 	$(PY) scripts/build_bundles.py
 
 bench: $(VENV)/.installed

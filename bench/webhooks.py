@@ -1,5 +1,6 @@
 """Webhook delivery in the embedded mode a user runs locally (`python -m inventory.local.server`:
-SQLite, the in-process bus and delivery worker) to a real receiver on 127.0.0.1.
+SQLite, the local bus, the delivery worker in one of its worker processes) to a real receiver on
+127.0.0.1.
 
 1. Latency: from just before each PATCH adjustment to the arrival of its inventory.updated
    webhook, p50/p99, vs one bare signed POST (keep-alive requests.Session, as our sender) of
@@ -114,7 +115,7 @@ class LocalServer:
             try:
                 self.session.get(self.base + "/inventory", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"local server did not start; see {self.folder / 'server.log'}")
                 time.sleep(0.05)
@@ -136,8 +137,17 @@ class LocalServer:
         assert response.status_code == 200, response.text
 
     def cpu_ticks(self) -> int:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
+        """CPU time the server has used: its own process and its worker processes."""
+        pid = self.process.pid
+        workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for process in [pid, *workers]:
+            try:
+                fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a worker that has just exited
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total
 
     def wait_idle(self, window_s: float = 0.03, timeout_s: float = 1) -> None:
         """Until the server used no CPU for a window, before each timed run of ours or bare: the

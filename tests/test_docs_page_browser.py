@@ -49,7 +49,7 @@ def server_port(tmp_path_factory):
             try:
                 requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
                 time.sleep(0.1)
         yield port
     finally:

@@ -513,7 +513,8 @@ MANY_HEADERS = get_with(b"".join(b"X-H%d: v\r\n" % n for n in range(120)))
     (MANY_HEADERS, 431, "headers_too_large"),
     (get_with(b"", b"/api/v1/inventory?" + b"a" * 70_000), 414, "uri_too_long"),
     (b"NOT A REQUEST\r\n\r\n", 400, "bad_request"),
-    (b"GET /api/v1/inventory HTTP/2.0\r\n\r\n", 505, "http_version_not_supported"),
+    # gunicorn, as in front of a lone function, refuses a version it cannot read with a 400
+    (b"GET /api/v1/inventory HTTP/2.0\r\n\r\n", 400, "bad_request"),
 ], ids=["large-header", "many-headers", "long-request-line", "garbage", "http-2"])
 def test_what_the_local_server_refuses_itself_comes_in_the_envelope(local_server_port, request_bytes,
                                                                     status, code):

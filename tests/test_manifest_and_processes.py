@@ -45,7 +45,7 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
 

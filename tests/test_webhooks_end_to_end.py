@@ -33,7 +33,7 @@ class Server:
             try:
                 requests.get(self.base + "/inventory", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
                 time.sleep(0.1)
         self.key = (data_dir / "demo-api-key").read_text().strip()
         self.session = requests.Session()
