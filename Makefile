@@ -28,24 +28,24 @@ run: $(VENV)/.runtime
 cloud-local: $(VENV)/.runtime
 	$(PY) -m inventory.local.cloud
 
-# checkov has its own pins, so it gets its own virtualenv; tests/test_infra.py runs it.
+# checkov has its own pins, so it gets its own virtualenv; tests/cloud/test_infra.py runs it.
 .venv-checkov/bin/checkov:
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/pip install -q --disable-pip-version-check checkov==3.3.30
 
-# Square's SDKs (tests/test_square_sdk.py) pin their own pydantic and httpx: their own virtualenv too.
+# Square's SDKs (tests/api/test_square_sdk.py) pin their own pydantic and httpx: their own virtualenv too.
 .venv-square/.installed:
 	$(PYTHON) -m venv .venv-square
 	.venv-square/bin/pip install -q --disable-pip-version-check squareup==46.0.0.20260916 squareup-legacy==41.0.0.20250319
 	touch $@
 
-# Debian's Chromium, headless, for tests/test_docs_page_browser.py; sudo only when not root.
+# Debian's Chromium, headless, for tests/api/test_docs_page_browser.py; sudo only when not root.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 /usr/bin/chromium:
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-# axios and dotenv for the Cannlytics examples run by tests/test_cannlytics_examples.py (pinned by the lock file).
+# axios and dotenv for the Cannlytics examples run by tests/api/test_cannlytics_examples.py (pinned by the lock file).
 CANNLYTICS_NODE := tests/cannlytics/node
 $(CANNLYTICS_NODE)/node_modules/.package-lock.json: $(CANNLYTICS_NODE)/package-lock.json
 	cd $(CANNLYTICS_NODE) && npm ci --no-audit --no-fund

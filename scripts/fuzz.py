@@ -65,7 +65,7 @@ def run(arguments: list[str]) -> int:
                        "-H", f"Authorization: Bearer {key}", "--checks", CHECKS,
                        "--output-sanitize", "true",
                        # Square's dialect answers in Square's error shape, not the document's
-                       # envelope (tests/test_square_sdk.py holds it to Square's).
+                       # envelope (tests/api/test_square_sdk.py holds it to Square's).
                        "--exclude-tag", "square_inventory", *arguments]
             status = subprocess.call(command, env=hooks_env, cwd=scratch)
         finally:

@@ -4,7 +4,7 @@ which indexes serve a shape.
 The emulator serves any query without an index; real Firestore answers FAILED_PRECONDITION when
 no index serves it. This pytest plugin (loaded by tests/conftest.py) wraps the client's
 BaseQuery._to_protobuf, the one place every query (get, stream, count, in a transaction or
-not) is built, and keeps each query's shape. tests/test_firestore_indexes.py, moved to the end
+not) is built, and keeps each query's shape. tests/cloud/test_firestore_indexes.py, moved to the end
 of the session, checks them against infra/firestore.tf and the committed list
 infra/firestore_queries.json.
 

@@ -1,6 +1,6 @@
 """GET /inventory?updated_after=… with each other filter, on every store: the list and its total
 agree. On Firestore each combination is its own query shape, which real Firestore serves only
-with its index (tests/test_firestore_indexes.py checks the shapes recorded here)."""
+with its index (tests/cloud/test_firestore_indexes.py checks the shapes recorded here)."""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -138,7 +138,7 @@ class FirestoreStore:
                    limit: int, cursor: str | None = None) -> Page[InventoryItem]:
         ordered = self._items_query(organization_id, item_filter).order_by("id")
         # Counted in the list's own order: with updated_after, the count alone would order by
-        # updated_at and need indexes of its own (tests/test_firestore_indexes.py).
+        # updated_at and need indexes of its own (tests/cloud/test_firestore_indexes.py).
         total = int(ordered.count().get()[0][0].value)
         if cursor is None:
             # The seed's page numbers are offsets, which Firestore bills as reads (page p reads

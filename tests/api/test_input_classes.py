@@ -453,7 +453,7 @@ def test_an_api_key_sent_in_the_query_never_reaches_the_log(api, capsys):
 
 # -- what the HTTP server refuses before any function runs -----------------------------------
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -15,7 +15,7 @@ from inventory.http import openapi
 from inventory.http.openapi import MUTATING, is_native
 from inventory.manifest import load
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

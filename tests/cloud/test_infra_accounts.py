@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from test_infra import INFRA, blocks, deploy_manifest, parse
+from cloud.test_infra import INFRA, blocks, deploy_manifest, parse
 
 WRITE_ROLES = {"roles/datastore.user", "roles/datastore.owner", "roles/pubsub.publisher",
                "roles/pubsub.editor", "roles/editor", "roles/owner"}

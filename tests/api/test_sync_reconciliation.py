@@ -8,7 +8,7 @@ import dataclasses
 from inventory import bootstrap
 from inventory.service import sync
 
-from test_pos_sync import by_sku, connect, export, run
+from api.test_pos_sync import by_sku, connect, export, run
 
 
 def test_a_refused_row_is_reported_at_its_own_row_number(api, location, services):

@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 
 from conftest import Api, new_organization
 
-EXAMPLES = Path(__file__).parent / "cannlytics" / "examples"
-NODE_MODULES = Path(__file__).parent / "cannlytics" / "node" / "node_modules"
+EXAMPLES = Path(__file__).parent.parent / "cannlytics" / "examples"
+NODE_MODULES = Path(__file__).parent.parent / "cannlytics" / "node" / "node_modules"
 STEPS = ("create", "get", "update", "delete")
 
 

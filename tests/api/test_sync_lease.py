@@ -22,7 +22,7 @@ from local_server import LocalServer
 from manual_clock import ManualClock
 from slow_pos import SlowPos
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -154,7 +154,7 @@ def raw_exchange(port: int, method: str, path: str, key: str) -> tuple[str, dict
 
 
 def test_the_local_server_answers_head_with_headers_and_no_body(tmp_path):
-    from test_manifest_and_processes import _wait_for
+    from cloud.test_manifest_and_processes import _wait_for
     port = free_port()
     env = dict(os.environ, INVENTORY_DATA_DIR=str(tmp_path / "data"), INVENTORY_STORE="sqlite")
     process = subprocess.Popen([sys.executable, "-m", "inventory.local.server", "--port", str(port)],

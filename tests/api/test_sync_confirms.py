@@ -8,7 +8,7 @@ import pytest
 from conftest import events_of
 from inventory import bootstrap
 from pos_server import PosServer
-from test_pos_sync import run
+from api.test_pos_sync import run
 
 
 @pytest.fixture

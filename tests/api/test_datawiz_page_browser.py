@@ -17,7 +17,7 @@ import pytest
 from inventory.datawiz.rows import InventoryRow
 from local_server import LocalServer
 
-from test_docs_page_browser import CHROMIUM
+from api.test_docs_page_browser import CHROMIUM
 
 # Opened under a name mapped to 127.0.0.1, every other name unresolved, as the docs page test does.
 HOST = "datawiz.inventory.test"

@@ -36,7 +36,7 @@ from receiver import Receiver
 
 pytestmark = pytest.mark.firestore
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 EVENTS_TOPIC = "inventory-events"
 DELIVERIES_TOPIC = "inventory-webhook-deliveries"
 
@@ -64,7 +64,7 @@ UNCOUNTED_RPCS = ("get_document", "list_documents", "batch_write", "update_docum
 
 def _refuse(name: str):
     def refused(*args, **kwargs):
-        raise AssertionError(f"Firestore RPC {name} is not counted by tests/test_firestore_costs.py")
+        raise AssertionError(f"Firestore RPC {name} is not counted by tests/cloud/test_firestore_costs.py")
     return refused
 
 

@@ -17,7 +17,7 @@ import requests
 from inventory.manifest import load
 from inventory.local.loopback import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 

@@ -25,7 +25,7 @@ from inventory.local.loopback import free_port
 from inventory.local.server import parser
 from receiver import Receiver
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:

@@ -16,7 +16,7 @@ from manual_clock import ManualClock
 from receiver import Receiver
 from standardwebhooks.webhooks import Webhook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def app(name: str):
@@ -42,7 +42,7 @@ def loopback_allowed(monkeypatch):
 
 class QueuedDeliveries:
     """Where the functions queue deliveries, as the `inventory-webhook-deliveries` topic would
-    hold them (tests/test_cloud_topology.py runs the same through the Pub/Sub emulator)."""
+    hold them (tests/cloud/test_cloud_topology.py runs the same through the Pub/Sub emulator)."""
 
     def __init__(self):
         self.ids: list[str] = []

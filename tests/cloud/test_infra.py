@@ -21,7 +21,7 @@ from inventory.domain.sync import SyncRun
 from inventory import manifest
 from inventory.domain.webhooks import Delivery
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_bundles  # noqa: E402
 import deploy_manifest  # noqa: E402

@@ -13,7 +13,7 @@ import pytest
 
 from firestore_queries import (Index, QueryShape, committed_shapes, declared_indexes, needs_composite,
                                normalised, serving_indexes)
-from test_infra import blocks
+from cloud.test_infra import blocks
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from inventory import bootstrap
-from test_pos_sync import CSV, by_sku, connect, export, pos_folder, run
+from api.test_pos_sync import CSV, by_sku, connect, export, pos_folder, run
 
 
 def test_an_organization_cannot_sync_another_organizations_export(api, other_api, services):

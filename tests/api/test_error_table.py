@@ -12,13 +12,13 @@ import inventory.http.routes  # noqa: F401
 from inventory.domain.errors import DomainError
 from inventory.http.errors import STATUS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "shared" / "inventory"
 # Operator use cases: the admin CLI prints their refusals; no HTTP route calls them.
 NOT_SERVED = {PACKAGE / "service" / "admin.py", PACKAGE / "cli.py"}
 # Other dialects answer in their own shapes, not in this table's envelope: Square in Square's
-# error shape and codes (README, "Square's Inventory API v2"; tests/test_square_sdk.py),
-# Cannlytics in theirs (its README section lists its refusals; tests/test_cannlytics_api.py).
+# error shape and codes (README, "Square's Inventory API v2"; tests/api/test_square_sdk.py),
+# Cannlytics in theirs (its README section lists its refusals; tests/api/test_cannlytics_api.py).
 OTHER_DIALECTS = (PACKAGE / "square", ROOT / "functions" / "square_inventory",
                   PACKAGE / "cannlytics")
 # Written by the HTTP layer without raising: a crash, and what routing refuses before a handler.

@@ -13,7 +13,7 @@ from inventory.http.matching import match
 from inventory.local.gateway import Gateway
 from inventory.manifest import load
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = load(ROOT)
 
 

@@ -1,5 +1,5 @@
 """Limits, each a clear 4xx in the error envelope that names the field, on every function that
-takes the input — the cases tests/test_refusals.py does not already cover (there: PATCH and
+takes the input — the cases tests/api/test_refusals.py does not already cover (there: PATCH and
 create-item refusals, one 413 and one 415)."""
 from __future__ import annotations
 

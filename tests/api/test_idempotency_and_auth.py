@@ -45,7 +45,7 @@ def test_refused_request_is_judged_again_on_retry(api, item):
 
 
 def test_malformed_idempotency_key_is_400(api, item):
-    # A missing key is allowed unless the organization requires one: tests/test_seed_calls.py.
+    # A missing key is allowed unless the organization requires one: tests/api/test_seed_calls.py.
     bad = api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": 1, "reason_code": "RETURN"},
                     idempotency_key="has spaces")
     assert bad.status == 400 and bad.error["code"] == "invalid_idempotency_key"

@@ -246,7 +246,7 @@ def test_s3_csv_exports_sync_full_then_only_newer_objects(loopback_allowed, api,
 
 
 def test_shipped_sample_export_syncs_cleanly(api, location, services):
-    sample = (Path(__file__).resolve().parents[1] / "samples" / "pos-export.csv").read_text()
+    sample = (Path(__file__).resolve().parents[2] / "samples" / "pos-export.csv").read_text()
     connect(api, location["id"], kind="file", settings={"path": export(api, "sample.csv", sample)})
     result = run(api, services, location["id"])
     assert result["status"] == "succeeded" and result["summary"]["errors"] == []

@@ -170,8 +170,8 @@ def pos(monkeypatch):
 
 
 def test_a_pos_rows_updated_at_dates_its_count_and_later_changes_apply_on_top(pos, api, clock, services):
-    from test_pos_sync import run
-    from test_sync_confirms import connect_http
+    from api.test_pos_sync import run
+    from api.test_sync_confirms import connect_http
     location, item = api.location("Denver", "America/Denver"), None
     item = api.item(location["id"], sku="POS-1", quantity=10)
     clock.set(days_ago(2))

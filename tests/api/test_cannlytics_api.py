@@ -16,7 +16,7 @@ from conftest import Api, events_of, new_organization
 from inventory.cannlytics.fields import FIELDS, FREE_FORM
 from inventory.domain.codes import Scope
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cannlytics(api: Api, method: str, body=None, *, organization_id: str | None = "own",
@@ -271,7 +271,7 @@ def readme_section() -> str:
 
 
 def test_the_readme_lists_every_refusal_the_dialect_sends_and_maps_every_field():
-    from test_error_table import raised_in, readme_table
+    from api.test_error_table import raised_in, readme_table
     section = readme_section()
     listed = set()
     for line in section.splitlines():
