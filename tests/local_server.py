@@ -25,7 +25,8 @@ class LocalServer:
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen([sys.executable, "-m", "inventory.local.server",
                                          "--port", str(self.port)],
-                                        env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+                                        env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)  # its own group: kill() takes every process
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         deadline = time.monotonic() + 60
         while True:
@@ -49,8 +50,9 @@ class LocalServer:
         return next(i for i in self.call("GET", "/inventory").json()["data"] if i["sku"] == sku)
 
     def kill(self) -> None:
-        """SIGKILL: no handler runs, nothing is finished or cleaned up."""
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL to the server's every process (gunicorn's arbiter and its workers), as a crash
+        of the machine would: no handler runs, nothing is finished or cleaned up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=15)
         self.log.close()
 

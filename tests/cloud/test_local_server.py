@@ -393,7 +393,8 @@ def make_dry_run(folder: Path, target: str) -> str:
 
 @pytest.fixture
 def build_files(tmp_path):
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "shared/pyproject.toml"):
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "shared/pyproject.toml",
+                 "tests/cannlytics/node/package-lock.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes((ROOT / name).read_bytes())
     (tmp_path / ".venv").mkdir()
