@@ -42,6 +42,7 @@ def _hold_shutdown_signals_across_forks() -> None:
     def release() -> None:
         if os.getpid() == arbiter:
             _release_shutdown_signals()
+            gc.enable()  # off while the server loaded (see server.main)
 
     os.register_at_fork(before=hold, after_in_parent=release)
 
@@ -90,6 +91,7 @@ class LocalServer(BaseApplication):
     def start_worker(self) -> None:
         """In a freshly forked worker: its own services, and its bid for the background role."""
         _release_shutdown_signals()  # gunicorn's handlers are in place; one held meanwhile runs now
+        gc.enable()  # off while the server loaded (see server.main); what it loaded is frozen
         services = bootstrap.services()
         self.role = BackgroundRole(services.settings.data_dir, lambda: _start_background_work(services),
                                    lambda: _wake(services), self.nudge)
@@ -124,5 +126,5 @@ def _before_fork() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     # Everything loaded so far lives as long as the process: keep the collector away from it, so
-    # a worker's collections neither scan it nor copy its pages (they are shared until written).
+    # a worker's collections neither scan it nor copy its pages (shared until written).
     gc.freeze()

@@ -3,13 +3,11 @@ by gunicorn (worker processes with a pool of threads each); the background work 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import socket
 import sys
 import traceback
-
-from .. import bootstrap
-from .demo import demo_banner, ensure_demo
 
 
 def parser() -> argparse.ArgumentParser:
@@ -24,13 +22,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # The recipe of Python's gc.freeze for a process that forks without exec: the collector stays
+    # off while this process loads what the workers share (a quicker start, and no freed holes in
+    # shared pages); gunicorn_app freezes it all before each fork and turns the collector back on.
+    # So the package's modules are imported in the functions below, not at the top.
+    gc.disable()
     options = parser()
     args = options.parse_args(argv)
     if args.workers < 1 or args.threads < 1:
         options.error("--workers and --threads must be at least 1")
 
     listener = bind(args.host, args.port)  # first, so a taken port fails before anything else
-    preparing = start_preparing(args.no_demo)
+    preparing = prepare_store(args.no_demo)
     from .gunicorn_app import LocalServer  # gunicorn and every function: loaded once, here
     url = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}/api/v1/inventory"
 
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
 
     server = LocalServer(listener.detach(), args.workers, args.threads, announce)
     server.wsgi()
-    finish_preparing(preparing)
+    wait_for_store(preparing)
     server.run()
 
 
@@ -58,13 +61,14 @@ def bind(host: str, port: int) -> socket.socket:
                  f"(choose another with --port or PORT)")
 
 
-def start_preparing(no_demo: bool) -> int | None:
+def prepare_store(no_demo: bool) -> int | None:
     """Create or migrate the store and load the demo, printing its key, before gunicorn forks. The
     workers must not inherit a connection or a client's threads: the embedded store is opened here
     and closed again; any other (Firestore's client runs gRPC threads) is prepared in a short-lived
     child process, whose pid this returns."""
+    from .. import bootstrap
     if bootstrap.settings().store == "sqlite":
-        services = prepare(no_demo)
+        services = open_store_and_demo(no_demo)
         services.store.close()  # the connections; each worker opens its own
         bootstrap.reset()
         return None
@@ -75,7 +79,7 @@ def start_preparing(no_demo: bool) -> int | None:
         return pid
     status = 1
     try:
-        prepare(no_demo)
+        open_store_and_demo(no_demo)
         status = 0
     except BaseException:
         traceback.print_exc()
@@ -85,7 +89,10 @@ def start_preparing(no_demo: bool) -> int | None:
         os._exit(status)
 
 
-def prepare(no_demo: bool):
+def open_store_and_demo(no_demo: bool):
+    """The services on a created or migrated store, with the demo loaded unless told not to."""
+    from .. import bootstrap
+    from .demo import demo_banner, ensure_demo
     services = bootstrap.services()
     print(f"inventory API: store={services.settings.store} data={services.settings.data_dir}",
           file=sys.stderr)
@@ -96,7 +103,8 @@ def prepare(no_demo: bool):
     return services
 
 
-def finish_preparing(pid: int | None) -> None:
+def wait_for_store(pid: int | None) -> None:
+    """Wait for the child that prepares the store, if there is one; exit if it failed."""
     if pid is None:
         return
     _, status = os.waitpid(pid, 0)
