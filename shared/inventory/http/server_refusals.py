@@ -1,10 +1,10 @@
 """What an HTTP server refuses before any function runs — headers too large, a request line it
 cannot read — in the error envelope like every other refusal, instead of the server's own HTML.
 
-Two servers answer such requests: the local server and the cloud-local gateway (werkzeug's
-development server, over Python's http.server: a header line over 64 KiB or more than 100
-headers is a 431, a request line over 64 KiB a 414), and gunicorn, which serves each function
-under functions-framework (a header line over 8190 bytes or more than 100 headers is a 431).
+Two servers answer such requests: the cloud-local gateway (werkzeug's development server, over
+Python's http.server: a header line over 64 KiB or more than 100 headers is a 431, a request
+line over 64 KiB a 414), and gunicorn, which serves the local server and each function under
+functions-framework (a header line over 8190 bytes or more than 100 headers is a 431).
 """
 from __future__ import annotations
 

@@ -20,13 +20,7 @@ def create_organization(services: Services, name: str,
 
 def require_idempotency_key(services: Services, organization_id: str, required: bool) -> Organization:
     """Whether the organization's writes must carry an Idempotency-Key (refused without one)."""
-    organization = services.store.get_organization(organization_id)
-    if organization is None:
-        raise NotFound(f"no organization {organization_id}", "organization_id",
-                       "organization_not_found")
-    changed = organization.model_copy(update={"require_idempotency_key": required})
-    services.store.save_organization(changed)
-    return changed
+    return _update_organization(services, organization_id, require_idempotency_key=required)
 
 
 MAX_BACKDATING_WINDOW_DAYS = 3650
@@ -37,13 +31,7 @@ def set_backdating_window(services: Services, organization_id: str, days: int) -
     if not 0 <= days <= MAX_BACKDATING_WINDOW_DAYS:
         raise InvalidInput(f"the backdating window is 0 to {MAX_BACKDATING_WINDOW_DAYS} days",
                            "backdating_window_days", "out_of_range")
-    organization = services.store.get_organization(organization_id)
-    if organization is None:
-        raise NotFound(f"no organization {organization_id}", "organization_id",
-                       "organization_not_found")
-    changed = organization.model_copy(update={"backdating_window_days": days})
-    services.store.save_organization(changed)
-    return changed
+    return _update_organization(services, organization_id, backdating_window_days=days)
 
 
 def create_api_key(services: Services, organization_id: str, name: str,
@@ -60,3 +48,14 @@ def revoke_api_key(services: Services, key: ApiKey) -> ApiKey:
     revoked = key.model_copy(update={"revoked_at": services.clock.now()})
     services.store.save_api_key(revoked)
     return revoked
+
+
+def _update_organization(services: Services, organization_id: str, **settings) -> Organization:
+    """Save the organization with these settings changed; NotFound when there is none."""
+    organization = services.store.get_organization(organization_id)
+    if organization is None:
+        raise NotFound(f"no organization {organization_id}", "organization_id",
+                       "organization_not_found")
+    changed = organization.model_copy(update=settings)
+    services.store.save_organization(changed)
+    return changed
