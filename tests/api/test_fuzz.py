@@ -15,9 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema():
+    # One worker: schemathesis' workers are threads, and Python 3.11's ast.parse (hypothesis calls
+    # it to describe its filters) is not thread-safe: "AST constructor recursion depth mismatch"
+    # (CPython gh-106905) failed a CI run with two.
     run = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--max-examples", "8",
-         "--phases", "examples,coverage,fuzzing", "--seed", "20261125", "--workers", "2",
+         "--phases", "examples,coverage,fuzzing", "--seed", "20261125", "--workers", "1",
          "--no-color"],
         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]

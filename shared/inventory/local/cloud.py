@@ -31,7 +31,7 @@ from ..manifest import Function, Manifest
 from ..manifest import load as load_manifest
 from . import emulators
 from .gateway import Gateway, HttpProxy
-from .loopback import free_port, listening
+from .loopback import free_ports, listening
 from .pubsub_emulator import PubSubEmulator
 from .push_relay import PushRelay
 
@@ -67,8 +67,9 @@ class Topology:
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for function in self.manifest.functions:
-            self._start_function(function)
+        ports = free_ports(len(self.manifest.functions))
+        for function, port in zip(self.manifest.functions, ports):
+            self._start_function(function, port)
         for name in self.processes:
             self._wait_until_serving(name)
         self._create_topics_and_subscriptions()
@@ -87,8 +88,7 @@ class Topology:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
-    def _start_function(self, function: Function, port: int | None = None) -> None:
-        port = port or free_port()
+    def _start_function(self, function: Function, port: int) -> None:
         command = [str(Path(sys.executable).parent / "functions-framework"),
                    f"--target={function.name}", f"--source={function.main}",
                    "--host=127.0.0.1", f"--port={port}"]
@@ -196,13 +196,15 @@ def main(argv: list[str] | None = None) -> None:
                             args.time_scale, args.data_dir / "logs")
         # Every function gets the key ring as Secret Manager hands it over in the cloud.
         topology.environment.setdefault(KEY_ENV, key_file_ring(args.data_dir / "secret-keys"))
+        # The gateway's port is bound before the functions choose theirs, so none can take it;
+        # the server serves only once the gateway is in place.
+        server = make_server("127.0.0.1", args.port, None, threaded=True,
+                             request_handler=EnvelopeRequestHandler)
         try:
             topology.start()
             banner = create_demo(topology.environment, args.data_dir / "demo-api-key")
-            gateway = Gateway(backends={name: HttpProxy(topology.url(name))
-                                        for name in topology.processes})
-            server = make_server("127.0.0.1", args.port, gateway, threaded=True,
-                                 request_handler=EnvelopeRequestHandler)
+            server.app = Gateway(backends={name: HttpProxy(topology.url(name))
+                                           for name in topology.processes})
             threading.Thread(target=server.serve_forever, daemon=True).start()
             print(f"firestore emulator: {firestore_host}  pubsub emulator: {pubsub_host}  "
                   f"project: {args.project}", file=sys.stderr)
