@@ -27,7 +27,8 @@ class ChangeContext:
 @dataclass(frozen=True)
 class Placement:
     """A change put in its place in the item's ledger: the item after it, its entry, and the
-    later entries whose running quantities (or, for a count, change) it re-derived."""
+    later entries whose running quantities (or, for a count, change) it re-derived, each
+    stamped `revised_at` (the change's recorded_at) and `revised_by` (its id)."""
 
     item: InventoryItem
     entry: LedgerEntry
@@ -88,7 +89,8 @@ def place_change(item: InventoryItem, *, quantity_change: Decimal | None = None,
         raise InsufficientStock(
             f"only {normalized(quantity_then)} on hand then; the change would leave "
             f"{normalized(after_then)}", field, "negative_stock")
-    current, rederived = _replay(later, after_then, field_prefix + "occurred_at")
+    current, rederived = _replay(later, after_then, field_prefix + "occurred_at",
+                                 {"revised_at": now, "revised_by": change_id})
     if reason is ReasonCode.SALE and current < item.reserved_quantity:
         raise InsufficientStock(
             f"only {normalized(item.available_quantity)} available to sell", field,
@@ -138,9 +140,10 @@ def _check_change(item: InventoryItem, quantity_change: Decimal, reason: ReasonC
                            "sale_from_quarantine")
 
 
-def _replay(later: Sequence[LedgerEntry], start: Decimal,
-            field: str) -> tuple[Decimal, list[LedgerEntry]]:
-    """The running quantity after replaying `later` from `start`, and the entries it changed."""
+def _replay(later: Sequence[LedgerEntry], start: Decimal, field: str,
+            revision: dict[str, object]) -> tuple[Decimal, list[LedgerEntry]]:
+    """The running quantity after replaying `later` from `start`, and the entries it changed,
+    each stamped with the `revision` that changed it."""
     running, changed = start, []
     for entry in later:
         if entry.counted_quantity is not None:
@@ -155,7 +158,7 @@ def _replay(later: Sequence[LedgerEntry], start: Decimal,
                     entry_id=entry.id, field=field)
             update = {"quantity_before": running, "quantity_after": normalized(after)}
         if any(getattr(entry, name) != value for name, value in update.items()):
-            entry = entry.model_copy(update=update)
+            entry = entry.model_copy(update={**update, **revision})
             changed.append(entry)
         running = entry.quantity_after
     return running, changed
@@ -163,13 +166,18 @@ def _replay(later: Sequence[LedgerEntry], start: Decimal,
 
 def open_item(item: InventoryItem, *, quantity: Decimal, reason: ReasonCode, notes: str | None,
               context: ChangeContext, change_id: str, now: datetime,
-              ) -> tuple[InventoryItem, LedgerEntry | None]:
+              occurred_at: datetime | None = None) -> tuple[InventoryItem, LedgerEntry | None]:
     """A new item (at version 1, holding nothing) with its opening quantity: the opening is its
-    first ledger entry, and an opening of zero writes none (no entry records a change of 0)."""
+    first ledger entry, and an opening of zero writes none (no entry records a change of 0).
+    A backdated opening (`occurred_at`, already checked) is put at that instant, and the item
+    exists from then."""
     if quantity == 0:
         return item, None
-    opened, entry = apply_change(item, quantity_change=quantity, reason=reason, notes=notes,
-                                 context=context, change_id=change_id, now=now)
+    if occurred_at is not None:
+        item = item.model_copy(update={"created_at": occurred_at})
+    placed = place_change(item, quantity_change=quantity, reason=reason, notes=notes,
+                          context=context, change_id=change_id, now=now, occurred_at=occurred_at)
+    opened, entry = placed.item, placed.entry
     # The opening and the creation are one version.
     return (opened.model_copy(update={"version": item.version}),
             entry.model_copy(update={"item_version": item.version}))

@@ -25,7 +25,8 @@ from ...domain.codes import RoomType
 from ...domain.errors import Contention
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
-from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, existed_at
+from ...domain.snapshot import (SettingEntry, SnapshotLine, SnapshotPage, SnapshotTotals,
+                                existed_at)
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
@@ -172,7 +173,7 @@ class FirestoreStore:
         rows = [r.to_dict() for r in self.client.collection_group("ledger")
                 .where("id", "==", entry_id).limit(5).get()]
         owned = [r for r in rows if r["organization_id"] == organization_id]
-        return from_row(LedgerEntry, owned[0]) if owned else None
+        return ledger_entry(owned[0]) if owned else None
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
@@ -202,7 +203,7 @@ class FirestoreStore:
                     continue
                 if len(lines) == limit:
                     return SnapshotPage(lines, totals, last_id=lines[-1].item.id)
-                lines.append(SnapshotLine(item, _quantity_then(document, at)))
+                lines.append(_line_then(item, document, at))
             if len(documents) < wanted:
                 return SnapshotPage(lines, totals)
 
@@ -213,11 +214,12 @@ class FirestoreStore:
             item = item_from_document(document.to_dict())
             if not existed_at(item, at):
                 continue
-            quantity = _quantity_then(document, at)
-            totals.add(quantity, item.unit_cost)
+            line = _line_then(item, document, at)
+            totals.add(line.quantity, item.unit_cost,
+                       line.entry.revised_after(at) if line.entry else None)
             if after is None or item.id > after:
                 if len(lines) < limit:
-                    lines.append(SnapshotLine(item, quantity))
+                    lines.append(line)
                 else:
                     more = True
         return SnapshotPage(lines, totals, last_id=lines[-1].item.id if more else None)
@@ -431,13 +433,17 @@ def _abandon(transaction) -> None:
             transaction._rollback()
 
 
-def _quantity_then(document, at: datetime) -> Decimal:
-    """The item's quantity after its last ledger entry at or before `at`; 0 before any."""
+def _line_then(item: InventoryItem, document, at: datetime) -> SnapshotLine:
+    """The item at `at`: the quantity after its last ledger entry at or before then, and that
+    entry; 0 and none before any."""
     last = list(document.reference.collection("ledger")
                 .where("occurred_at", "<=", format_instant(at))
                 .order_by("occurred_at", direction="DESCENDING")
                 .order_by("item_version", direction="DESCENDING").limit(1).get())
-    return ledger_entry(last[0].to_dict()).quantity_after if last else Decimal(0)
+    if not last:
+        return SnapshotLine(item, Decimal(0))
+    entry = ledger_entry(last[0].to_dict())
+    return SnapshotLine(item, entry.quantity_after, SettingEntry.of(entry))
 
 
 def _is_feed_position(value: str) -> bool:

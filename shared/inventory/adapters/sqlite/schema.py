@@ -225,6 +225,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
+    # 11: the late change that last re-derived an entry (its recorded_at and id), so a snapshot
+    # can say when the history it reports was revised.
+    """
+    ALTER TABLE ledger ADD COLUMN revised_at TEXT;
+    ALTER TABLE ledger ADD COLUMN revised_by TEXT;
+    """,
 ]
 
 
