@@ -6,8 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from jsonschema import Draft202012Validator
+
 from conftest import events_of
 from inventory import bootstrap, cli
+from inventory.http import openapi
 from inventory.domain.time import format_instant
 from manual_clock import ManualClock
 
@@ -42,6 +45,11 @@ def history(api, clock):
         assert response.status == 200, response
     clock.set(NOW)
     return location, item
+
+
+def conforms(body: dict, schema: str) -> None:
+    """The body is what the OpenAPI document says the route sends."""
+    Draft202012Validator({**openapi.document(), "$ref": f"#/components/schemas/{schema}"}).validate(body)
 
 
 def state(api, item_id: str):
@@ -121,6 +129,10 @@ def test_correcting_an_earlier_count_changes_the_snapshot_and_says_when_it_was_r
     asked = {"location_id": location["id"], "at": iso(days_ago(3))}
     first = api.get(SNAPSHOT, query=asked).json["data"]
     assert [line["quantity"] for line in first["items"]] == [6]
+    sale = next(e for e in api.changes(item["id"]) if e["occurred_at"] == iso(days_ago(6)))
+    assert first["revised_at"] is None  # everything it reports was known by then
+    assert first["items"][0]["change"] == {"id": sale["id"], "occurred_at": iso(days_ago(6)),
+                                           "recorded_at": iso(days_ago(6)), "revised_at": None}
     clock.set(NOW + timedelta(minutes=5))
     counted = api.patch(f"/api/v1/inventory/{item['id']}", {"quantity": 8, "occurred_at": iso(days_ago(5))})
     assert counted.status == 200, counted
@@ -128,9 +140,55 @@ def test_correcting_an_earlier_count_changes_the_snapshot_and_says_when_it_was_r
     again = api.get(SNAPSHOT, query=asked).json["data"]
     assert [line["quantity"] for line in again["items"]] == [8]
     assert again["as_of"] == first["as_of"]
+    # The answer changed, and says so: the count that sets it now was recorded after the instant.
+    assert again["revised_at"] == iso(NOW + timedelta(minutes=5))
+    assert again["items"][0]["change"] == {
+        "id": counted.json["change"]["id"], "occurred_at": iso(days_ago(5)),
+        "recorded_at": iso(NOW + timedelta(minutes=5)), "revised_at": None}
     correction = next(e for e in api.changes(item["id"]) if e["occurred_at"] == iso(days_ago(5)))
     assert correction["recorded_at"] == iso(NOW + timedelta(minutes=5))
     assert api.get(f"/api/v1/inventory/{item['id']}").json["data"]["quantity"] == 3
+
+
+def test_a_correction_before_the_entry_that_sets_a_snapshot_revises_it_and_the_feed_names_it(
+        api, history, clock):
+    location, item = history
+    clock.set(days_ago(4))
+    other = api.item(location["id"], sku="OTHER", quantity=4)  # untouched: never revised
+    clock.set(NOW)
+    asked = {"location_id": location["id"], "at": iso(days_ago(3)), "limit": 1}
+    first = api.get(SNAPSHOT, query=asked).json
+    assert first["data"]["revised_at"] is None
+    revised = NOW + timedelta(minutes=1)
+    clock.set(revised)
+    late = api.patch(f"/api/v1/inventory/{item['id']}", {
+        "quantity_change": 1, "reason_code": "RETURN", "occurred_at": iso(days_ago(8))})
+    assert late.status == 200, late
+    clock.set(revised + timedelta(minutes=1))
+    again = api.get(SNAPSHOT, query=asked).json
+    line = again["data"]["items"][0]
+    assert (line["id"], line["quantity"]) == (item["id"], 7)
+    # The entry that sets the quantity then is the sale six days ago, re-derived by the return.
+    sale = next(e for e in api.changes(item["id"]) if e["occurred_at"] == iso(days_ago(6)))
+    assert line["change"] == {"id": sale["id"], "occurred_at": iso(days_ago(6)),
+                              "recorded_at": iso(days_ago(6)), "revised_at": iso(revised)}
+    assert again["data"]["revised_at"] == iso(revised)
+    conforms(again, "SnapshotPage")
+    # Every page of the same snapshot says so, the other item's too.
+    second = api.get(SNAPSHOT, query={**asked, "cursor": again["pagination"]["next_cursor"]}).json
+    assert [line["id"] for line in second["data"]["items"]] == [other["id"]]
+    assert second["data"]["items"][0]["change"]["revised_at"] is None
+    assert second["data"]["revised_at"] == iso(revised)
+    # The changes feed shows which change revised which entries, and when.
+    conforms(api.get(f"/api/v1/inventory/{item['id']}/changes").json, "CursorPageLedgerEntry")
+    ledger = {e["occurred_at"]: e for e in api.changes(item["id"])}
+    assert [(ledger[iso(days_ago(d))]["revised_at"], ledger[iso(days_ago(d))]["revised_by"])
+            for d in (10, 8, 6, 2)] == [(None, None), (None, None), (iso(revised), late.json["change"]["id"]),
+                                        (iso(revised), late.json["change"]["id"])]
+    # A snapshot before the correction's instant, or of now, reports nothing revised after it.
+    for at in (days_ago(9), revised + timedelta(minutes=1)):
+        body = api.get(SNAPSHOT, query={"location_id": location["id"], "at": iso(at)}).json["data"]
+        assert body["revised_at"] is None, at
 
 
 def test_subscribers_learn_the_effective_instant_and_from_when_history_changed(api, history, clock):

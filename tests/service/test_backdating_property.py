@@ -112,10 +112,15 @@ class History:
             item = items.get_item(self.services, self.actor, item_id)
             running = Decimal(0)
             entries = self.ledger(item_id)
+            by_id = {entry.id: entry for entry in entries}
             for entry in entries:
                 assert entry.quantity_before == running, entry
                 assert entry.quantity_after == entry.quantity_before + entry.quantity_change, entry
                 assert entry.occurred_at <= entry.recorded_at
+                if entry.revised_at is not None:  # by a late change to this item, dated before it
+                    reviser = by_id[entry.revised_by]
+                    assert reviser.recorded_at == entry.revised_at >= entry.recorded_at, entry
+                    assert reviser.occurred_at <= entry.occurred_at, entry
                 running = entry.quantity_after
             assert item.quantity == running == sum((e.quantity_change for e in entries), Decimal(0))
 
