@@ -207,6 +207,28 @@ def test_subscribers_learn_the_effective_instant_and_from_when_history_changed(a
     assert [e["id"] for e in listed.json["data"]] == [changed["id"]]
 
 
+def test_each_bulk_lines_event_shows_its_entry_as_written_when_a_later_line_rederives_it(
+        api, history):
+    _, item = history  # 10 opened ten days ago, 4 sold six days ago, 5 two days ago
+    response = api.post("/api/v1/inventory/bulk-update", {"updates": [
+        {"id": item["id"], "quantity_change": -1, "reason_code": "DAMAGE", "occurred_at": iso(days_ago(3))},
+        {"id": item["id"], "quantity_change": 2, "reason_code": "RETURN", "occurred_at": iso(days_ago(4))}]})
+    assert response.status == 200, response
+    ledger = {e["id"]: e for e in api.changes(item["id"])}
+    damage, returned = (ledger[c["id"]] for c in response.json["changes"])
+    # The return, dated before the damage, re-derived it: 8 -> 7, not the 6 -> 5 it first met.
+    assert (damage["quantity_before"], damage["quantity_after"]) == (8, 7)
+    assert (returned["quantity_before"], returned["quantity_after"]) == (6, 8)
+    assert response.json["changes"] == [damage, returned]
+    updated = [e["data"] for e in events_of(api) if e["type"] == "inventory.updated"][-2:]
+    shown = [{k: v for k, v in e.items() if k != "organization_id"} for e in (damage, returned)]
+    assert [event["change"] for event in updated] == shown
+    # Placed in this very update, the damage is new, not revised; the sale after both is revised.
+    assert damage["revised_at"] is None and damage["revised_by"] is None
+    sale = next(e for e in ledger.values() if e["occurred_at"] == iso(days_ago(2)))
+    assert (sale["revised_at"], sale["revised_by"]) == (iso(NOW), returned["id"])
+
+
 def test_a_transfer_may_be_dated_and_both_sides_take_its_place(api, history):
     location, item = history
     response = api.post("/api/v1/inventory/transfers", {
