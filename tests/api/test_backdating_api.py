@@ -229,6 +229,63 @@ def test_each_bulk_lines_event_shows_its_entry_as_written_when_a_later_line_rede
     assert (sale["revised_at"], sale["revised_by"]) == (iso(NOW), returned["id"])
 
 
+def test_a_backdated_creation_puts_the_opening_at_its_instant_and_the_item_exists_from_then(
+        api, clock):
+    clock.set(NOW)
+    location = api.location("Denver", "America/Denver")
+    response = api.post("/api/v1/inventory", {
+        "product_id": "p", "product_name": "Late", "sku": "LATE-1", "room_type": "vault",
+        "quantity": 5, "location_id": location["id"], "occurred_at": "2026-03-17T12:00:00-06:00"})
+    assert response.status == 201, response
+    created = response.json["data"]
+    assert (created["created_at"], created["updated_at"]) == (iso(days_ago(3)), iso(NOW))
+    [opening] = api.changes(created["id"])
+    assert (opening["occurred_at"], opening["recorded_at"]) == (iso(days_ago(3)), iso(NOW))
+    assert (opening["quantity_before"], opening["quantity_after"]) == (0, 5)
+    # Snapshots since then hold it, and say it arrived late; one before then does not.
+    later = api.get(SNAPSHOT, query={"location_id": location["id"], "at": iso(days_ago(2))}).json["data"]
+    assert [(line["id"], line["quantity"]) for line in later["items"]] == [(created["id"], 5)]
+    assert later["revised_at"] == iso(NOW) and later["items"][0]["change"]["id"] == opening["id"]
+    earlier = api.get(SNAPSHOT, query={"location_id": location["id"], "at": iso(days_ago(4))}).json["data"]
+    assert earlier["items"] == []
+    changed = [e for e in events_of(api) if e["type"] == "inventory.history_changed"]
+    assert [e["data"]["changed_from"] for e in changed] == [iso(days_ago(3))]
+    # Later changes may be dated from then on, not before.
+    assert api.patch(f"/api/v1/inventory/{created['id']}", {
+        "quantity_change": -1, "reason_code": "DAMAGE", "occurred_at": iso(days_ago(2))}).status == 200
+    before = api.patch(f"/api/v1/inventory/{created['id']}", {
+        "quantity_change": -1, "reason_code": "DAMAGE", "occurred_at": iso(days_ago(4))})
+    assert before.status == 422 and before.error["fields"][0]["code"] == "occurred_before_item", before
+
+
+@pytest.mark.parametrize("occurred_at, status, code", [
+    (iso(NOW + timedelta(seconds=1)), 422, "occurred_at_in_future"),
+    (iso(days_ago(35) - timedelta(seconds=1)), 422, "occurred_at_outside_window"),
+])
+def test_a_creation_dated_in_the_future_or_outside_the_window_is_refused_and_writes_nothing(
+        api, clock, occurred_at, status, code):
+    clock.set(NOW)
+    location = api.location("Denver", "America/Denver")
+    response = api.post("/api/v1/inventory", {
+        "product_id": "p", "product_name": "Late", "sku": "LATE-1", "room_type": "vault",
+        "quantity": 5, "location_id": location["id"], "occurred_at": occurred_at})
+    assert response.status == status, response
+    assert [(f["field"], f["code"]) for f in response.error["fields"]] == [("occurred_at", code)]
+    assert api.get("/api/v1/inventory").json["data"] == []
+    assert events_of(api) == []
+
+
+def test_a_dated_creation_needs_an_opening_quantity_to_date(api, clock):
+    clock.set(NOW)
+    location = api.location("Denver", "America/Denver")
+    response = api.post("/api/v1/inventory", {
+        "product_id": "p", "product_name": "Late", "sku": "LATE-1", "room_type": "vault",
+        "location_id": location["id"], "occurred_at": iso(days_ago(3))})
+    assert response.status == 422 and response.error["code"] == "validation_failed", response
+    assert [(f["field"], f["code"]) for f in response.error["fields"]] == [("occurred_at", "missing")]
+    assert api.get("/api/v1/inventory").json["data"] == []
+
+
 def test_a_transfer_may_be_dated_and_both_sides_take_its_place(api, history):
     location, item = history
     response = api.post("/api/v1/inventory/transfers", {

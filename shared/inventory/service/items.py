@@ -10,7 +10,7 @@ from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
                              VersionMismatch)
-from ..domain.ledger import ChangeContext, open_item
+from ..domain.ledger import ChangeContext, check_occurred_at, open_item
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
@@ -62,12 +62,17 @@ def list_changes(services: Services, actor: Actor, item_id: str,
 
 def create_item(services: Services, actor: Actor, command: CreateItem,
                 idempotency: Idempotency) -> Outcome[ItemCreated]:
-    """Create an item at a location and room; an opening quantity is its first ledger entry."""
+    """Create an item at a location and room; an opening quantity is its first ledger entry,
+    at `occurred_at` when the command dates it (the item exists from then)."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
+    window = (backdating_window_days(services, actor.organization_id)
+              if command.occurred_at is not None else None)
 
     def decide(tx: Transaction, now: datetime) -> ItemCreated:
         org = actor.organization_id
+        if command.occurred_at is not None:
+            check_occurred_at(command.occurred_at, now, window)
         location = require_location(tx, org, command.location_id)
         if tx.find_active_item(org, location.id, command.room_type, command.sku):
             raise Conflict(f"sku {command.sku} already has an item in that location and room",
@@ -78,7 +83,7 @@ def create_item(services: Services, actor: Actor, command: CreateItem,
             empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
             notes=command.notes or "opening quantity",
             context=_context(actor, idempotency, ChangeSource.CREATE),
-            change_id=services.new_id("chg"), now=now)
+            change_id=services.new_id("chg"), now=now, occurred_at=command.occurred_at)
         record_change(services, tx, None, item, entry, now)
         return ItemCreated(item, entry)
 
