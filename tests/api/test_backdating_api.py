@@ -324,3 +324,49 @@ def test_a_pos_rows_updated_at_dates_its_count_and_later_changes_apply_on_top(po
     assert (count["occurred_at"], count["recorded_at"]) == (iso(days_ago(5)), iso(NOW))
     assert (count["quantity_before"], count["quantity_change"], count["counted_quantity"]) == (10, -3, 7)
     assert api.get(f"/api/v1/inventory/{item['id']}").json["data"]["quantity"] == 2
+
+
+def test_a_pos_row_dated_before_the_window_is_refused_in_the_report_and_the_rest_proceeds(
+        pos, api, clock, services):
+    from api.test_pos_sync import run
+    from api.test_sync_confirms import connect_http
+    location = api.location("Denver", "America/Denver")
+    stale = api.item(location["id"], sku="STALE", quantity=10)
+    agreeing = api.item(location["id"], sku="AGREES", quantity=4)
+    fresh = api.item(location["id"], sku="FRESH", quantity=10)
+    clock.set(NOW)
+    before = state(api, stale["id"])
+    too_old = iso(days_ago(35) - timedelta(microseconds=1))
+    pos.rows[:] = [{"sku": "STALE", "quantity": 7, "updated_at": too_old},
+                   {"sku": "AGREES", "quantity": 4, "updated_at": too_old},
+                   {"sku": "FRESH", "quantity": 6, "updated_at": iso(days_ago(1))}]
+    connect_http(api, location, pos)
+    result = run(api, services, location["id"])
+    assert result["status"] == "succeeded", result
+    assert result["summary"]["errors"] == [{
+        "row": 1, "sku": "STALE", "field": "updated_at", "code": "occurred_at_outside_window",
+        "message": result["summary"]["errors"][0]["message"]}]
+    assert (result["summary"]["updated"], result["summary"]["unchanged"]) == (1, 1)
+    assert state(api, stale["id"]) == before  # not counted now: nothing written, not even last_sync
+    assert api.get(f"/api/v1/inventory/{agreeing['id']}").json["data"]["last_sync"] == iso(NOW)
+    counted = next(e for e in api.changes(fresh["id"]) if e["source"] == "pos_sync")
+    assert (counted["occurred_at"], counted["quantity_after"]) == (iso(days_ago(1)), 6)
+
+
+def test_every_refused_pos_row_carries_a_code_and_the_field(pos, api, clock, services):
+    from api.test_pos_sync import run
+    from api.test_sync_confirms import connect_http
+    location = api.location("Denver", "America/Denver")
+    api.item(location["id"], sku="WHOLE", quantity=10)
+    clock.set(NOW)
+    rows = [{"sku": "A", "quantity": -1}, {"sku": "B", "quantity": "many"},
+            {"sku": "C", "quantity": 1, "room_type": "attic"}, {"quantity": 1},
+            {"sku": "D", "quantity": 1}, {"sku": "D", "quantity": 2},
+            {"sku": "WHOLE", "quantity": "1.5"}]
+    pos.rows[:] = [{**row, "updated_at": iso(days_ago(1))} for row in rows]
+    connect_http(api, location, pos)
+    result = run(api, services, location["id"])
+    assert [(e["row"], e["field"], e["code"]) for e in result["summary"]["errors"]] == [
+        (1, "quantity", "greater_than_equal"), (2, "quantity", "invalid_number"),
+        (3, "room_type", "enum"), (4, "sku", "missing"), (6, "sku", "duplicate_row"),
+        (7, "quantity", "fractional_quantity_for_unit")]

@@ -48,13 +48,22 @@ def check_occurred_at(occurred_at: datetime, now: datetime, window_days: int,
 
 
 def pos_count_instant(item: InventoryItem, updated_at: datetime | None, now: datetime,
-                      window_days: int) -> datetime | None:
+                      window_days: int, agrees: bool) -> datetime | None:
     """When a POS row's count happened: its `updated_at` when that falls after the item was
-    created, within the backdating window and not in the future; otherwise (None) now. A POS's
-    clock is not the caller's assertion, so a time it cannot be placed at is not a refusal."""
-    if updated_at is None or not item.created_at <= updated_at < now:
+    created and not in the future; otherwise (None) now, as a POS's clock may run a little ahead
+    or know the product before we did. A count dated before the backdating window cannot be put
+    in its place, and counting it now would undo the changes recorded since: it is refused
+    (InvalidInput on updated_at) unless it `agrees` with the item's quantity (None: nothing to
+    change)."""
+    if updated_at is None or updated_at >= now:
         return None
-    return updated_at if updated_at >= now - timedelta(days=window_days) else None
+    if updated_at < now - timedelta(days=window_days):
+        if agrees:
+            return None
+        raise InvalidInput(f"updated_at is older than the organization's backdating window of "
+                           f"{window_days} days: the count cannot be put in its place, and is "
+                           f"not counted now", "updated_at", "occurred_at_outside_window")
+    return updated_at if item.created_at <= updated_at else None
 
 
 def has_later_entries(item: InventoryItem, occurred_at: datetime) -> bool:
