@@ -227,11 +227,11 @@ def test_a_pos_count_older_than_the_window_is_refused_unless_it_agrees(age, agre
     window_start = NOW - timedelta(days=WINDOW_DAYS)
     if updated_at < window_start and not agrees:
         with pytest.raises(InvalidInput) as refused:
-            pos_count_instant(item, updated_at, NOW, WINDOW_DAYS, agrees)
+            pos_count_instant(item, updated_at, NOW, lambda: WINDOW_DAYS, agrees)
         assert (refused.value.code, refused.value.fields[0].field) == (
             "occurred_at_outside_window", "updated_at")
         return
-    placed = pos_count_instant(item, updated_at, NOW, WINDOW_DAYS, agrees)
+    placed = pos_count_instant(item, updated_at, NOW, lambda: WINDOW_DAYS, agrees)
     if updated_at < window_start or updated_at >= NOW or updated_at < item.created_at:
         assert placed is None  # counted now: it agrees, or the POS's clock ran ahead or first
     else:

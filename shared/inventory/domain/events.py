@@ -13,7 +13,9 @@ INVENTORY_LOW_STOCK = "inventory.low_stock"
 INVENTORY_HISTORY_CHANGED = "inventory.history_changed"
 EVENT_TYPES = (INVENTORY_UPDATED, INVENTORY_LOW_STOCK, "inventory.sync.completed",
                INVENTORY_HISTORY_CHANGED)
-_NOT_IN_PAYLOAD = frozenset({"organization_id"})  # a subscriber's own organization
+# A subscriber's own organization; and the revision fields, null on an entry as it is written
+# (only a later change revises it), so every event message stays within 1.5 kB (README, Cost model).
+_NOT_IN_PAYLOAD = frozenset({"organization_id", "revised_at", "revised_by"})
 
 
 def events_for_change(before: InventoryItem | None, after: InventoryItem,

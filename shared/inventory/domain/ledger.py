@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .codes import REQUIRED_SIGN, ChangeSource, ReasonCode, RoomType, Unit
 from .errors import BackdatedConflict, Conflict, InsufficientStock, InvalidInput
@@ -48,21 +48,22 @@ def check_occurred_at(occurred_at: datetime, now: datetime, window_days: int,
 
 
 def pos_count_instant(item: InventoryItem, updated_at: datetime | None, now: datetime,
-                      window_days: int, agrees: bool) -> datetime | None:
+                      window_days: Callable[[], int], agrees: bool) -> datetime | None:
     """When a POS row's count happened: its `updated_at` when that falls after the item was
     created and not in the future; otherwise (None) now, as a POS's clock may run a little ahead
     or know the product before we did. A count dated before the backdating window cannot be put
     in its place, and counting it now would undo the changes recorded since: it is refused
     (InvalidInput on updated_at) unless it `agrees` with the item's quantity (None: nothing to
-    change)."""
-    if updated_at is None or updated_at >= now:
+    change). `window_days` reads the organization's window, only for a count that may need it."""
+    if updated_at is None or updated_at >= now or (agrees and updated_at < item.created_at):
         return None
-    if updated_at < now - timedelta(days=window_days):
+    window = window_days()
+    if updated_at < now - timedelta(days=window):
         if agrees:
             return None
         raise InvalidInput(f"updated_at is older than the organization's backdating window of "
-                           f"{window_days} days: the count cannot be put in its place, and is "
-                           f"not counted now", "updated_at", "occurred_at_outside_window")
+                           f"{window} days: the count cannot be put in its place, and is not "
+                           f"counted now", "updated_at", "occurred_at_outside_window")
     return updated_at if item.created_at <= updated_at else None
 
 

@@ -316,11 +316,8 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                 continue  # archived since the report looked: nothing left to zero
             page.seen += 1
             try:
-                dated = None
-                if (item is not None and row.updated_at is not None
-                        and row.updated_at < now):  # else no window is read
-                    dated = pos_count_instant(item, row.updated_at, now, window(),
-                                              agrees=item.quantity == row.quantity)
+                dated = None if item is None else pos_count_instant(
+                    item, row.updated_at, now, window, agrees=item.quantity == row.quantity)
                 if item is not None and dated is None and item.quantity == row.quantity:
                     page.unchanged += 1
                     confirmed.append(item.id)
