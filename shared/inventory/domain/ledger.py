@@ -120,16 +120,6 @@ def place_change(item: InventoryItem, *, quantity_change: Decimal | None = None,
     return Placement(changed, entry, tuple(rederived))
 
 
-def apply_change(item: InventoryItem, *, quantity_change: Decimal, reason: ReasonCode,
-                 notes: str | None, context: ChangeContext, change_id: str, now: datetime,
-                 field_prefix: str = "") -> tuple[InventoryItem, LedgerEntry]:
-    """Check one change happening now against the item and return the item after it and its
-    ledger entry."""
-    placed = place_change(item, quantity_change=quantity_change, reason=reason, notes=notes,
-                          context=context, change_id=change_id, now=now, field_prefix=field_prefix)
-    return placed.item, placed.entry
-
-
 def _check_change(item: InventoryItem, quantity_change: Decimal, reason: ReasonCode,
                   field_prefix: str) -> None:
     field = field_prefix + "quantity_change"
