@@ -44,7 +44,8 @@ def build(path: Path, items: int, changes: int, seed: int = 7) -> tuple[datetime
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")
     db.execute("BEGIN")
-    db.execute("INSERT INTO organizations VALUES (?, ?, ?)", (ORG, "Bench", format_instant(START)))
+    db.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+               (ORG, "Bench", format_instant(START)))
     location = to_row(Location(id=LOCATION, organization_id=ORG, name="Bench",
                                time_zone="America/Denver", created_at=START))
     db.execute(f"INSERT INTO locations ({', '.join(location)}) VALUES ({', '.join('?' * len(location))})",
