@@ -225,6 +225,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
+    # 11: the format a webhook subscription is sent in (native Standard Webhooks, or Square's).
+    """
+    ALTER TABLE webhook_subscriptions ADD COLUMN format TEXT NOT NULL DEFAULT 'native';
+    """,
 ]
 
 
