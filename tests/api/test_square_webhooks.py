@@ -31,7 +31,8 @@ def server(request, tmp_path_factory):
     env = {"INVENTORY_WEBHOOK_RETRY_SCHEDULE": "0.3,0.3", "INVENTORY_WEBHOOK_TIMEOUT_S": "2"}
     if request.param == "firestore":
         env.update(INVENTORY_STORE="firestore", GOOGLE_CLOUD_PROJECT=f"sqhooks-{uuid.uuid4().hex[:10]}",
-                   FIRESTORE_EMULATOR_HOST=request.getfixturevalue("firestore_emulator"))
+                   FIRESTORE_EMULATOR_HOST=request.getfixturevalue("firestore_emulator"),
+                   INVENTORY_FEED_SETTLE_S="0")  # the feed shows events at once
     running = LocalServer(tmp_path_factory.mktemp("square-webhooks") / "data", **env)
     yield running
     running.stop()
