@@ -212,6 +212,38 @@ def test_only_sales_floor_count_changes_reach_a_square_subscription(server):
         assert [d["event_id"] for d in logged] == [seen["event"]["event_id"]]
 
 
+def test_a_transfers_floor_leg_a_backdated_change_and_archiving_are_notified_with_the_counts_after(server):
+    location = shop(server)
+    vault = new_item(server, location["id"], quantity=10, room_type="vault")
+    floor = new_item(server, location["id"], quantity=10)
+    time.sleep(1)  # the backdated sale below happens after the item was made
+    with subscriber(server) as (receiver, subscription):
+        moved = server.call("POST", "/inventory/transfers", {"from_item_id": vault["id"],
+                                                             "to_room_type": "sales_floor",
+                                                             "quantity": 4})
+        assert moved.status_code in (200, 201), moved.text
+        landed = moved.json()["data"]["to_item"]
+        before = datetime.fromtimestamp(time.time() - 0.5, timezone.utc).isoformat()
+        dated = server.call("PATCH", f"/inventory/{floor['id']}",
+                            {"quantity_change": -1, "reason_code": "SALE", "occurred_at": before})
+        assert dated.status_code == 200, dated.text
+        sell(server, floor, 9)
+        archived = server.call("DELETE", f"/inventory/{floor['id']}")
+        assert archived.status_code == 200, archived.text
+        received = receiver.wait_for(4)
+        time.sleep(1)  # room for a wrong fifth notification (the vault leg) to arrive
+        seen = checked(subscription, received)
+        assert len(seen) == 4 and all(s["valid"] for s in seen)
+        shown = {s["event"]["event_id"]: (s["event"]["data"]["id"],
+                                          s["event"]["data"]["object"]["inventory_counts"][0]["quantity"])
+                 for s in seen}
+        expected = dict(zip(updated_events(server, floor["id"])[-3:], [(floor["id"], "9"),
+                                                                        (floor["id"], "0"),
+                                                                        (floor["id"], "0")]))
+        expected[updated_events(server, landed["id"])[-1]] = (landed["id"], "4")
+        assert shown == expected
+
+
 def test_rotating_a_square_key_signs_the_next_notification_with_the_new_key_only(server):
     location = shop(server)
     item = new_item(server, location["id"])
