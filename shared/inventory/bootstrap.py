@@ -9,7 +9,8 @@ import threading
 
 from .service.clock import SystemClock
 from .service.ids import new_id
-from .service.ports import EventPublisher, InventoryStore, SecretBox, Services, WebhookSender
+from .service.ports import (EventPublisher, InventoryStore, SecretBox, Services, WebhookRenderer,
+                            WebhookSender)
 from .settings import Settings
 
 _lock = threading.Lock()
@@ -88,10 +89,11 @@ def build_delivery_queue(settings: Settings):
     return StoredDeliveryQueue()  # the local worker picks due deliveries from the store
 
 
-def build_webhook_renderers() -> dict:
+def build_webhook_renderers() -> dict[str, WebhookRenderer]:
     """The webhook formats beyond the native one, by name: Square's notifications."""
+    from .domain.webhooks import WebhookFormat
     from .square.webhooks import SquareWebhooks
-    return {"square": SquareWebhooks()}
+    return {WebhookFormat.SQUARE.value: SquareWebhooks()}
 
 
 def build_connector(settings: Settings, connection):

@@ -381,6 +381,7 @@ class Services:
     @cached_property
     def webhook_renderers(self) -> dict[str, WebhookRenderer]:
         """Each webhook format's renderer, by the format's name."""
-        from .webhook_formats import StandardWebhooks
+        from ..domain.webhooks import WebhookFormat
+        from .standard_webhooks import StandardWebhooks
         built = self.webhook_renderers_factory() if self.webhook_renderers_factory else {}
-        return {"native": StandardWebhooks(), **built}
+        return {WebhookFormat.NATIVE.value: StandardWebhooks(), **built}
