@@ -230,12 +230,11 @@ def test_more_rows_than_one_bulk_change_takes_are_refused(api, shop):
     assert_nothing_written(api, shop)
 
 
-def test_a_row_dated_before_today_is_refused_naming_date_until_the_ledger_is_effective_dated(api, shop):
-    refused = post(api, their_row(shop, date=_yesterday()))
-    assert refused.status == 400 and list(refused.json) == ["date"]
-    assert "effective-dated ledger" in refused.json["date"][0]
+def test_a_row_dated_after_today_in_the_shops_time_zone_is_refused_naming_date(api, shop):
     tomorrow = (date.fromisoformat(today()) + timedelta(days=1)).isoformat()
-    assert list(post(api, their_row(shop, date=tomorrow)).json) == ["date"]
+    refused = post(api, their_row(shop, date=tomorrow))
+    assert refused.status == 400 and list(refused.json) == ["date"]
+    assert "after today" in refused.json["date"][0]
     assert_nothing_written(api, shop)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Callable
 
 from ..domain.attributes import edit_attributes, new_item
 from ..domain.freeform_attributes import merge_attributes
@@ -124,6 +125,13 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
 def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
                 idempotency: Idempotency) -> Outcome[BulkApplied]:
     """Apply up to 500 changes atomically: every one is checked, and one refusal refuses all."""
+    return run_once(services, actor, idempotency, bulk_change(services, actor, command, idempotency))
+
+
+def bulk_change(services: Services, actor: Actor, command: BulkUpdate,
+                idempotency: Idempotency) -> Callable[[Transaction, datetime], BulkApplied]:
+    """The decision of a bulk update, for a use case that makes it with other writes in one
+    unit of work (the caller's rights are checked now, the changes in its transaction)."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
     window = (backdating_window_days(services, actor.organization_id)
@@ -168,7 +176,7 @@ def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
         return BulkApplied([current[item_id] for item_id in dict.fromkeys(ids)],
                            [entry for _, _, entry in entries])
 
-    return run_once(services, actor, idempotency, decide)
+    return decide
 
 
 def archive_item(services: Services, actor: Actor, item_id: str,
