@@ -61,9 +61,11 @@ def list_changes(services: Services, actor: Actor, item_id: str,
     return services.store.list_changes(actor.organization_id, item_id, query.cursor, query.limit)
 
 
-def create_item(services: Services, actor: Actor, command: CreateItem,
-                idempotency: Idempotency) -> Outcome[ItemCreated]:
-    """Create an item at a location and room; an opening quantity is its first ledger entry."""
+def create_item(services: Services, actor: Actor, command: CreateItem, idempotency: Idempotency,
+                opening: ReasonCode = ReasonCode.ADJUSTMENT) -> Outcome[ItemCreated]:
+    """Create an item at a location and room; an opening quantity is its first ledger entry,
+    an adjustment, or with `opening` AUDIT a physical count (a dialect whose quantities are
+    counts)."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
@@ -76,10 +78,12 @@ def create_item(services: Services, actor: Actor, command: CreateItem,
         empty = new_item(command, item_id=services.new_id("itm"), organization_id=org,
                          location_id=location.id, now=now)
         item, entry = open_item(
-            empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
+            empty, quantity=command.quantity, reason=opening,
             notes=command.notes or "opening quantity",
             context=_context(actor, idempotency, ChangeSource.CREATE),
             change_id=services.new_id("chg"), now=now)
+        if entry is not None and opening is ReasonCode.AUDIT:  # a count keeps what it found
+            entry = entry.model_copy(update={"counted_quantity": entry.quantity_after})
         record_change(services, tx, None, item, entry, now)
         return ItemCreated(item, entry)
 
