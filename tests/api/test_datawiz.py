@@ -179,10 +179,6 @@ def test_the_native_routes_are_untouched_and_unknown_paths_are_404(api, shop):
 
 # --- refusals: their shape, status 400, nothing written ---------------------------------------
 
-def _yesterday() -> str:
-    return (date.fromisoformat(today()) - timedelta(days=1)).isoformat()
-
-
 REFUSED = [
     ({"qty": None}, {"qty": ["This field is required."]}),
     ({"date": "16.01.2018"}, {"date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}),
