@@ -225,7 +225,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
-    # 11: the late change that last re-derived an entry (its recorded_at and id), so a snapshot
+    # 11: the format a webhook subscription is sent in (native Standard Webhooks, or Square's).
+    """
+    ALTER TABLE webhook_subscriptions ADD COLUMN format TEXT NOT NULL DEFAULT 'native';
+    """,
+    # 12: the late change that last re-derived an entry (its recorded_at and id), so a snapshot
     # can say when the history it reports was revised.
     """
     ALTER TABLE ledger ADD COLUMN revised_at TEXT;
