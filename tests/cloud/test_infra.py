@@ -156,6 +156,26 @@ def test_every_manifest_route_is_a_gateway_operation_sent_to_its_function(functi
             assert declared == set(re.findall(r"\{([^}]+)\}", route.path))
 
 
+def test_every_method_of_a_path_and_every_path_under_a_dialects_prefix_reach_a_function(functions):
+    # API Gateway answers a method or path its document lacks itself, in its own shape: each
+    # reaches a function instead, which refuses it (405 with Allow, 404) in its dialect's shape.
+    paths = deploy_manifest.openapi(functions, uri_of=lambda name: name)["paths"]
+    for path, item in paths.items():
+        assert set(deploy_manifest.GATEWAY_METHODS) | {"options"} <= set(item), path
+    for function in functions.values():
+        for route in function.routes:
+            assert paths[route.path][route.method.lower()]["x-google-backend"]["address"] == function.name
+            if route.method == "GET":
+                assert paths[route.path]["head"]["x-google-backend"]["address"] == function.name
+        if function.prefix:
+            under = paths[function.prefix + "/{rest=**}"]
+            assert {op["x-google-backend"]["address"] for method, op in under.items()
+                    if method != "parameters"} == {function.name}
+            assert all(route.path.startswith(function.prefix) for route in function.routes)
+    assert {f.name for f in functions.values() if f.prefix} == {
+        "square_inventory", "cannlytics_inventory", "product_inventory"}
+
+
 def test_public_functions_mode_passes_authorization_through(functions):
     paths = deploy_manifest.openapi(functions, private=False)["paths"]
     backends = [op["x-google-backend"] for item in paths.values()
@@ -174,8 +194,13 @@ def test_terraform_builds_the_gateway_document_the_same_way():
     backend, paths = str(gateway["gateway_backend"]), str(gateway["gateway_paths"])
     for needle in ("APPEND_PATH_TO_ADDRESS", "jwt_audience", "disable_auth", "service_config[0].uri"):
         assert needle in backend
-    for needle in ("x-google-backend", "operationId", "options", "parameters", "local.http_routes"):
+    for needle in ("x-google-backend", "operationId", "options", "parameters", "local.http_routes",
+                   "local.gateway_methods"):
         assert needle in paths
+    assert gateway["gateway_methods"] == list(deploy_manifest.GATEWAY_METHODS)
+    prefixed = str(gateway["gateway_prefix_paths"])
+    assert "{rest=**}" in prefixed and "f.prefix" in prefixed
+    assert "local.gateway_prefix_paths" in str(gateway["openapi"])
     config = blocks("resource")["google_api_gateway_api_config.inventory"]
     assert config["provider"] == "google-beta"
     assert "local.openapi" in config["openapi_documents"][0]["document"][0]["contents"]
