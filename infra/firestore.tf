@@ -116,6 +116,18 @@ locals {
       scope      = "COLLECTION"
       fields     = [["occurred_at", "ASCENDING"], ["item_version", "ASCENDING"]]
     }
+    # Square's changes: each item's ledger by (occurred_at, id), oldest first for batch-retrieve,
+    # newest first for one catalog object's, from a keyset cursor (store.ledger_by_time).
+    ledger_of_item_by_time_id = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    ledger_of_item_by_time_id_newest_first = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
     # Snapshot: the location's items (any room/category filter), in id order.
     items_at_location_all = {
       collection = "items"

@@ -185,6 +185,13 @@ class InventoryStore(Protocol):
         """One ledger entry by its id, whichever item it belongs to; None for another
         organization's (for dialects that name a change by its id alone, as Square does)."""
         ...
+    def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
+                       limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
+        """Up to `limit` of the item's ledger entries in (occurred_at, id) order — oldest first, or
+        newest first — strictly after the key `after` (occurred_at as format_instant text, an
+        entry id) in that order (keyset: the entries before it are not read). An order across
+        items, for lists that merge several items' ledgers; none for another organization's item."""
+        ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:

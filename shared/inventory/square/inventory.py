@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pydantic import ValidationError
 
 from ..domain import cursor, wire
-from ..domain.commands import BulkLine, BulkUpdate, ListChanges, ListInventory
+from ..domain.commands import BulkLine, BulkUpdate, ListInventory
 from ..domain.errors import DomainError, FieldError, NotFound
-from ..domain.models import InventoryItem, LedgerEntry
+from ..domain.models import InventoryItem
 from ..domain.time import parse_instant
 from ..http.call import Call
-from ..service import items
+from ..service import items, merged_ledger
 from ..service.locations import resolve_location
 from ..service.results import BulkApplied
 from ..service.unit_of_work import Idempotency, Reply
@@ -20,7 +20,6 @@ from .mapping import ROOM, NativeChange, refused, square_change, square_counts, 
 from .requests import BatchChange, BatchRetrieveChanges, BatchRetrieveCounts
 
 COUNTS_CURSOR = "sqcounts"
-CHANGES_CURSOR = "sqchanges"
 CHANGES_LIMIT = 100  # Square's default page of changes
 DEFAULT_LIMIT = 1000  # Square's default page size for counts
 STATES = {"IN_STOCK", "RESERVED_FOR_SALE"}  # the counts this ledger holds
@@ -96,29 +95,37 @@ def batch_retrieve_changes(call: Call) -> dict:
     request = call.body(BatchRetrieveChanges)
     after = _instant(request.updated_after, "updated_after")
     before = _instant(request.updated_before, "updated_before")
-    changes = []
-    for entry, item in _entries(call, request.catalog_object_ids, request.location_ids):
-        if (after and entry.occurred_at <= after) or (before and entry.occurred_at > before):
-            continue
-        change = square_change(entry, item)
-        if request.types is not None and change["type"] not in request.types:
-            continue
-        if request.states is not None and not _states_of(change) & set(request.states):
-            continue
-        changes.append((entry.occurred_at, entry.id, change))
-    changes.sort(key=lambda found: found[:2])
-    return _page(call, [change for *_, change in changes], CHANGES_CURSOR, request.cursor,
-                 request.limit or CHANGES_LIMIT, "changes")
+
+    def wanted(change: dict) -> bool:
+        return ((request.types is None or change["type"] in request.types)
+                and (request.states is None or bool(_states_of(change) & set(request.states))))
+
+    return _changes_page(call, request.catalog_object_ids, request.location_ids, request.cursor,
+                         request.limit or CHANGES_LIMIT, False, wanted, after, before)
 
 
 def object_changes(call: Call) -> dict:
     """GET /v2/inventory/{catalog_object_id}/changes?location_ids=a,b&cursor=: newest first."""
     args = call.request.args
     locations = [loc for loc in (args.get("location_ids") or "").split(",") if loc] or None
-    found = sorted(_entries(call, [call.path["catalog_object_id"]], locations),
-                   key=lambda pair: (pair[0].occurred_at, pair[0].id), reverse=True)
-    return _page(call, [square_change(entry, item) for entry, item in found], CHANGES_CURSOR,
-                 args.get("cursor"), CHANGES_LIMIT, "changes")
+    return _changes_page(call, [call.path["catalog_object_id"]], locations, args.get("cursor"),
+                         CHANGES_LIMIT, True, lambda change: True)
+
+
+def _changes_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                  after: str | None, limit: int, newest_first: bool, wanted: Callable[[dict], bool],
+                  occurred_after=None, occurred_before=None) -> dict:
+    """A page of the changes of these products' sales-floor items, by (occurred_at, id), read
+    from the store a page at a time from Square's opaque `cursor` (a keyset cursor)."""
+    found = {item.id: item for item in _items(call, catalog_object_ids, location_ids, None)}
+    page = merged_ledger.page(
+        call.services, call.actor, list(found), after, limit, newest_first, occurred_after,
+        occurred_before, keep=lambda entry: wanted(square_change(entry, found[entry.item_id])))
+    body: dict[str, Any] = {"changes": [square_change(entry, found[entry.item_id])
+                                        for entry in page.items]}
+    if page.next_cursor is not None:
+        body["cursor"] = page.next_cursor
+    return _with_codes(_location_codes(call), body)
 
 
 def retrieve_adjustment(call: Call) -> dict:
@@ -147,20 +154,6 @@ def _states_of(change: dict) -> set[str]:
     if change["type"] == "PHYSICAL_COUNT":
         return {change["physical_count"]["state"]}
     return {change["adjustment"]["from_state"], change["adjustment"]["to_state"]}
-
-
-def _entries(call: Call, catalog_object_ids: list[str] | None,
-             location_ids: list[str] | None) -> Iterable[tuple[LedgerEntry, InventoryItem]]:
-    """Every ledger entry of the sales-floor items of these products at these locations."""
-    for item in _items(call, catalog_object_ids, location_ids, None):
-        page_cursor = None
-        while True:
-            page = items.list_changes(call.services, call.actor, item.id,
-                                      ListChanges(cursor=page_cursor, limit=200))
-            yield from ((entry, item) for entry in page.items)
-            if page.next_cursor is None:
-                break
-            page_cursor = page.next_cursor
 
 
 def _page(call: Call, found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:

@@ -174,6 +174,17 @@ class FirestoreStore:
         owned = [r for r in rows if r["organization_id"] == organization_id]
         return from_row(LedgerEntry, owned[0]) if owned else None
 
+    def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
+                       limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
+        """One query on the item's ledger, ordered by (occurred_at, id), from after the key."""
+        direction = "DESCENDING" if newest_first else "ASCENDING"
+        query = (self._collection("items").document(item_id).collection("ledger")
+                 .order_by("occurred_at", direction=direction).order_by("id", direction=direction))
+        if after is not None:
+            query = query.start_after({"occurred_at": after[0], "id": after[1]})
+        rows = [r.to_dict() for r in query.limit(limit).get()]
+        return [ledger_entry(r) for r in rows if r["organization_id"] == organization_id]
+
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:

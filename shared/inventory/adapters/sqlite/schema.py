@@ -225,6 +225,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
+    # Lists that merge several items' ledgers (Square's changes) page each item's by
+    # (occurred_at, id), reading only the page (store.ledger_by_time).
+    """
+    CREATE INDEX ledger_by_item_time_id ON ledger (organization_id, item_id, occurred_at, id);
+    """,
 ]
 
 

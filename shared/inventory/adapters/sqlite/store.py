@@ -444,6 +444,18 @@ class SqliteStore:
                            [organization_id, entry_id])
         return from_row(LedgerEntry, rows[0]) if rows else None
 
+    def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
+                       limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
+        beyond, order = ("<", "DESC") if newest_first else (">", "ASC")
+        sql = ("SELECT * FROM ledger INDEXED BY ledger_by_item_time_id"
+               " WHERE organization_id = ? AND item_id = ?")
+        parameters: list[Any] = [organization_id, item_id]
+        if after is not None:
+            sql += f" AND (occurred_at {beyond} ? OR (occurred_at = ? AND id {beyond} ?))"
+            parameters += [after[0], after[0], after[1]]
+        rows = self._query(sql + f" ORDER BY occurred_at {order}, id {order} LIMIT ?", [*parameters, limit])
+        return [from_row(LedgerEntry, row) for row in rows]
+
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:
