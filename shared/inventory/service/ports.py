@@ -175,6 +175,12 @@ class InventoryStore(Protocol):
         `next_cursor` resumes after the page's last item; None when no item follows. Any cursor
         this method did not write is refused: InvalidInput `invalid_cursor` on `cursor`."""
         ...
+    def items_by_update(self, organization_id: str, item_filter: ItemFilter,
+                        after: tuple[str, str] | None, limit: int) -> Sequence[InventoryItem]:
+        """Up to `limit` active items the filter matches, most recently updated first (by
+        updated_at, then id, both descending), strictly after the key `after` (updated_at as
+        format_instant text, an item id) in that order; keyset: the items before it are not read."""
+        ...
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
         """The item's ledger in effective order, latest first (by occurred_at, then recording

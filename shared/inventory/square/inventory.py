@@ -12,14 +12,15 @@ from ..domain.errors import DomainError, FieldError, NotFound
 from ..domain.models import InventoryItem
 from ..domain.time import parse_instant
 from ..http.call import Call
-from ..service import items, merged_ledger
+from ..service import items, merged_ledger, recent_items
 from ..service.locations import resolve_location
+from ..service.ports import ItemFilter
 from ..service.results import BulkApplied
 from ..service.unit_of_work import Idempotency, Reply
 from .mapping import ROOM, NativeChange, refused, square_change, square_counts, to_native
 from .requests import BatchChange, BatchRetrieveChanges, BatchRetrieveCounts
 
-COUNTS_CURSOR = "sqcounts"
+COUNTS_CURSOR, COUNTS_REST_CURSOR = "sqcounts", "sqcounts-rest"
 CHANGES_LIMIT = 100  # Square's default page of changes
 DEFAULT_LIMIT = 1000  # Square's default page size for counts
 STATES = {"IN_STOCK", "RESERVED_FOR_SALE"}  # the counts this ledger holds
@@ -156,22 +157,54 @@ def _states_of(change: dict) -> set[str]:
     return {change["adjustment"]["from_state"], change["adjustment"]["to_state"]}
 
 
-def _page(call: Call, found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:
-    """One page of a list this dialect ordered, and Square's opaque `cursor` when more follow."""
-    start = cursor.read_position(after, kind) if after else 0
-    body: dict[str, Any] = {name: found[start:start + limit]}
-    if start + limit < len(found):
-        body["cursor"] = cursor.write_position(kind, start + limit)
+def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
+    """A page of counts, newest `calculated_at` first: the items read from the store a batch at a
+    time from Square's opaque `cursor`, a keyset cursor at the last count's item (of kind
+    COUNTS_REST_CURSOR when that item's RESERVED_FOR_SALE count is still to come)."""
+    wanted = STATES if states is None else STATES & set(states)
+    start, rest_of_item = None, False
+    if after:
+        try:
+            start = cursor.read_moment(after, COUNTS_CURSOR)
+        except DomainError:
+            start, rest_of_item = cursor.read_moment(after, COUNTS_REST_CURSOR), True
+    filters = [f for product_id in catalog_object_ids or [None] for location_id in location_ids or [None]
+               if (f := _filter(call, product_id, location_id, updated_after)) is not None]
+
+    def counts() -> Iterable[tuple[InventoryItem, dict]]:
+        if rest_of_item:  # the cursor's item, unless it changed since (it is then ahead of it)
+            item = call.services.store.get_item(call.actor.organization_id, start[1])
+            if item is not None and recent_items.key_of(item) == start:
+                yield from ((item, count) for count in square_counts(item)[1:])
+        for item in recent_items.newest_first(call.services, call.actor, filters, start, limit + 1):
+            yield from ((item, count) for count in square_counts(item))
+
+    body: dict[str, Any] = {"counts": []}
+    last: InventoryItem | None = None
+    for item, count in counts():
+        if count["state"] not in wanted:
+            continue
+        if last is not None and len(body["counts"]) == limit:
+            kind = COUNTS_REST_CURSOR if item is last else COUNTS_CURSOR
+            body["cursor"] = cursor.write_moment(kind, *recent_items.key_of(last))
+            break
+        body["counts"].append(count)
+        last = item
     return _with_codes(_location_codes(call), body)
 
 
-def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
-                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
-    wanted = STATES if states is None else STATES & set(states)
-    found = [item for item in _items(call, catalog_object_ids, location_ids, updated_after)]
-    found.sort(key=lambda item: (item.updated_at, item.id), reverse=True)
-    counts = [c for item in found for c in square_counts(item) if c["state"] in wanted]
-    return _page(call, counts, COUNTS_CURSOR, after, limit, "counts")
+def _filter(call: Call, product_id: str | None, location_id: str | None,
+            updated_after) -> ItemFilter | None:
+    """The sales-floor items of a product at a location (by id or code); None when no location
+    has that id or code."""
+    if location_id is not None:
+        location = resolve_location(call.services.store, call.actor.organization_id, location_id)
+        if location is None:
+            return None
+        location_id = location.id
+    return ItemFilter(location_id=location_id, room_type=ROOM, product_id=product_id,
+                      updated_after=updated_after)
 
 
 def _items(call: Call, catalog_object_ids: list[str] | None,

@@ -152,6 +152,14 @@ class FirestoreStore:
         items = [item_from_document(r.to_dict()) for r in rows]
         return Page(items, total, cursors.write_after_id(items[-1].id) if more and items else None)
 
+    def items_by_update(self, organization_id: str, item_filter: ItemFilter,
+                        after: tuple[str, str] | None, limit: int) -> Sequence[InventoryItem]:
+        query = (self._items_query(organization_id, item_filter)
+                 .order_by("updated_at", direction="DESCENDING").order_by("id", direction="DESCENDING"))
+        if after is not None:
+            query = query.start_after({"updated_at": after[0], "id": after[1]})
+        return [item_from_document(r.to_dict()) for r in query.limit(limit).get()]
+
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
         query = (self._collection("items").document(item_id).collection("ledger")

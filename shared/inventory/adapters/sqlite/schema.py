@@ -225,10 +225,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
-    # Lists that merge several items' ledgers (Square's changes) page each item's by
-    # (occurred_at, id), reading only the page (store.ledger_by_time).
+    # Square's lists read a page from a keyset key: each item's ledger by (occurred_at, id)
+    # (store.ledger_by_time), and items most recently updated first (store.items_by_update).
     """
     CREATE INDEX ledger_by_item_time_id ON ledger (organization_id, item_id, occurred_at, id);
+    CREATE INDEX items_by_update_id ON items (organization_id, updated_at, id) WHERE archived_at IS NULL;
     """,
 ]
 

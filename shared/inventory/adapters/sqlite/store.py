@@ -394,8 +394,8 @@ class SqliteStore:
         with self._connection() as connection:
             return SqliteTransaction(connection, self._sealed).find_location_by_code(organization_id, code)
 
-    def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
-                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
+    def _items_where(self, organization_id: str, item_filter: ItemFilter) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its parameters) of the active items a filter matches."""
         where = ["organization_id = ?", "archived_at IS NULL"]
         parameters: list[Any] = [organization_id]
         for column in ("location_id", "category", "sku", "product_id"):
@@ -412,7 +412,21 @@ class SqliteStore:
         if item_filter.updated_after is not None:
             where.append("updated_at > ?")
             parameters.append(format_instant(item_filter.updated_after))
-        clause = " AND ".join(where)
+        return " AND ".join(where), parameters
+
+    def items_by_update(self, organization_id: str, item_filter: ItemFilter,
+                        after: tuple[str, str] | None, limit: int) -> Sequence[InventoryItem]:
+        clause, parameters = self._items_where(organization_id, item_filter)
+        if after is not None:
+            clause += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+            parameters += [after[0], after[0], after[1]]
+        rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY updated_at DESC, id DESC"
+                           " LIMIT ?", [*parameters, limit])
+        return [from_row(InventoryItem, row) for row in rows]
+
+    def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
+                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
+        clause, parameters = self._items_where(organization_id, item_filter)
         total = self._query(f"SELECT COUNT(*) FROM items WHERE {clause}", parameters)[0][0]
         if cursor is None:
             rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
