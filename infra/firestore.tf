@@ -116,6 +116,29 @@ locals {
       scope      = "COLLECTION"
       fields     = [["occurred_at", "ASCENDING"], ["item_version", "ASCENDING"]]
     }
+    # Square's counts: active items most recently updated first (store.items_by_update), of an
+    # organization's sales floors, by product and/or location; Firestore merges these four
+    # (same orders) into whichever equality filters a query has.
+    items_by_update = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["archived_at", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    items_by_update_in_room = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["room_type", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    items_by_update_of_product = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["product_id", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    items_by_update_at_location = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["location_id", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
     # Square's changes: each item's ledger by (occurred_at, id), oldest first for batch-retrieve,
     # newest first for one catalog object's, from a keyset cursor (store.ledger_by_time).
     ledger_of_item_by_time_id = {
