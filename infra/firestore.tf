@@ -116,6 +116,28 @@ locals {
       scope      = "COLLECTION"
       fields     = [["occurred_at", "ASCENDING"], ["item_version", "ASCENDING"]]
     }
+    # Datawiz's collection: a page of the organization's stock rows by date (date, shop,
+    # product) or by product (product, shop, date), either way round (store.stock_rows_page).
+    stock_rows_by_date = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["date", "ASCENDING"], ["location_id", "ASCENDING"], ["product_id", "ASCENDING"]]
+    }
+    stock_rows_by_date_reversed = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["date", "DESCENDING"], ["location_id", "DESCENDING"], ["product_id", "DESCENDING"]]
+    }
+    stock_rows_by_product = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["location_id", "ASCENDING"], ["date", "ASCENDING"]]
+    }
+    stock_rows_by_product_reversed = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["product_id", "DESCENDING"], ["location_id", "DESCENDING"], ["date", "DESCENDING"]]
+    }
     # Square's counts: active items most recently updated first (store.items_by_update), of an
     # organization's sales floors, by product and/or location; Firestore merges these four
     # (same orders) into whichever equality filters a query has.

@@ -35,13 +35,14 @@ def read_page(call):
         ordering = None  # as Django REST Framework does: an unknown ordering is ignored
     size = _int(args.get("page_size"), DEFAULT_PAGE_SIZE)
     size = DEFAULT_PAGE_SIZE if size is None or size < 1 else min(size, MAX_PAGE_SIZE)
-    rows = collection.list_rows(call.services, actor, args.get("search"), ordering)
     page = _int(args.get("page"), 1)
-    if page is None or page < 1 or (page > 1 and (page - 1) * size >= len(rows)):
+    found = None if page is None or page < 1 else collection.read_page(
+        call.services, actor, args.get("search"), ordering, page, size, args.get("cursor"))
+    if found is None:
         return answer(call.request, {"detail": "Invalid page."}, 404)
     codes = {location.id: location.code for location in
              call.services.store.list_locations(actor.organization_id) if location.code}
-    return answer(call.request, render.page_of(rows, page, size, call.request.base_url,
+    return answer(call.request, render.page_of(found, page, call.request.base_url,
                                                dict(args.items()), codes))
 
 

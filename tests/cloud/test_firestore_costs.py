@@ -322,6 +322,36 @@ def test_a_page_of_square_changes_reads_the_page_not_the_history(api, meter):
         "a page of Square's changes read more as the ledger grew")
 
 
+def test_a_page_of_datawiz_rows_reads_the_page_not_the_collection(api, location, meter):
+    """GET /api/v1/product-inventory/ with page_size 10: the key, count() for `count`, the page's
+    rows (by offset on page 1, from the `next` link's cursor after), and the locations (codes);
+    40 more rows change nothing for a page read from its cursor."""
+    from inventory.service.ports import StockRow
+
+    def add_rows(numbers) -> None:
+        rows = [StockRow(organization_id=api.organization_id, location_id=location["id"],
+                         product_id=f"dw-{n:03}", date="2026-11-30", qty="1", original_price=None,
+                         recorded_at="2026-11-30T12:00:00.000000Z") for n in numbers]
+        bootstrap.services().store.transact(lambda tx: [tx.save_stock_row(r) for r in rows])
+
+    def page(url: str, **query) -> tuple[Bill, dict]:
+        with meter.measure() as bill:
+            response = api.get(url, query=query or None)
+        assert response.status == 200, response
+        return bill, response.json
+
+    add_rows(range(25))
+    bill, first = page("/api/v1/product-inventory/", page_size=10)
+    assert_costs("Datawiz rows, page 1 of 10", bill)
+    bill, second = page(first["next"])
+    assert_costs("Datawiz rows, a page of 10 from its next link", bill)
+    assert [r["product_id"] for r in second["results"]] == [f"dw-{n:03}" for n in range(10, 20)]
+    add_rows(range(25, 65))
+    again, _ = page(first["next"])
+    assert (again.reads, again.writes) == (bill.reads, bill.writes), (
+        "a page of Datawiz rows read from its cursor read more as the collection grew")
+
+
 @pytest.mark.parametrize("subscribers", [1, 3])
 def test_delivering_an_event_costs_six_reads_and_three_writes_per_subscriber(api, location, meter,
                                                                             subscribers):

@@ -66,6 +66,13 @@ class StockRow:
         return (self.location_id, self.product_id, self.date)
 
 
+# The orders a page of stock rows comes in: each a key of three of its fields (unique per row).
+STOCK_ROW_ORDERS: dict[str, tuple[str, str, str]] = {
+    "date": ("date", "location_id", "product_id"),
+    "product": ("product_id", "location_id", "date"),
+}
+
+
 class PlaceNotRead(RuntimeError):
     """A new item was saved without its place having been read in the same transaction: a bug
     of the caller, since that read is what keeps a concurrent create of the place out."""
@@ -216,6 +223,16 @@ class InventoryStore(Protocol):
     def find_location_by_code(self, organization_id: str, code: str) -> Location | None: ...
     def list_stock_rows(self, organization_id: str) -> Sequence[StockRow]:
         """Every stock row of the organization, by (date, location, product)."""
+        ...
+    def stock_rows_page(self, organization_id: str, order: str, descending: bool,
+                        after: tuple[str, str, str] | None, offset: int,
+                        limit: int) -> Sequence[StockRow]:
+        """Up to `limit` of the organization's stock rows by the key STOCK_ROW_ORDERS[order]
+        (reversed when `descending`): strictly after the key `after` (keyset: the rows before it
+        are not read), or else after skipping `offset` rows."""
+        ...
+    def count_stock_rows(self, organization_id: str) -> int:
+        """How many stock rows the organization has (one count, not a read of each row)."""
         ...
     def pending_events(self, limit: int) -> Sequence[Event]:
         """Every organization's outbox events not yet published, oldest first in commit order."""

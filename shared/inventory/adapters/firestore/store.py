@@ -29,7 +29,7 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, exist
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
+from ...service.ports import STOCK_ROW_ORDERS, ItemFilter, Page, SecretBox, Slice, StockRow
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
 from .transaction import (RELAY_SHARDS, FirestoreTransaction, digest, item_from_document,
@@ -253,6 +253,24 @@ class FirestoreStore:
         rows = self._collection("stock_rows").where("organization_id", "==", organization_id).get()
         found = [StockRow(**row.to_dict()) for row in rows]
         return sorted(found, key=lambda row: (row.date, row.location_id, row.product_id))
+
+    def stock_rows_page(self, organization_id: str, order: str, descending: bool,
+                        after: tuple[str, str, str] | None, offset: int,
+                        limit: int) -> Sequence[StockRow]:
+        """One query in the order's index; `offset` bills the rows it skips, `after` none."""
+        fields = STOCK_ROW_ORDERS[order]
+        query = self._collection("stock_rows").where("organization_id", "==", organization_id)
+        for field in fields:
+            query = query.order_by(field, direction="DESCENDING" if descending else "ASCENDING")
+        if after is not None:
+            query = query.start_after(dict(zip(fields, after)))
+        elif offset:
+            query = query.offset(offset)
+        return [StockRow(**row.to_dict()) for row in query.limit(limit).get()]
+
+    def count_stock_rows(self, organization_id: str) -> int:
+        query = self._collection("stock_rows").where("organization_id", "==", organization_id)
+        return int(query.count().get()[0][0].value)
 
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._collection("locations").where("organization_id", "==", organization_id).get()

@@ -225,11 +225,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
-    # Square's lists read a page from a keyset key: each item's ledger by (occurred_at, id)
-    # (store.ledger_by_time), and items most recently updated first (store.items_by_update).
+    # Lists read a page from a keyset key: Square's, each item's ledger by (occurred_at, id)
+    # (store.ledger_by_time) and items most recently updated first (store.items_by_update);
+    # Datawiz's stock rows by product (store.stock_rows_page; by date is the primary key).
     """
     CREATE INDEX ledger_by_item_time_id ON ledger (organization_id, item_id, occurred_at, id);
     CREATE INDEX items_by_update_id ON items (organization_id, updated_at, id) WHERE archived_at IS NULL;
+    CREATE INDEX stock_rows_by_product ON stock_rows (organization_id, product_id, location_id, date);
     """,
 ]
 

@@ -21,7 +21,7 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
+from ...service.ports import STOCK_ROW_ORDERS, ItemFilter, Page, SecretBox, Slice, StockRow
 from ..location_codes import CodeBook, duplicate_code
 from ..places import PlaceBook
 from ..private_files import private_directory, private_file
@@ -524,6 +524,24 @@ class SqliteStore:
         rows = self._query("SELECT * FROM stock_rows WHERE organization_id = ?"
                            " ORDER BY date, location_id, product_id", [organization_id])
         return [StockRow(**dict(row)) for row in rows]
+
+    def stock_rows_page(self, organization_id: str, order: str, descending: bool,
+                        after: tuple[str, str, str] | None, offset: int,
+                        limit: int) -> Sequence[StockRow]:
+        fields = ", ".join(STOCK_ROW_ORDERS[order])
+        direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+        sql, parameters = "SELECT * FROM stock_rows WHERE organization_id = ?", [organization_id]
+        if after is not None:
+            sql += f" AND ({fields}) {beyond} (?, ?, ?)"
+            parameters += list(after)
+        ordered = ", ".join(f"{field} {direction}" for field in STOCK_ROW_ORDERS[order])
+        rows = self._query(sql + f" ORDER BY {ordered} LIMIT ? OFFSET ?",
+                           [*parameters, limit, 0 if after is not None else offset])
+        return [StockRow(**dict(row)) for row in rows]
+
+    def count_stock_rows(self, organization_id: str) -> int:
+        return self._query("SELECT COUNT(*) FROM stock_rows WHERE organization_id = ?",
+                           [organization_id])[0][0]
 
     def pending_events(self, limit: int) -> Sequence[Event]:
         rows = self._query("SELECT * FROM events WHERE published_at IS NULL ORDER BY seq LIMIT ?",
