@@ -5,6 +5,7 @@ Terraform computes from serverless.yaml is computed by scripts/deploy_manifest.p
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -20,6 +21,7 @@ from inventory.domain.models import Event, InventoryItem, LedgerEntry
 from inventory.domain.sync import SyncRun
 from inventory import manifest
 from inventory.domain.webhooks import Delivery
+from inventory.service.ports import StockRow
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -314,6 +316,7 @@ COLLECTION_FIELDS = {
     "events": set(Event.model_fields) | {"sequence", "published_at", "relay_shard", "fan_out_shard", "fanned_out_at"},
     "deliveries": set(Delivery.model_fields),
     "sync_runs": set(SyncRun.model_fields),
+    "stock_rows": {field.name for field in dataclasses.fields(StockRow)},
 }
 
 

@@ -118,7 +118,7 @@ def _changes_page(call: Call, catalog_object_ids: list[str] | None, location_ids
                   occurred_after=None, occurred_before=None) -> dict:
     """A page of the changes of these products' sales-floor items, by (occurred_at, id), read
     from the store a page at a time from Square's opaque `cursor` (a keyset cursor)."""
-    found = {item.id: item for item in _items(call, catalog_object_ids, location_ids, None)}
+    found = {item.id: item for item in _items(call, catalog_object_ids, location_ids)}
     page = merged_ledger.page(
         call.services, call.actor, list(found), after, limit, newest_first, occurred_after,
         occurred_before, keep=lambda entry: wanted(square_change(entry, found[entry.item_id])))
@@ -175,7 +175,7 @@ def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids:
     def counts() -> Iterable[tuple[InventoryItem, dict]]:
         if rest_of_item:  # the cursor's item, unless it changed since (it is then ahead of it)
             item = call.services.store.get_item(call.actor.organization_id, start[1])
-            if item is not None and recent_items.key_of(item) == start:
+            if item is not None and item.archived_at is None and recent_items.key_of(item) == start:
                 yield from ((item, count) for count in square_counts(item)[1:])
         for item in recent_items.newest_first(call.services, call.actor, filters, start, limit + 1):
             yield from ((item, count) for count in square_counts(item))
@@ -208,14 +208,13 @@ def _filter(call: Call, product_id: str | None, location_id: str | None,
 
 
 def _items(call: Call, catalog_object_ids: list[str] | None,
-           location_ids: list[str] | None, updated_after) -> Iterable[InventoryItem]:
+           location_ids: list[str] | None) -> Iterable[InventoryItem]:
     """The sales-floor items of these products at these locations (None: every one)."""
     for product_id in catalog_object_ids or [None]:
         for location_id in location_ids or [None]:
             page_cursor = None
             while True:
-                query = _query(call, product_id, location_id, updated_after=updated_after, limit=200,
-                               cursor=page_cursor)
+                query = _query(call, product_id, location_id, limit=200, cursor=page_cursor)
                 if query is None:
                     break
                 page = items.list_items(call.services, call.actor, query)
