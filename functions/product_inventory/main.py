@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 import functions_framework
 
 from inventory.datawiz import collection, render
-from inventory.datawiz.answers import ALLOW, DATAWIZ, answer, format_of
+from inventory.datawiz.answers import ALLOW, DATAWIZ, ROW_ALLOW, answer, format_of
 from inventory.datawiz.page_query import PageQuery
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
 from inventory.http.errors import PayloadTooLarge
@@ -46,6 +46,23 @@ def read_page(call):
                                                dict(args.items()), codes))
 
 
+def read_row(call):
+    """One row by their single-row id, `{date}_{shop_id}_{product_id}` (`.json` or `.api` may
+    follow, as their format suffixes); 404 {"detail": "Not found."} when there is none."""
+    row_id = call.path["row_id"]
+    for suffix in (".json", ".api"):
+        row_id = row_id.removesuffix(suffix)
+    if format_of(call.request) not in ("json", "api"):
+        return render.json_answer({"detail": "Not found."}, 404)
+    row = collection.find_row(call.services, call.actor, row_id)
+    if row is None:
+        return answer(call.request, {"detail": "Not found."}, 404)
+    codes = {location.id: location.code for location in
+             call.services.store.list_locations(call.actor.organization_id) if location.code}
+    collection_url = call.request.host_url + "api/v1/product-inventory/"
+    return answer(call.request, render.single(row, codes, collection_url))
+
+
 def form_fields(call) -> dict[str, str]:
     """A form-encoded row, under the same size limit as a JSON body."""
     limit = call.services.settings.max_body_bytes
@@ -61,7 +78,7 @@ def form_fields(call) -> dict[str, str]:
 
 
 def write_rows(call):
-    """Rows posted (JSON, or form-encoded as their curl example): counted, then kept."""
+    """Rows posted (JSON, or form-encoded as their curl example): counted and kept, in one unit of work."""
     actor = call.actor
     request = call.request
     if request.mimetype == "application/x-www-form-urlencoded":  # their curl -d example
@@ -71,8 +88,8 @@ def write_rows(call):
     else:
         rows, many = parse_rows(call.json)
     plan = collection.check_rows(call.services, actor, rows, many)
-    written = {"updated": plan.updated, "inserted": plan.inserted}
-    outcome = collection.apply_rows(call.services, actor, plan, call.write(lambda _: written))
+    outcome = collection.apply_rows(call.services, actor, plan, call.write(
+        lambda counted: {"updated": counted.updated, "inserted": counted.inserted}))
     headers = {"Location": request.host_url + "api/v1/product-inventory/"}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -137,6 +154,19 @@ def post_rows_json(call):
 @in_their_shape
 def post_rows_api(call):
     return write_rows(call)
+
+
+@routes.operation(**dict(THEIRS, summary="Datawiz: one inventory row", errors=(401, 403, 404),
+                          description="a row {url, date, shop_id, product_id, qty, original_price, "
+                                      "stock_total_price, week_day}"))
+@in_their_shape
+def get_row(call):
+    return read_row(call)
+
+
+@routes.operation(**DESCRIBING)
+def describe_row(call):
+    return render.options_answer({"Allow": ROW_ALLOW})
 
 
 @routes.operation(**DESCRIBING)

@@ -32,7 +32,7 @@ def test_pages_by_key_and_by_offset_walk_every_row_once_in_order(store, keys, or
                    + [tx.save_stock_row(row(OTHER_ORG, "loc_a", "p1", "2026-11-30"))])
     fields = STOCK_ROW_ORDERS[order]
     expected = sorted(rows, key=lambda r: tuple(getattr(r, f) for f in fields), reverse=descending)
-    assert store.count_stock_rows(organization) == len(rows)
+    assert store.stock_row_count(organization) == len(rows)
     by_key, after = [], None
     while True:
         page = store.stock_rows_page(organization, order, descending, after, 0, size)

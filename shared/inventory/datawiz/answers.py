@@ -11,10 +11,12 @@ from flask import Response
 from ..domain.errors import DomainError
 from ..http.dialect import Dialect
 from ..http.errors import status_of
-from ..http.matching import allowed_methods
+from ..http.matching import allowed_methods, match
+from ..route_table import route_table
 from . import render
 
-ALLOW = ", ".join(allowed_methods({"GET", "POST"}))
+ALLOW = ", ".join(allowed_methods({"GET", "POST"}))  # the collection's
+ROW_ALLOW = ", ".join(allowed_methods({"GET"}))  # a row is read-only: rows are posted to the collection
 # DRF's refusal bodies: {"detail": "…"}, {"field": ["…"]}, or a list of those for a list of rows.
 REFUSAL_SCHEMA = {"type": ["object", "array"]}
 
@@ -28,9 +30,12 @@ def format_of(request: Any) -> str:
 
 def answer(request: Any, body: Any, status: int = 200,
            headers: dict[str, str] | None = None) -> Response:
+    """An answer in the format asked for, with `Allow`: what the path takes (the collection's
+    methods, or a row's), as the route table says."""
+    allow = ", ".join(match(route_table(), request.method, request.path).allowed)
     if format_of(request) == "api":
-        return render.browsable(body, status, ALLOW, request.full_path.rstrip("?"))
-    return render.json_answer(body, status, {"Allow": ALLOW, **(headers or {})})
+        return render.browsable(body, status, allow, request.full_path.rstrip("?"))
+    return render.json_answer(body, status, {**({"Allow": allow} if allow else {}), **(headers or {})})
 
 
 def _refusal(refusal: DomainError, request: Any, request_id: str) -> Response:

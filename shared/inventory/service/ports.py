@@ -164,6 +164,11 @@ class Transaction(Protocol):
     def active_sync_run(self, organization_id: str, location_id: str) -> SyncRun | None: ...
     def save_pos_connection(self, connection: PosConnection) -> None: ...
     def save_sync_run(self, run: SyncRun) -> None: ...
+    def get_stock_rows(self, organization_id: str,
+                       keys: Collection[tuple[str, str, str]]) -> dict[tuple[str, str, str], StockRow]:
+        """The organization's kept stock rows among these keys (location, product, date), by
+        key, in one batched read."""
+        ...
     def save_stock_row(self, row: StockRow) -> None:
         """Write a stock row, replacing the organization's row with the same key."""
         ...
@@ -231,8 +236,12 @@ class InventoryStore(Protocol):
         (reversed when `descending`): strictly after the key `after` (keyset: the rows before it
         are not read), or else after skipping `offset` rows."""
         ...
-    def count_stock_rows(self, organization_id: str) -> int:
+    def stock_row_count(self, organization_id: str) -> int:
         """How many stock rows the organization has (one count, not a read of each row)."""
+        ...
+    def get_stock_row(self, organization_id: str, location_id: str, product_id: str,
+                      date: str) -> StockRow | None:
+        """The organization's stock row with this key, read by its key."""
         ...
     def pending_events(self, limit: int) -> Sequence[Event]:
         """Every organization's outbox events not yet published, oldest first in commit order."""
@@ -333,6 +342,24 @@ class WebhookSender(Protocol):
     def post(self, url: str, headers: dict[str, str], body: str, timeout_s: float) -> SendResult: ...
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    headers: dict[str, str]
+    body: str
+
+
+class WebhookRenderer(Protocol):
+    """One webhook format: its signing keys, which of our events it carries, and the signed
+    request an event becomes for a subscription in it."""
+
+    def new_secret(self) -> str: ...
+
+    def carries(self, event: Event) -> bool: ...
+
+    def render(self, store: InventoryStore, event: Event, subscription: WebhookSubscription,
+               sent_at: datetime) -> SignedRequest: ...
+
+
 class SyncQueue(Protocol):
     def enqueue(self, sync_id: str) -> None:
         """Ask for a queued sync run to be worked (Pub/Sub in the cloud, the worker locally)."""
@@ -371,6 +398,8 @@ class Services:
     delivery_queue_factory: Callable[[], DeliveryQueue] | None = None
     # Builds the connector for a location's POS connection, refusing settings it cannot use.
     connector_for: Callable[[Any], Any] | None = None
+    # The renderer of each webhook format but the native one (which the service holds itself).
+    webhook_renderers_factory: Callable[[], dict[str, WebhookRenderer]] | None = None
 
     @cached_property
     def sync_queue(self) -> SyncQueue:
@@ -387,3 +416,11 @@ class Services:
     @cached_property
     def sender(self) -> WebhookSender | None:
         return self.sender_factory() if self.sender_factory else None
+
+    @cached_property
+    def webhook_renderers(self) -> dict[str, WebhookRenderer]:
+        """Each webhook format's renderer, by the format's name."""
+        from ..domain.webhooks import WebhookFormat
+        from .standard_webhooks import StandardWebhooks
+        built = self.webhook_renderers_factory() if self.webhook_renderers_factory else {}
+        return {WebhookFormat.NATIVE.value: StandardWebhooks(), **built}

@@ -225,7 +225,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
-    # Lists read a page from a keyset key: Square's, each item's ledger by (occurred_at, id)
+    # 11: the format a webhook subscription is sent in (native Standard Webhooks, or Square's).
+    """
+    ALTER TABLE webhook_subscriptions ADD COLUMN format TEXT NOT NULL DEFAULT 'native';
+    """,
+    # 12: lists read a page from a keyset key: Square's, each item's ledger by (occurred_at, id)
     # (store.ledger_by_time) and items most recently updated first (store.items_by_update);
     # Datawiz's stock rows by product (store.stock_rows_page; by date is the primary key).
     """
