@@ -105,12 +105,13 @@ def write(store, *, entries: Sequence[LedgerEntry] = (), events: Sequence[Event]
     store.transact(work)
 
 
-def change_pages(store, organization_id: str, item_id: str, limit: int) -> list[list[str]]:
-    """The ids of the item's changes, page by page, following list_changes' cursor to the end."""
+def cursor_pages(read_page: Callable[[str | None], Any]) -> list[list[str]]:
+    """The ids of each page a cursor-paged read returns (`read_page(cursor)`, a Slice), from the
+    first page to the one without a next cursor."""
     pages, cursor = [], None
     while True:
-        found = store.list_changes(organization_id, item_id, cursor, limit)
-        pages.append([e.id for e in found.items])
+        found = read_page(cursor)
+        pages.append([record.id for record in found.items])
         if found.next_cursor is None:
             return pages
         cursor = found.next_cursor
