@@ -225,7 +225,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
-    # 11: a replay record expires (service/unit_of_work.py); the local worker deletes the expired
+    # 11: the format a webhook subscription is sent in (native Standard Webhooks, or Square's).
+    """
+    ALTER TABLE webhook_subscriptions ADD COLUMN format TEXT NOT NULL DEFAULT 'native';
+    """,
+    # 12: a replay record expires (service/unit_of_work.py); the local worker deletes the expired
     # ones through idempotency_by_expiry. Records kept before expired 24 hours after they were
     # written (whole seconds computed apart, so the microseconds are carried over exactly).
     """
