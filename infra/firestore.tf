@@ -9,6 +9,7 @@
 #   deliveries/{delivery_id}            Delivery
 #   webhook_subscriptions, locations, api_keys, idempotency: point reads and
 #   single-field queries only, which Firestore's automatic indexes serve.
+#   idempotency/{hash}                  IdempotencyRecord (+ expires_at as a timestamp: TTL below)
 
 resource "google_firestore_database" "main" {
   name                              = "(default)"
@@ -284,4 +285,18 @@ resource "google_firestore_field" "ledger_id" {
       query_scope = "COLLECTION_GROUP"
     }
   }
+}
+
+# Replay records expire (service/unit_of_work.py; INVENTORY_IDEMPOTENCY_TTL_S, 24 hours by
+# default): the TTL policy deletes a record once the timestamp in its `expires_at` has passed,
+# typically within a day after. Until then the service reads an expired record as absent, so
+# the key is a new request on the dot. No query reads the field, so its single-field indexes
+# are turned off (an index on a timestamp that grows with time only adds a write hotspot).
+resource "google_firestore_field" "idempotency_expiry" {
+  database   = google_firestore_database.main.name
+  collection = "idempotency"
+  field      = "expires_at"
+
+  ttl_config {}
+  index_config {}
 }

@@ -353,6 +353,27 @@ def test_firestore_indexes_cover_the_store_queries():
     assert resource["for_each"] == "${local.firestore_indexes}"
 
 
+def test_replay_records_expire_by_a_ttl_policy_on_the_timestamp_the_store_writes():
+    """Firestore deletes a replay record once its `expires_at` has passed; the emulator does not,
+    so tests/api/test_idempotency_expiry.py holds the read rule that makes an expired key new."""
+    from datetime import datetime, timezone
+    from inventory.adapters.firestore.transaction import idempotency_document
+    policy = blocks("resource")["google_firestore_field.idempotency_expiry"]
+    assert policy["database"] == "${google_firestore_database.main.name}"
+    assert policy["collection"] == "idempotency"
+    # An empty ttl_config block puts the TTL policy on the field; an empty index_config turns off
+    # its single-field indexes (no query reads it).
+    assert [{k: v for k, v in c.items() if k != "__is_block__"} for c in policy["ttl_config"]] == [{}]
+    assert [{k: v for k, v in c.items() if k != "__is_block__"} for c in policy["index_config"]] == [{}]
+    # The policy deletes by a timestamp only: the field must hold the expiry as one.
+    expiry = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    assert idempotency_document({"key": "k"}, expiry)[policy["field"]] is expiry
+    # One field per collection group may be a TTL field.
+    ttl_fields = [r for name, r in blocks("resource").items()
+                  if name.startswith("google_firestore_field.") and "ttl_config" in r]
+    assert [(r["collection"], r["field"]) for r in ttl_fields] == [("idempotency", "expires_at")]
+
+
 # --- Bundles ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -297,6 +297,12 @@ class InventoryStore(Protocol):
         come first."""
         ...
 
+    def delete_expired_idempotency(self, now: datetime) -> int:
+        """Delete the replay records whose `expires_at` is at or before `now`, in short
+        transactions; how many. A store whose database deletes them by itself (Firestore, by
+        the TTL policy in infra/firestore.tf) leaves them to it and deletes none here."""
+        ...
+
     def reencrypt_secrets(self) -> int:
         """Seal every stored secret under the key that seals now (those stored in clear by an
         older version too); returns how many were rewritten."""

@@ -406,6 +406,11 @@ class FirestoreStore:
                 return mark
             size, after = _WATERMARK_PAGE, documents[-1]
 
+    def delete_expired_idempotency(self, now: datetime) -> int:
+        """None here: the TTL policy on `idempotency.expires_at` (infra/firestore.tf) deletes
+        expired records, without a query or an index on the field (the emulator deletes none)."""
+        return 0
+
     # -- secrets ---------------------------------------------------------------------------
     def reencrypt_secrets(self) -> int:
         """Each document whose secret is not sealed under the current key is sealed again in a

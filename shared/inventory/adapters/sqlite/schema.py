@@ -237,6 +237,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX items_by_update_id ON items (organization_id, updated_at, id) WHERE archived_at IS NULL;
     CREATE INDEX stock_rows_by_product ON stock_rows (organization_id, product_id, location_id, date);
     """,
+    # 13: a replay record expires (service/unit_of_work.py); the local worker deletes the expired
+    # ones through idempotency_by_expiry. Records kept before expired 24 hours after they were
+    # written (whole seconds computed apart, so the microseconds are carried over exactly).
+    """
+    ALTER TABLE idempotency ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+    UPDATE idempotency SET expires_at = COALESCE(
+        strftime('%Y-%m-%dT%H:%M:%S', substr(created_at, 1, 19), '+1 day') || substr(created_at, 20),
+        '9999-12-31T23:59:59.999999Z');
+    CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
+    """,
 ]
 
 

@@ -295,6 +295,13 @@ class SqliteTransaction:
     def save_api_key(self, key: ApiKey) -> None:
         _insert(self._db, "api_keys", key, replace=True)
 
+    def delete_expired_idempotency(self, now: datetime, limit: int) -> int:
+        """Delete up to `limit` replay records expired by `now`; how many."""
+        return self._db.execute(
+            "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency"
+            " INDEXED BY idempotency_by_expiry WHERE expires_at <= ? LIMIT ?)",
+            (format_instant(now), limit)).rowcount
+
     def reseal_rows(self, table: str, model: type[BaseModel], where: str, after: int,
                     batch: int) -> tuple[int, int | None]:
         """Seal again, under the current key, the secrets of the next `batch` rows of the table
@@ -682,6 +689,15 @@ class SqliteStore:
                     break
         self._query("PRAGMA wal_checkpoint(TRUNCATE)")
         return rewritten
+
+    def delete_expired_idempotency(self, now: datetime, batch: int = 500) -> int:
+        """A batch per write transaction, so requests wait for the lock one batch at most."""
+        deleted = 0
+        while True:
+            done = self.transact(lambda tx: tx.delete_expired_idempotency(now, batch))
+            deleted += done
+            if done < batch:
+                return deleted
 
     def find_api_key(self, key_hash: str) -> ApiKey | None:
         rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
