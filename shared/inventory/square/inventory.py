@@ -2,25 +2,25 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pydantic import ValidationError
 
 from ..domain import cursor, wire
-from ..domain.commands import BulkLine, BulkUpdate, ListChanges, ListInventory
+from ..domain.commands import BulkLine, BulkUpdate, ListInventory
 from ..domain.errors import DomainError, FieldError, NotFound
-from ..domain.models import InventoryItem, LedgerEntry
+from ..domain.models import InventoryItem
 from ..domain.time import parse_instant
 from ..http.call import Call
-from ..service import items
+from ..service import items, merged_ledger, recent_items
 from ..service.locations import resolve_location
+from ..service.ports import ItemFilter
 from ..service.results import BulkApplied
 from ..service.unit_of_work import Idempotency, Reply
 from .mapping import ROOM, NativeChange, refused, square_change, square_counts, to_native
 from .requests import BatchChange, BatchRetrieveChanges, BatchRetrieveCounts
 
-COUNTS_CURSOR = "sqcounts"
-CHANGES_CURSOR = "sqchanges"
+COUNTS_CURSOR, COUNTS_REST_CURSOR = "sqcounts", "sqcounts-rest"
 CHANGES_LIMIT = 100  # Square's default page of changes
 DEFAULT_LIMIT = 1000  # Square's default page size for counts
 STATES = {"IN_STOCK", "RESERVED_FOR_SALE"}  # the counts this ledger holds
@@ -96,29 +96,37 @@ def batch_retrieve_changes(call: Call) -> dict:
     request = call.body(BatchRetrieveChanges)
     after = _instant(request.updated_after, "updated_after")
     before = _instant(request.updated_before, "updated_before")
-    changes = []
-    for entry, item in _entries(call, request.catalog_object_ids, request.location_ids):
-        if (after and entry.occurred_at <= after) or (before and entry.occurred_at > before):
-            continue
-        change = square_change(entry, item)
-        if request.types is not None and change["type"] not in request.types:
-            continue
-        if request.states is not None and not _states_of(change) & set(request.states):
-            continue
-        changes.append((entry.occurred_at, entry.id, change))
-    changes.sort(key=lambda found: found[:2])
-    return _page(call, [change for *_, change in changes], CHANGES_CURSOR, request.cursor,
-                 request.limit or CHANGES_LIMIT, "changes")
+
+    def wanted(change: dict) -> bool:
+        return ((request.types is None or change["type"] in request.types)
+                and (request.states is None or bool(_states_of(change) & set(request.states))))
+
+    return _changes_page(call, request.catalog_object_ids, request.location_ids, request.cursor,
+                         request.limit or CHANGES_LIMIT, False, wanted, after, before)
 
 
 def object_changes(call: Call) -> dict:
     """GET /v2/inventory/{catalog_object_id}/changes?location_ids=a,b&cursor=: newest first."""
     args = call.request.args
     locations = [loc for loc in (args.get("location_ids") or "").split(",") if loc] or None
-    found = sorted(_entries(call, [call.path["catalog_object_id"]], locations),
-                   key=lambda pair: (pair[0].occurred_at, pair[0].id), reverse=True)
-    return _page(call, [square_change(entry, item) for entry, item in found], CHANGES_CURSOR,
-                 args.get("cursor"), CHANGES_LIMIT, "changes")
+    return _changes_page(call, [call.path["catalog_object_id"]], locations, args.get("cursor"),
+                         CHANGES_LIMIT, True, lambda change: True)
+
+
+def _changes_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                  after: str | None, limit: int, newest_first: bool, wanted: Callable[[dict], bool],
+                  occurred_after=None, occurred_before=None) -> dict:
+    """A page of the changes of these products' sales-floor items, by (occurred_at, id), read
+    from the store a page at a time from Square's opaque `cursor` (a keyset cursor)."""
+    found = {item.id: item for item in _items(call, catalog_object_ids, location_ids)}
+    page = merged_ledger.page(
+        call.services, call.actor, list(found), after, limit, newest_first, occurred_after,
+        occurred_before, keep=lambda entry: wanted(square_change(entry, found[entry.item_id])))
+    body: dict[str, Any] = {"changes": [square_change(entry, found[entry.item_id])
+                                        for entry in page.items]}
+    if page.next_cursor is not None:
+        body["cursor"] = page.next_cursor
+    return _with_codes(_location_codes(call), body)
 
 
 def retrieve_adjustment(call: Call) -> dict:
@@ -149,47 +157,64 @@ def _states_of(change: dict) -> set[str]:
     return {change["adjustment"]["from_state"], change["adjustment"]["to_state"]}
 
 
-def _entries(call: Call, catalog_object_ids: list[str] | None,
-             location_ids: list[str] | None) -> Iterable[tuple[LedgerEntry, InventoryItem]]:
-    """Every ledger entry of the sales-floor items of these products at these locations."""
-    for item in _items(call, catalog_object_ids, location_ids, None):
-        page_cursor = None
-        while True:
-            page = items.list_changes(call.services, call.actor, item.id,
-                                      ListChanges(cursor=page_cursor, limit=200))
-            yield from ((entry, item) for entry in page.items)
-            if page.next_cursor is None:
-                break
-            page_cursor = page.next_cursor
+def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
+    """A page of counts, newest `calculated_at` first: the items read from the store a batch at a
+    time from Square's opaque `cursor`, a keyset cursor at the last count's item (of kind
+    COUNTS_REST_CURSOR when that item's RESERVED_FOR_SALE count is still to come)."""
+    wanted = STATES if states is None else STATES & set(states)
+    start, rest_of_item = None, False
+    if after:
+        try:
+            start = cursor.read_moment(after, COUNTS_CURSOR)
+        except DomainError:
+            start, rest_of_item = cursor.read_moment(after, COUNTS_REST_CURSOR), True
+    filters = [f for product_id in catalog_object_ids or [None] for location_id in location_ids or [None]
+               if (f := _filter(call, product_id, location_id, updated_after)) is not None]
 
+    def counts() -> Iterable[tuple[InventoryItem, dict]]:
+        if rest_of_item:  # the cursor's item, unless it changed since (it is then ahead of it)
+            item = call.services.store.get_item(call.actor.organization_id, start[1])
+            if item is not None and item.archived_at is None and recent_items.key_of(item) == start:
+                yield from ((item, count) for count in square_counts(item)[1:])
+        for item in recent_items.newest_first(call.services, call.actor, filters, start, limit + 1):
+            yield from ((item, count) for count in square_counts(item))
 
-def _page(call: Call, found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:
-    """One page of a list this dialect ordered, and Square's opaque `cursor` when more follow."""
-    start = cursor.read_position(after, kind) if after else 0
-    body: dict[str, Any] = {name: found[start:start + limit]}
-    if start + limit < len(found):
-        body["cursor"] = cursor.write_position(kind, start + limit)
+    body: dict[str, Any] = {"counts": []}
+    last: InventoryItem | None = None
+    for item, count in counts():
+        if count["state"] not in wanted:
+            continue
+        if last is not None and len(body["counts"]) == limit:
+            kind = COUNTS_REST_CURSOR if item is last else COUNTS_CURSOR
+            body["cursor"] = cursor.write_moment(kind, *recent_items.key_of(last))
+            break
+        body["counts"].append(count)
+        last = item
     return _with_codes(_location_codes(call), body)
 
 
-def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
-                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
-    wanted = STATES if states is None else STATES & set(states)
-    found = [item for item in _items(call, catalog_object_ids, location_ids, updated_after)]
-    found.sort(key=lambda item: (item.updated_at, item.id), reverse=True)
-    counts = [c for item in found for c in square_counts(item) if c["state"] in wanted]
-    return _page(call, counts, COUNTS_CURSOR, after, limit, "counts")
+def _filter(call: Call, product_id: str | None, location_id: str | None,
+            updated_after) -> ItemFilter | None:
+    """The sales-floor items of a product at a location (by id or code); None when no location
+    has that id or code."""
+    if location_id is not None:
+        location = resolve_location(call.services.store, call.actor.organization_id, location_id)
+        if location is None:
+            return None
+        location_id = location.id
+    return ItemFilter(location_id=location_id, room_type=ROOM, product_id=product_id,
+                      updated_after=updated_after)
 
 
 def _items(call: Call, catalog_object_ids: list[str] | None,
-           location_ids: list[str] | None, updated_after) -> Iterable[InventoryItem]:
+           location_ids: list[str] | None) -> Iterable[InventoryItem]:
     """The sales-floor items of these products at these locations (None: every one)."""
     for product_id in catalog_object_ids or [None]:
         for location_id in location_ids or [None]:
             page_cursor = None
             while True:
-                query = _query(call, product_id, location_id, updated_after=updated_after, limit=200,
-                               cursor=page_cursor)
+                query = _query(call, product_id, location_id, limit=200, cursor=page_cursor)
                 if query is None:
                     break
                 page = items.list_items(call.services, call.actor, query)
