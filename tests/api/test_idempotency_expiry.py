@@ -5,7 +5,6 @@ deleted by the local worker's sweep; Firestore's by the TTL policy on `idempoten
 policy gets to a record, the read rule alone makes an expired key new."""
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +14,7 @@ from inventory import bootstrap
 from inventory.local.worker import DeliveryWorker
 from inventory.settings import Settings
 from manual_clock import ManualClock
+from old_schema import sqlite_file_at_version
 
 SALE = {"quantity_change": -1, "reason_code": "SALE"}
 
@@ -142,12 +142,7 @@ def sqlite_api(backend, api):
 def test_records_kept_before_expiry_existed_expire_24_hours_after_they_were_written(sqlite_backend):
     """The migration gives each stored record its expiry, to the microsecond, at the edges of a
     year and of the calendar too."""
-    from inventory.adapters.sqlite.schema import MIGRATIONS
-    sqlite_backend.mkdir()
-    db = sqlite3.connect(sqlite_backend / "inventory.sqlite3", isolation_level=None)
-    for script in MIGRATIONS[:10]:  # the schema as the version before kept it
-        db.executescript(script)
-    db.execute("PRAGMA user_version = 10")
+    db = sqlite_file_at_version(sqlite_backend / "inventory.sqlite3", 10)  # before expiry
     written = {"k1": "2026-12-31T23:59:59.999999Z", "k2": "2026-11-30T10:00:00.000000Z",
                "k3": "0999-02-28T12:30:00.000001Z"}
     for key, created_at in written.items():

@@ -19,6 +19,7 @@ from inventory import bootstrap
 from inventory.domain.codes import Scope
 from inventory.service import delivery, sync
 from inventory.service.admin import create_api_key
+from old_schema import sqlite_file_at_version
 from pos_server import PosServer
 from receiver import Receiver
 
@@ -326,13 +327,7 @@ def test_a_secret_stored_in_clear_before_encryption_is_read_and_then_sealed(back
 def test_upgrading_drops_the_replay_records_kept_per_organization_and_leaves_no_copy(sqlite_backend):
     """Before, replay records were per organization, and the one of a POST /webhooks held the
     secret in clear: the migration cannot give them an owner, so it drops them, zeroing their pages."""
-    from inventory.adapters.sqlite.schema import MIGRATIONS
-    sqlite_backend.mkdir()
-    db = sqlite3.connect(sqlite_backend / "inventory.sqlite3", isolation_level=None)
-    db.execute("PRAGMA journal_mode = WAL")
-    for script in MIGRATIONS[:3]:  # the schema as the version before kept it
-        db.executescript(script)
-    db.execute("PRAGMA user_version = 3")
+    db = sqlite_file_at_version(sqlite_backend / "inventory.sqlite3", 3, wal=True)  # before owners
     secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
     db.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
                ("org_1", "hook-1", "f", 201, f'{{"data": {{"secret": "{secret}"}}}}',

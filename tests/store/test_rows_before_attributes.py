@@ -3,13 +3,13 @@ file at the schema before migrates in place, and Firestore documents without the
 as they are."""
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 
 import pytest
 
 from inventory import bootstrap
 from inventory.domain.models import InventoryItem, Location
+from old_schema import sqlite_file_at_version
 
 ITEM = ("org_1", "itm_1", "p", "Blue Dream", "BD", "loc_1", "sales_floor", None, "each", 5000, 0,
         None, None, None, 0, None, None, "2026-01-05T12:00:00.000000Z",
@@ -17,15 +17,10 @@ ITEM = ("org_1", "itm_1", "p", "Blue Dream", "BD", "loc_1", "sales_floor", None,
 
 
 def test_a_sqlite_file_from_before_migrates_and_its_rows_have_no_attributes_or_code(tmp_path, monkeypatch):
-    from inventory.adapters.sqlite.schema import MIGRATIONS
     monkeypatch.setenv("INVENTORY_STORE", "sqlite")
     monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path / "data"))
     bootstrap.reset()
-    (tmp_path / "data").mkdir()
-    db = sqlite3.connect(tmp_path / "data" / "inventory.sqlite3", isolation_level=None)
-    for script in MIGRATIONS[:6]:  # the schema as the version before kept it
-        db.executescript(script)
-    db.execute("PRAGMA user_version = 6")
+    db = sqlite_file_at_version(tmp_path / "data" / "inventory.sqlite3", 6)  # before attributes
     db.execute("INSERT INTO locations VALUES ('org_1', 'loc_1', 'Denver', 'America/Denver',"
                " '2026-01-05T12:00:00.000000Z')")
     db.execute(f"INSERT INTO items VALUES ({', '.join('?' * len(ITEM))})", ITEM)

@@ -9,21 +9,16 @@ import pytest
 
 from inventory import bootstrap
 from inventory.domain.webhooks import WebhookFormat, WebhookSubscription
+from old_schema import sqlite_file_at_version
 
 CREATED = "2026-01-05T12:00:00.000000Z"
 
 
 def test_a_sqlite_file_from_before_migrates_and_its_subscriptions_are_native(tmp_path, monkeypatch):
-    from inventory.adapters.sqlite.schema import MIGRATIONS
     monkeypatch.setenv("INVENTORY_STORE", "sqlite")
     monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path / "data"))
     bootstrap.reset()
-    (tmp_path / "data").mkdir()
-    db = sqlite3.connect(tmp_path / "data" / "inventory.sqlite3", isolation_level=None)
-    for script in MIGRATIONS[:10]:  # the schema as the version before kept it
-        db.executescript(script)
-    db.execute("PRAGMA user_version = 10")
-    db.close()
+    sqlite_file_at_version(tmp_path / "data" / "inventory.sqlite3", 10).close()  # before formats
     services = bootstrap.services()  # opening the store migrates it
     try:
         services.store.transact(lambda tx: tx.save_subscription(WebhookSubscription(
