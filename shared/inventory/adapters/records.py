@@ -40,6 +40,7 @@ SCALES: dict[type, dict[str, int]] = {
 }
 JSON_FIELDS: dict[type, tuple[str, ...]] = {ApiKey: ("scopes",), Event: ("data",),
                                            InventoryItem: ("attributes",),
+                                           LedgerEntry: ("source_application",),
                                            WebhookSubscription: ("events",),
                                            PosConnection: ("settings",), SyncRun: ("summary",)}
 

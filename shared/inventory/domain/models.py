@@ -48,6 +48,8 @@ class Location(Record):
     code: str | None = None
     time_zone: TimeZoneName
     created_at: Instant
+    # The room whose items are the location's stock in Square's dialect (square/mapping.py).
+    square_room_type: RoomType = RoomType.SALES_FLOOR
 
 
 class InventoryItem(Record):
@@ -109,6 +111,10 @@ class LedgerEntry(Record):
     recorded_at: Instant   # when we learnt of it
     # The quantity a physical count found: the entry's change is re-derived as counted - before.
     counted_quantity: Quantity | None = None
+    # The client's own names for the change, kept as sent (domain.ledger.ClientReference).
+    reference_id: str | None = None
+    team_member_id: str | None = None
+    source_application: dict[str, str] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -185,6 +185,10 @@ class InventoryStore(Protocol):
         """One ledger entry by its id, whichever item it belongs to; None for another
         organization's (for dialects that name a change by its id alone, as Square does)."""
         ...
+    def transfer_entries(self, organization_id: str, transfer_id: str) -> Sequence[LedgerEntry]:
+        """A transfer's ledger entries (the one out of its source, then the one into its
+        destination); empty for an unknown id or another organization's."""
+        ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
                  limit: int, totals: SnapshotTotals | None = None) -> SnapshotPage:

@@ -172,7 +172,15 @@ class FirestoreStore:
         rows = [r.to_dict() for r in self.client.collection_group("ledger")
                 .where("id", "==", entry_id).limit(5).get()]
         owned = [r for r in rows if r["organization_id"] == organization_id]
-        return from_row(LedgerEntry, owned[0]) if owned else None
+        return ledger_entry(owned[0]) if owned else None
+
+    def transfer_entries(self, organization_id: str, transfer_id: str) -> list[LedgerEntry]:
+        """A collection-group query on `transfer_id` (infra/firestore.tf gives `ledger.transfer_id`
+        that scope); a transfer has two entries."""
+        rows = [r.to_dict() for r in self.client.collection_group("ledger")
+                .where("transfer_id", "==", transfer_id).limit(5).get()]
+        return sorted((ledger_entry(r) for r in rows if r["organization_id"] == organization_id),
+                      key=lambda entry: (entry.quantity_change > 0, entry.id))
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
