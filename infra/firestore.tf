@@ -228,3 +228,22 @@ resource "google_firestore_field" "ledger_id" {
     }
   }
 }
+
+# ... and a transfer's two entries by the transfer's id (GET /v2/inventory/transfers/{id}, and
+# a transfer's legs shown as one Square TRANSFER change): the same scope for `ledger.transfer_id`.
+resource "google_firestore_field" "ledger_transfer_id" {
+  database   = google_firestore_database.main.name
+  collection = "ledger"
+  field      = "transfer_id"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
