@@ -7,6 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from square_sdk.ledger import (adjustment, batch, count, location_id, native_state, needs_square_sdk,
                                new_item, other_location_id, sdk, server, transfer)
 
@@ -73,6 +76,33 @@ def test_the_legacy_sdk_backdates_an_adjustment_within_the_organizations_window(
     ledger = native_state(server, item)[1]
     assert [(e["reason_code"], e["quantity_change"]) for e in reversed(ledger)] == [
         ("ADJUSTMENT", 10), ("SALE", -4), ("AUDIT", 4)]
+
+
+@pytest.fixture(scope="module")
+def steady_item(server, location_id) -> dict:
+    return new_item(server, location_id, quantity=10)
+
+
+OUTSIDE_THE_WINDOW = st.one_of(  # in the future, or older than the organization's 35 days
+    st.timedeltas(min_value=timedelta(seconds=5), max_value=timedelta(days=3650)),
+    st.timedeltas(min_value=-timedelta(days=3650), max_value=-timedelta(days=35, seconds=5)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(offset=OUTSIDE_THE_WINDOW, kind=st.sampled_from(["adjustment", "physical_count", "transfer"]))
+def test_an_occurred_at_in_the_future_or_beyond_the_window_is_refused_and_writes_nothing(
+        server, steady_item, other_location_id, offset, kind):
+    when = (datetime.now(timezone.utc) + offset).isoformat()
+    change = {"adjustment": adjustment(steady_item, "IN_STOCK", "SOLD", "1", occurred_at=when),
+              "physical_count": count(steady_item, "3", occurred_at=when),
+              "transfer": transfer(steady_item, other_location_id, "1", occurred_at=when)}[kind]
+    before = native_state(server, steady_item)
+    refused = server.session.post(f"http://127.0.0.1:{server.port}/v2/inventory/changes/batch-create",
+                                  json={"idempotency_key": uuid.uuid4().hex, "changes": [change]})
+    assert refused.status_code == 400, refused.text
+    [error] = refused.json()["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_TIME", f"changes[0].{kind}.occurred_at")
+    assert native_state(server, steady_item) == before
 
 
 # --- 2. TRANSFER -----------------------------------------------------------------------------
