@@ -155,3 +155,17 @@ def test_employee_id_is_the_team_member_and_two_different_people_are_refused(emp
     assert shown["reference_id"] == "order-1"
     assert shown.get("team_member_id") == shown.get("employee_id") == (member or employee)
     assert shown["source"] == {"product": "EXTERNAL_API", "name": "Till"}
+
+
+def test_the_changes_event_carries_the_clients_references_only_where_it_sent_them():
+    from inventory.domain.events import events_for_change
+    plain = entry_for(ReasonCode.SALE, Decimal(-1), Decimal(9))
+    labelled = plain.model_copy(update={"reference_id": "order-1", "team_member_id": "TM1",
+                                        "source_application": {"name": "Till"}})
+    ids = iter(f"evt_{n}" for n in range(10))
+    [plain_event] = events_for_change(ITEM, ITEM, plain, lambda _: next(ids), NOW)
+    [labelled_event] = events_for_change(ITEM, ITEM, labelled, lambda _: next(ids), NOW)
+    assert not {"reference_id", "team_member_id", "source_application"} & set(plain_event.data["change"])
+    assert {k: labelled_event.data["change"][k] for k in ("reference_id", "team_member_id",
+                                                          "source_application")} == {
+        "reference_id": "order-1", "team_member_id": "TM1", "source_application": {"name": "Till"}}
