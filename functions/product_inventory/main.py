@@ -16,6 +16,7 @@ from inventory.http.routes import Routes
 
 routes = Routes("product_inventory")
 ALLOW = ", ".join(allowed_methods({"GET", "POST"}))
+ROW_ALLOW = ", ".join(allowed_methods({"GET"}))  # a row is read-only: rows are posted to the collection
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 1000
 
 
@@ -25,10 +26,10 @@ def _format(call) -> str | None:
     return call.request.args.get("format", chosen or "json")
 
 
-def _answer(call, body, status=200, headers=None):
+def _answer(call, body, status=200, headers=None, allow=ALLOW):
     if _format(call) == "api":
-        return render.browsable(body, status, ALLOW, call.request.full_path.rstrip("?"))
-    return render.json_answer(body, status, {"Allow": ALLOW, **(headers or {})})
+        return render.browsable(body, status, allow, call.request.full_path.rstrip("?"))
+    return render.json_answer(body, status, {"Allow": allow, **(headers or {})})
 
 
 def _int(text, default):
@@ -60,6 +61,23 @@ def read_page(call):
                                         dict(args.items()), codes))
 
 
+def read_row(call):
+    """One row by their single-row id, `{date}_{shop_id}_{product_id}` (`.json` or `.api` may
+    follow, as their format suffixes); 404 {"detail": "Not found."} when there is none."""
+    row_id = call.path["row_id"]
+    for suffix in (".json", ".api"):
+        row_id = row_id.removesuffix(suffix)
+    if _format(call) not in ("json", "api"):
+        return render.json_answer({"detail": "Not found."}, 404)
+    row = collection.find_row(call.services, call.actor, row_id)
+    if row is None:
+        return _answer(call, {"detail": "Not found."}, 404, allow=ROW_ALLOW)
+    codes = {location.id: location.code for location in
+             call.services.store.list_locations(call.actor.organization_id) if location.code}
+    collection_url = call.request.host_url + "api/v1/product-inventory/"
+    return _answer(call, render.single(row, codes, collection_url), allow=ROW_ALLOW)
+
+
 def form_fields(call) -> dict[str, str]:
     """A form-encoded row, under the same size limit as a JSON body."""
     limit = call.services.settings.max_body_bytes
@@ -75,7 +93,7 @@ def form_fields(call) -> dict[str, str]:
 
 
 def write_rows(call):
-    """Rows posted (JSON, or form-encoded as their curl example): counted, then kept."""
+    """Rows posted (JSON, or form-encoded as their curl example): counted and kept, in one unit of work."""
     actor = call.actor
     actor.require(Scope.INVENTORY_WRITE)
     request = call.request
@@ -86,8 +104,8 @@ def write_rows(call):
     else:
         rows, many = parse_rows(call.json)
     plan = collection.check_rows(call.services, actor, rows, many)
-    written = {"updated": plan.updated, "inserted": plan.inserted}
-    outcome = collection.apply_rows(call.services, actor, plan, call.write(lambda _: written))
+    outcome = collection.apply_rows(call.services, actor, plan, call.write(
+        lambda counted: {"updated": counted.updated, "inserted": counted.inserted}))
     headers = {"Location": request.host_url + "api/v1/product-inventory/"}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -160,6 +178,19 @@ def post_rows_json(call):
 @in_their_shape
 def post_rows_api(call):
     return write_rows(call)
+
+
+@routes.operation(**dict(THEIRS, summary="Datawiz: one inventory row", errors=(401, 403, 404),
+                          description="a row {url, date, shop_id, product_id, qty, original_price, "
+                                      "stock_total_price, week_day}"))
+@in_their_shape
+def get_row(call):
+    return read_row(call)
+
+
+@routes.operation(**DESCRIBING)
+def describe_row(call):
+    return render.options_answer({"Allow": ROW_ALLOW})
 
 
 @routes.operation(**DESCRIBING)

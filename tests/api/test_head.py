@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import functions_framework
 import pytest
@@ -56,13 +57,19 @@ def world(loopback_allowed, api, location, item):
         moved = api.post("/api/v1/inventory/transfers", {
             "from_item_id": item["id"], "to_location_id": elsewhere.json["data"]["id"], "quantity": 1})
         assert moved.status in (200, 201), moved
+        today = datetime.now(ZoneInfo(location["time_zone"])).date().isoformat()
+        kept = api.post("/api/v1/product-inventory/", {"date": today, "shop_id": location["id"],
+                                                       "product_id": item["product_id"], "qty": 9})
+        assert kept.status == 201, kept
         yield {"item_id": item["id"], "location_id": location["id"],
                # Square's dialect: the item's product, its opening adjustment and the count above
                "catalog_object_id": item["product_id"], "adjustment_id": opening["id"],
                "physical_count_id": counted.json["change"]["id"],
                "transfer_id": moved.json["data"]["transfer_id"],  # between two sales floors
                "sync_id": queued.json["data"]["id"], "subscription_id": hook.json["data"]["id"],
-               "asset": "swagger-ui.css"}
+               "asset": "swagger-ui.css",
+               # Datawiz's dialect: the row kept above
+               "row_id": f"{today}_{location['id']}_{item['product_id']}"}
     finally:
         pos.stop()
 

@@ -26,3 +26,17 @@ def test_stock_rows_are_listed_by_date_location_product_and_a_row_replaces_its_k
     assert store.list_stock_rows(ORG)[0] == _row("loc_a", "p1", "2026-11-29", price=None)
     assert store.list_stock_rows("org_nobody") == []
 
+
+
+def test_stock_rows_are_read_by_key_in_a_transaction_and_alone_per_organization(store):
+    mine, theirs = _row("loc_a", "p_1", "2026-11-29"), _row("loc_a", "p_1", "2026-11-29", qty="9.0000",
+                                                             organization_id=OTHER_ORG)
+    store.transact(lambda tx: [tx.save_stock_row(r) for r in (mine, theirs)])
+    wanted = [("loc_a", "p_1", "2026-11-29"), ("loc_a", "p_1", "2026-11-30"), ("loc_b", "p_1", "2026-11-29")]
+    assert store.transact(lambda tx: tx.get_stock_rows(ORG, wanted)) == {mine.key: mine}
+    assert store.transact(lambda tx: tx.get_stock_rows(OTHER_ORG, wanted)) == {theirs.key: theirs}
+    assert store.transact(lambda tx: tx.get_stock_rows(ORG, [])) == {}
+    assert store.get_stock_row(ORG, "loc_a", "p_1", "2026-11-29") == mine
+    assert store.get_stock_row(OTHER_ORG, "loc_a", "p_1", "2026-11-29") == theirs
+    assert store.get_stock_row(ORG, "loc_a", "p_1", "2026-11-30") is None
+    assert store.get_stock_row("org_nobody", "loc_a", "p_1", "2026-11-29") is None

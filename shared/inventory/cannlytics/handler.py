@@ -20,6 +20,7 @@ from ..http.errors import BadRequest, MethodNotAllowed, status_of
 from ..http.matching import match
 from ..http.render import json_response
 from ..http.routes import Routes
+from ..service.unit_of_work import Outcome
 from .translate import THEIR_NAME
 
 
@@ -42,7 +43,7 @@ def dispatch(routes: Routes, request: Any) -> Response:
             route = next(r for r in routes.routes if r.http is found.route)
             call = Call(request, found.params, route)
             _check_organization(call)
-            response = json_response({"success": True, "data": route.handler(call)})
+            response = _success(route.handler(call))
     except DomainError as refusal:
         error_code = refusal.code
         response = refused(refusal)
@@ -62,6 +63,17 @@ def dispatch(routes: Routes, request: Any) -> Response:
         request_id=request_id, organization_id=actor.organization_id if actor else None,
         user_agent=request.headers.get("User-Agent"), remote_ip=request.remote_addr,
         trace_header=request.headers.get("X-Cloud-Trace-Context"), error_code=error_code)
+    return response
+
+
+def _success(answer: Any) -> Response:
+    """An operation's `data`, or a write's Outcome: its reply's data (the first one, on a retry
+    with the same Idempotency-Key, marked `Idempotent-Replayed` as the native API marks it)."""
+    if not isinstance(answer, Outcome):
+        return json_response({"success": True, "data": answer})
+    response = json_response({"success": True, "data": answer.reply.body}, answer.reply.status)
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
 
 

@@ -5,7 +5,7 @@ service's.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -16,9 +16,11 @@ from ..domain.models import InventoryItem
 from ..http.errors import from_validation
 from ..service import items
 from ..service.auth import Actor
-from ..service.unit_of_work import WITHOUT_KEY
 from ..service.locations import list_locations
 from ..service.ports import Services
+from ..service.results import ItemChanged, ItemCreated
+from ..service.unit_of_work import Idempotency, Outcome, Reply, replay_first
+from .listing import ListQuery, ordered
 from .translate import DEFAULT_ROOM, ItemPost, in_their_names, render_item
 
 COUNT_NOTE = "count posted through the Cannlytics API"
@@ -35,16 +37,20 @@ def find(services: Services, actor: Actor, item_id: str) -> InventoryItem | None
     return found[0] if found else None
 
 
-def list_all(services: Services, actor: Actor) -> list[dict[str, str]]:
-    """Every active item, oldest first, walked by cursor."""
-    rendered, cursor, codes = [], None, None
-    while True:
-        page = items.list_items(services, actor, ListInventory(limit=PAGE, cursor=cursor))
-        codes = codes or _codes(services, actor)
-        rendered += [render_item(item, codes.get(item.location_id)) for item in page.items]
+def list_all(services: Services, actor: Actor, query: ListQuery) -> list[dict[str, str]]:
+    """Active items as their GET lists them: oldest first, or by `order_by` (every active item is
+    read to sort them; without it only the first `limit` are), at most `limit`."""
+    found, cursor = [], None
+    while query.order_by is not None or len(found) < query.limit:
+        size = PAGE if query.order_by is not None else min(PAGE, query.limit - len(found))
+        page = items.list_items(services, actor, ListInventory(limit=size, cursor=cursor))
+        found += page.items
         if page.next_cursor is None:
-            return rendered
+            break
         cursor = page.next_cursor
+    codes = _codes(services, actor) if found else {}
+    rendered = [render_item(item, codes.get(item.location_id)) for item in found]
+    return ordered(rendered, query)[:query.limit]
 
 
 def get(services: Services, actor: Actor, item_id: str) -> dict[str, str]:
@@ -52,20 +58,35 @@ def get(services: Services, actor: Actor, item_id: str) -> dict[str, str]:
     return render_item(item, _codes(services, actor).get(item.location_id))
 
 
-def post(services: Services, actor: Actor, post: ItemPost) -> dict[str, Any]:
-    """Create the item (answering all of it) or update what was posted (answering just that)."""
+def post(services: Services, actor: Actor, post: ItemPost,
+         write: Callable[[Callable[[Any], Any]], Idempotency]) -> Outcome:
+    """Create the item (answering all of it) or update what was posted (answering just that), in
+    one unit of work, exactly once per Idempotency-Key. `write` gives the request's Idempotency
+    for the reply it is to store."""
+    codes = _codes(services, actor)
+
+    def answer(result: ItemCreated | ItemChanged) -> Any:
+        if isinstance(result, ItemCreated):
+            return render_item(result.item, codes.get(result.item.location_id))
+        return dict(post.posted)
+
+    idempotency = write(answer)
+    first = replay_first(services, actor, idempotency)
+    if first is not None:
+        return first
     item = find(services, actor, post.item_id)
     if item is None:
-        created = _create(services, actor, post)
-        return render_item(created, _codes(services, actor).get(created.location_id))
-    _update(services, actor, item, post)
-    return dict(post.posted)
+        return _create(services, actor, post, idempotency)
+    return _update(services, actor, item, post, codes, idempotency)
 
 
-def archive(services: Services, actor: Actor, item_id: str) -> None:
+def archive(services: Services, actor: Actor, item_id: str, idempotency: Idempotency) -> Outcome:
     """Our archiving rule: an item with stock stays (409) until its removal is recorded."""
+    first = replay_first(services, actor, idempotency)
+    if first is not None:
+        return first
     item = _existing(services, actor, item_id)
-    items.archive_item(services, actor, item.id, WITHOUT_KEY)
+    return items.archive_item(services, actor, item.id, idempotency)
 
 
 def _existing(services: Services, actor: Actor, item_id: str) -> InventoryItem:
@@ -75,29 +96,23 @@ def _existing(services: Services, actor: Actor, item_id: str) -> InventoryItem:
     return item
 
 
-def _create(services: Services, actor: Actor, post: ItemPost) -> InventoryItem:
+def _create(services: Services, actor: Actor, post: ItemPost, idempotency: Idempotency) -> Outcome:
+    """The item with its posted quantity as a physical count (AUDIT), in one transaction."""
     if post.name is None:
         raise InvalidInput("name is required to create an item", "name", "name_required")
     location_id = post.location_id or _first_location(services, actor)
     command = _validated(CreateItem, {
         "product_id": post.item_id, "sku": post.item_id, "product_name": post.name,
         "location_id": location_id, "room_type": post.room_type or DEFAULT_ROOM,
-        "category": post.category, "quantity": post.quantity or 0,
+        "category": post.category, "quantity": post.quantity or 0, "notes": COUNT_NOTE,
         "attributes": {name: value for name, value in post.free_form.items() if value is not None},
         **({"unit": post.unit} if post.unit else {})})
-    count = (_validated(UpdateItem, {"quantity": post.quantity, "notes": COUNT_NOTE})
-             if post.quantity is not None else None)
-    # The item opens empty and the posted quantity is then recorded as a count (AUDIT), as a
-    # count posted later is; both commands are validated above, so the count cannot be refused.
-    empty = command.model_copy(update={"quantity": 0})
-    created = items.create_item(services, actor, empty, WITHOUT_KEY).result.item.id
-    if count is not None:
-        items.update_item(services, actor, created, count, None, WITHOUT_KEY)
-    return items.get_item(services, actor, created)
+    return items.create_item(services, actor, command, idempotency, opening=ReasonCode.AUDIT)
 
 
-def _update(services: Services, actor: Actor, item: InventoryItem, post: ItemPost) -> None:
-    here = (item.location_id, _codes(services, actor).get(item.location_id))
+def _update(services: Services, actor: Actor, item: InventoryItem, post: ItemPost,
+            codes: dict[str, str], idempotency: Idempotency) -> Outcome:
+    here = (item.location_id, codes.get(item.location_id))
     if post.location_id is not None and post.location_id not in here:
         raise Conflict("an item moves between locations by a transfer "
                        "(POST /api/v1/inventory/transfers), not by a new area_id", "area_id",
@@ -118,9 +133,10 @@ def _update(services: Services, actor: Actor, item: InventoryItem, post: ItemPos
         changes["attributes"] = dict(post.free_form)
     if post.quantity is not None:
         changes.update(quantity=post.quantity, reason_code=ReasonCode.AUDIT, notes=COUNT_NOTE)
-    if changes:
-        items.update_item(services, actor, item.id, _validated(UpdateItem, changes), None,
-                          WITHOUT_KEY)
+    if not changes:  # only item_id posted: nothing is written, and a retry gets the same answer
+        return Outcome(None, Reply(200, dict(post.posted)))
+    return items.update_item(services, actor, item.id, _validated(UpdateItem, changes), None,
+                             idempotency)
 
 
 def _codes(services: Services, actor: Actor) -> dict[str, str]:

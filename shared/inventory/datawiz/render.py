@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any, Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Response
 
@@ -33,6 +34,14 @@ def result(row: StockRow, codes: dict[str, str]) -> dict[str, Any]:
             "stock_total_price": four_places(stock_total(row))}
 
 
+def single(row: StockRow, codes: dict[str, str], collection_url: str) -> dict[str, Any]:
+    """One row as their single-row GET shows it: a result with its own `url` and `week_day`
+    (Monday 0)."""
+    shown = result(row, codes)
+    url = f"{collection_url}{row.date}_{shown['shop_id']}_{quote(row.product_id, safe='')}/"
+    return {"url": url, **shown, "week_day": date.fromisoformat(row.date).weekday()}
+
+
 def page_of(rows: Sequence[StockRow], page: int, page_size: int, base_url: str,
             query: dict[str, str], codes: dict[str, str]) -> dict[str, Any]:
     start = (page - 1) * page_size
@@ -55,8 +64,12 @@ def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = N
 
 
 def options_answer(headers) -> Response:
+    """Their metadata document; `actions` only where POST is allowed (the collection's URL)."""
     kept = {k: v for k, v in dict(headers).items() if k.lower() not in ("content-type", "content-length")}
-    return json_answer(metadata(NAME, DESCRIPTION), headers=kept)
+    document = metadata(NAME, DESCRIPTION)
+    if "POST" not in kept.get("Allow", ""):
+        del document["actions"]
+    return json_answer(document, headers=kept)
 
 
 def browsable(body: Any, status: int, allow: str, path: str) -> Response:

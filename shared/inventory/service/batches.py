@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from ..domain.codes import ChangeSource, Scope
 from ..domain.commands import BulkLine, Transfer
@@ -33,6 +33,15 @@ def apply_batch(services: Services, actor: Actor, lines: Sequence[BatchLine],
     """Apply every line in one transaction or none; a refusal names each refused line's field
     under `updates[i].`. With `skip_unchanged_counts`, a count that finds the quantity it
     counts writes no entry."""
+    return run_once(services, actor, idempotency,
+                    batch_change(services, actor, lines, idempotency, skip_unchanged_counts))
+
+
+def batch_change(services: Services, actor: Actor, lines: Sequence[BatchLine],
+                 idempotency: Idempotency, skip_unchanged_counts: bool = False,
+                 ) -> Callable[[Transaction, datetime], BulkApplied]:
+    """The decision of a batch, for a use case that makes it with other writes in one unit of
+    work (the caller's rights are checked now, the lines in its transaction)."""
     actor.require(Scope.INVENTORY_WRITE)
     window = (backdating_window_days(services, actor.organization_id)
               if any(line.change.occurred_at is not None for line in lines) else None)
@@ -92,7 +101,7 @@ def apply_batch(services: Services, actor: Actor, lines: Sequence[BatchLine],
         return BulkApplied([current[item_id] for item_id in dict.fromkeys(touched)],
                            [entry for _, _, entry in changes])
 
-    return run_once(services, actor, idempotency, decide)
+    return decide
 
 
 def _item_id(change: BulkLine | Transfer) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Callable
 
 from ..domain.attributes import edit_attributes, new_item
 from ..domain.freeform_attributes import merge_attributes
@@ -13,7 +14,7 @@ from ..domain.ledger import ChangeContext, open_item
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
-from .batches import BatchLine, apply_batch
+from .batches import BatchLine, batch_change
 from .dated_changes import DatedLedger, backdating_window_days
 from .locations import require_location, resolve_location
 from .ports import ItemFilter, Page, Services, Slice, Transaction
@@ -60,9 +61,11 @@ def list_changes(services: Services, actor: Actor, item_id: str,
     return services.store.list_changes(actor.organization_id, item_id, query.cursor, query.limit)
 
 
-def create_item(services: Services, actor: Actor, command: CreateItem,
-                idempotency: Idempotency) -> Outcome[ItemCreated]:
-    """Create an item at a location and room; an opening quantity is its first ledger entry."""
+def create_item(services: Services, actor: Actor, command: CreateItem, idempotency: Idempotency,
+                opening: ReasonCode = ReasonCode.ADJUSTMENT) -> Outcome[ItemCreated]:
+    """Create an item at a location and room; an opening quantity is its first ledger entry,
+    an adjustment, or with `opening` AUDIT a physical count (a dialect whose quantities are
+    counts)."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
 
@@ -75,10 +78,12 @@ def create_item(services: Services, actor: Actor, command: CreateItem,
         empty = new_item(command, item_id=services.new_id("itm"), organization_id=org,
                          location_id=location.id, now=now)
         item, entry = open_item(
-            empty, quantity=command.quantity, reason=ReasonCode.ADJUSTMENT,
+            empty, quantity=command.quantity, reason=opening,
             notes=command.notes or "opening quantity",
             context=_context(actor, idempotency, ChangeSource.CREATE),
             change_id=services.new_id("chg"), now=now)
+        if entry is not None and opening is ReasonCode.AUDIT:  # a count keeps what it found
+            entry = entry.model_copy(update={"counted_quantity": entry.quantity_after})
         record_change(services, tx, None, item, entry, now)
         return ItemCreated(item, entry)
 
@@ -124,8 +129,15 @@ def update_item(services: Services, actor: Actor, item_id: str, command: UpdateI
 def bulk_update(services: Services, actor: Actor, command: BulkUpdate,
                 idempotency: Idempotency) -> Outcome[BulkApplied]:
     """Apply up to 500 changes atomically: every one is checked, and one refusal refuses all."""
+    return run_once(services, actor, idempotency, bulk_change(services, actor, command, idempotency))
+
+
+def bulk_change(services: Services, actor: Actor, command: BulkUpdate,
+                idempotency: Idempotency) -> Callable[[Transaction, datetime], BulkApplied]:
+    """The decision of a bulk update, for a use case that makes it with other writes in one
+    unit of work (the caller's rights are checked now, the changes in its transaction)."""
     actor.check_organization(command.organization_id)
-    return apply_batch(services, actor, [BatchLine(line) for line in command.updates], idempotency)
+    return batch_change(services, actor, [BatchLine(line) for line in command.updates], idempotency)
 
 
 def archive_item(services: Services, actor: Actor, item_id: str,

@@ -28,6 +28,13 @@ class BulkApplied(NamedTuple):
     entries: Sequence[LedgerEntry]  # every ledger entry written, in request order
 
 
+class RowsCounted(NamedTuple):
+    """Stock rows counted through the ledger and kept: how many replaced a kept row."""
+    applied: BulkApplied
+    updated: int
+    inserted: int
+
+
 class ItemArchived(NamedTuple):
     item: InventoryItem
 

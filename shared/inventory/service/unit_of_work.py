@@ -89,12 +89,9 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
 
     def work(tx: Transaction) -> Outcome[R]:
         now = services.clock.now()
-        record = tx.get_idempotency(actor.organization_id, actor.api_key_id, idempotency.key)
-        if record is not None and now - record.created_at < REPLAY_WINDOW:
-            if record.fingerprint != idempotency.fingerprint:
-                raise IdempotencyConflict("this Idempotency-Key was used for a different request",
-                                          "Idempotency-Key")
-            return Outcome(None, Reply(record.status, wire.loads(record.body)), replayed=True)
+        stored = _stored_reply(tx, actor, idempotency, now)
+        if stored is not None:
+            return stored
         result = decide(tx, now)
         reply = render(result)
         tx.save_idempotency(IdempotencyRecord(
@@ -105,6 +102,30 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
         return Outcome(result, reply)
 
     return run(services, work)
+
+
+def replay_first(services: Services, actor: Actor, idempotency: Idempotency) -> Outcome | None:
+    """For a dialect that looks things up before its unit of work (Cannlytics finds items by
+    SKU), the key is judged first, so a retry gets the first reply whatever changed since: that
+    reply if this API key already sent this Idempotency-Key (the key with another request is
+    refused), a refusal for a write without a key where the organization requires one, None to
+    go on. run_once judges again in its transaction."""
+    if idempotency.key is None:
+        _check_keyless_allowed(services, actor)
+        return None
+    return services.store.transact(
+        lambda tx: _stored_reply(tx, actor, idempotency, services.clock.now()))
+
+
+def _stored_reply(tx: Transaction, actor: Actor, idempotency: Idempotency,
+                  now: datetime) -> Outcome | None:
+    record = tx.get_idempotency(actor.organization_id, actor.api_key_id, idempotency.key)
+    if record is None or now - record.created_at >= REPLAY_WINDOW:
+        return None
+    if record.fingerprint != idempotency.fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was used for a different request",
+                                  "Idempotency-Key")
+    return Outcome(None, Reply(record.status, wire.loads(record.body)), replayed=True)
 
 
 def _check_keyless_allowed(services: Services, actor: Actor) -> None:

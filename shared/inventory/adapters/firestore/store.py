@@ -243,6 +243,12 @@ class FirestoreStore:
         found = [StockRow(**row.to_dict()) for row in rows]
         return sorted(found, key=lambda row: (row.date, row.location_id, row.product_id))
 
+    def get_stock_row(self, organization_id: str, location_id: str, product_id: str,
+                      date: str) -> StockRow | None:
+        found = self._owned("stock_rows", digest(organization_id, location_id, product_id, date),
+                            organization_id)
+        return StockRow(**found) if found else None
+
     def list_locations(self, organization_id: str) -> Sequence[Location]:
         rows = self._collection("locations").where("organization_id", "==", organization_id).get()
         return sorted((location_from_document(r.to_dict()) for r in rows), key=lambda l: l.id)

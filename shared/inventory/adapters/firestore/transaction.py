@@ -299,6 +299,12 @@ class FirestoreTransaction:
         self._set("pos_connections", digest(connection.organization_id, connection.location_id),
                   self._sealed.to_row(connection))
 
+    def get_stock_rows(self, organization_id: str,
+                       keys: Collection[tuple[str, str, str]]) -> dict[tuple[str, str, str], StockRow]:
+        wanted = {digest(organization_id, *key): key for key in keys}
+        return {wanted[document_id]: StockRow(**found)
+                for document_id, found in self._get_all("stock_rows", wanted).items()}
+
     def save_stock_row(self, row: StockRow) -> None:
         self._set("stock_rows", digest(row.organization_id, *row.key), dataclasses.asdict(row))
 

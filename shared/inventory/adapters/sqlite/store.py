@@ -268,6 +268,17 @@ class SqliteTransaction:
         self._db.executemany("UPDATE events SET fanned_out_at = ? WHERE id = ? AND fanned_out_at IS NULL",
                              [(format_instant(at), event_id) for event_id in event_ids])
 
+    def get_stock_rows(self, organization_id: str,
+                       keys: Collection[tuple[str, str, str]]) -> dict[tuple[str, str, str], StockRow]:
+        found: dict[tuple[str, str, str], StockRow] = {}
+        for key in dict.fromkeys(keys):  # a primary-key lookup each
+            row = self._db.execute(
+                "SELECT * FROM stock_rows WHERE organization_id = ? AND location_id = ?"
+                " AND product_id = ? AND date = ?", (organization_id, *key)).fetchone()
+            if row is not None:
+                found[key] = StockRow(**dict(row))
+        return found
+
     def save_stock_row(self, row: StockRow) -> None:
         values = dataclasses.asdict(row)
         self._db.execute(_statement("INSERT OR REPLACE", "stock_rows", tuple(values)),
@@ -504,6 +515,12 @@ class SqliteStore:
         rows = self._query("SELECT * FROM stock_rows WHERE organization_id = ?"
                            " ORDER BY date, location_id, product_id", [organization_id])
         return [StockRow(**dict(row)) for row in rows]
+
+    def get_stock_row(self, organization_id: str, location_id: str, product_id: str,
+                      date: str) -> StockRow | None:
+        with self._connection() as connection:
+            return SqliteTransaction(connection, self._sealed).get_stock_rows(
+                organization_id, [(location_id, product_id, date)]).get((location_id, product_id, date))
 
     def pending_events(self, limit: int) -> Sequence[Event]:
         rows = self._query("SELECT * FROM events WHERE published_at IS NULL ORDER BY seq LIMIT ?",
