@@ -99,11 +99,11 @@ def _batch_reply(applied: BulkApplied, places: Places) -> Reply:
             legs.setdefault(entry.transfer_id, []).append(entry)
     changes = []
     for entry in applied.entries:
-        product_id = touched[entry.item_id].product_id
+        item = touched[entry.item_id]
         if entry.transfer_id is None:
-            changes.append(square_change(entry, touched[entry.item_id]))
+            changes.append(square_change(entry, item))
         elif entry is legs[entry.transfer_id][0]:  # one TRANSFER change for its two entries
-            changes.append(square_transfer(*legs[entry.transfer_id], product_id))
+            changes.append(square_transfer(*legs[entry.transfer_id], item.product_id))
     return Reply(200, places.with_codes({
         "counts": [count for item in applied.items for count in square_counts(item)],
         "changes": changes}))
