@@ -33,7 +33,7 @@ class LocalServer:
             try:
                 requests.get(self.base + "/inventory", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError("the local server did not start")
                 time.sleep(0.1)

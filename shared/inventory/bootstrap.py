@@ -9,7 +9,8 @@ import threading
 
 from .service.clock import SystemClock
 from .service.ids import new_id
-from .service.ports import EventPublisher, InventoryStore, SecretBox, Services, WebhookSender
+from .service.ports import (EventPublisher, InventoryStore, SecretBox, Services, WebhookRenderer,
+                            WebhookSender)
 from .settings import Settings
 
 _lock = threading.Lock()
@@ -88,6 +89,13 @@ def build_delivery_queue(settings: Settings):
     return StoredDeliveryQueue()  # the local worker picks due deliveries from the store
 
 
+def build_webhook_renderers() -> dict[str, WebhookRenderer]:
+    """The webhook formats beyond the native one, by name: Square's notifications."""
+    from .domain.webhooks import WebhookFormat
+    from .square.webhooks import SquareWebhooks
+    return {WebhookFormat.SQUARE.value: SquareWebhooks()}
+
+
 def build_connector(settings: Settings, connection):
     """The connector for a location's POS connection; refuses settings it cannot use (422)."""
     from .adapters.pos.pages import PosLimits
@@ -121,6 +129,7 @@ def services() -> Services:
                 built.sync_queue_factory = lambda: build_sync_queue(current)
                 built.delivery_queue_factory = lambda: build_delivery_queue(current)
                 built.connector_for = lambda connection: build_connector(current, connection)
+                built.webhook_renderers_factory = build_webhook_renderers
                 _services = built
     return _services
 

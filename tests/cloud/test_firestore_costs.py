@@ -315,6 +315,26 @@ def test_delivering_an_event_costs_six_reads_and_three_writes_per_subscriber(api
     assert delivery_message_bytes(made[0].id) < 1000, delivery_message_bytes(made[0].id)
 
 
+def test_a_square_format_delivery_reads_the_items_location_too(api, location, meter):
+    """Square's notification names the location by its code, read when the delivery is posted."""
+    item = api.item(location["id"], quantity=1000)
+    receiver = Receiver()
+    try:
+        api.post("/api/v1/webhooks", {"url": receiver.url(), "format": "square",
+                                      "events": ["inventory.count.updated"]})
+        api.patch(f"/api/v1/inventory/{item['id']}", {"quantity_change": -1, "reason_code": "SALE"})
+        services = bootstrap.services()
+        event = services.store.list_events(api.organization_id, None, ("inventory.updated",), 10).items[-1]
+        with meter.measure() as bill:
+            made = delivery.dispatch(services, event)
+            delivered = [delivery.deliver(services, d.id) for d in made]
+        assert [d.state.value for d in delivered] == ["succeeded"]
+        receiver.wait_for(1)
+        assert_costs("deliver one event to 1 Square-format subscriber", bill)
+    finally:
+        receiver.stop()
+
+
 def pubsub_message_bytes(event) -> int:
     """Pub/Sub's billed size of the message PubSubPublisher sends for `event`: data, attributes,
     20 bytes of timestamp and a message id (about 16 digits; 20 allowed)."""

@@ -19,3 +19,16 @@ def square_sdk(base_url: str, token: str, calls: list[dict], sdk: str = "modern"
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def square_webhook_check(signature_key: str, notification_url: str,
+                         notifications: list[dict]) -> list[dict]:
+    """Each notification ({"body", "signature"}) as a Square app sees it, per
+    tests/square_sdk/webhook_check.py: whether Square's verify_signature accepts it, and the body
+    as the SDK's InventoryCountUpdatedEvent."""
+    request = {"signature_key": signature_key, "notification_url": notification_url,
+               "notifications": notifications}
+    done = subprocess.run([str(SQUARE_PYTHON), str(SCRIPT.with_name("webhook_check.py"))],
+                          input=json.dumps(request), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -12,6 +12,7 @@ from .codes import ReasonCode, RoomType, Unit
 from .errors import RuleBroken
 from .numbers import Money, Quantity
 from .time import Instant, TimeZoneName
+from .webhooks import FORMAT_EVENT_TYPES, WebhookFormat
 
 MAX_BULK_UPDATES = 500
 
@@ -230,14 +231,24 @@ class CreateSubscription(Command):
     url: Annotated[str, Field(min_length=1, max_length=2048)]
     events: Annotated[list[str], Field(min_length=1, max_length=10)]
     description: Annotated[str, Field(max_length=500)] | None = None
+    format: WebhookFormat = Field(WebhookFormat.NATIVE, description=(
+        "`native` (Standard Webhooks) or `square` (Square's notifications and signature); "
+        "`events` are named as the format names them."))
 
     @model_validator(mode="after")
     def _known_events(self) -> "CreateSubscription":
-        from .events import EVENT_TYPES
+        names = FORMAT_EVENT_TYPES[self.format]
         for index, name in enumerate(self.events):
-            if name != "*" and name not in EVENT_TYPES:
-                raise RuleBroken(f"events[{index}]", f"unknown event type {name!r}; "
-                                 f"use one of {', '.join(EVENT_TYPES)} or *", "unknown_event_type")
+            if name == "*" or name in names:
+                continue
+            carried_by = [f.value for f, known in FORMAT_EVENT_TYPES.items() if name in known]
+            if carried_by:  # a type of ours another format carries, or one in another's names
+                raise RuleBroken(f"events[{index}]", f"{name!r} is not sent in the "
+                                 f"{self.format.value} format, which sends {', '.join(names)}; "
+                                 f"{name!r} needs format {' or '.join(carried_by)}",
+                                 "event_type_not_in_format")
+            raise RuleBroken(f"events[{index}]", f"unknown event type {name!r}; use one of "
+                             f"{', '.join(names)} or *", "unknown_event_type")
         return self
 
 

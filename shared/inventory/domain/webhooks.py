@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import Enum
 
+from .events import EVENT_TYPES, INVENTORY_UPDATED
 from .models import Record
 from .time import Instant
 
@@ -19,19 +20,42 @@ class DeliveryState(str, Enum):
     DEAD = "dead"              # retries exhausted: kept until redelivered by hand
 
 
+class WebhookFormat(str, Enum):
+    """What a subscription is sent: the payload, its signature, and the event type names it uses."""
+
+    NATIVE = "native"  # Standard Webhooks: our envelope, `webhook-signature`, a whsec_ secret
+    SQUARE = "square"  # Square's notifications: `x-square-hmacsha256-signature`, a signature key
+
+
+SQUARE_COUNT_UPDATED = "inventory.count.updated"
+# Each format's event type names -> the event type of ours each one is sent for.
+FORMAT_EVENT_TYPES: dict[WebhookFormat, dict[str, str]] = {
+    WebhookFormat.NATIVE: {name: name for name in EVENT_TYPES},
+    WebhookFormat.SQUARE: {SQUARE_COUNT_UPDATED: INVENTORY_UPDATED},
+}
+
+
 class WebhookSubscription(Record):
     id: str
     organization_id: str
     url: str
-    events: tuple[str, ...]
+    events: tuple[str, ...]  # in the subscription's format's names ("*": all of them)
     description: str | None = None
-    secret: str  # whsec_…, shown once at creation and on rotation, never listed or logged
+    format: WebhookFormat = WebhookFormat.NATIVE
+    # The signing key (whsec_… natively, a Square signature key in Square's format), shown once
+    # at creation and on rotation, never listed or logged.
+    secret: str
     created_at: Instant
     updated_at: Instant
     deleted_at: Instant | None = None
 
     def wants(self, event_type: str) -> bool:
-        return self.deleted_at is None and (event_type in self.events or "*" in self.events)
+        """Whether one of our events of this type is sent to this subscription (as its format
+        names it)."""
+        names = FORMAT_EVENT_TYPES[self.format]
+        return self.deleted_at is None and any(
+            names.get(name) == event_type or (name == "*" and event_type in names.values())
+            for name in self.events)
 
 
 class Delivery(Record):

@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Sequence
 
-from ..domain import wire
 from ..domain.models import Event
-from ..domain.signing import signed_headers
 from ..domain.webhooks import (RETRY_SCHEDULE, Delivery, DeliveryState, WebhookSubscription,
                                after_attempt)
 from .ports import SendResult, Services, Transaction
@@ -35,8 +33,9 @@ def delivery_id(event_id: str, subscription_id: str) -> str:
 
 
 def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
-    """Make the events' deliveries in one transaction (once, however often it is called);
-    returns those not yet done."""
+    """Make the events' deliveries in one transaction (once, however often it is called): one
+    per subscription that wants the event's type and whose format carries it; returns those not
+    yet done."""
 
     def work(tx: Transaction) -> list[Delivery]:
         now = services.clock.now()
@@ -47,7 +46,9 @@ def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
             if kind not in subscribers:
                 subscribers[kind] = tx.subscriptions_for(*kind)
             for subscription in subscribers[kind]:
-                wanted.append((event, subscription, tx.get_delivery(delivery_id(event.id, subscription.id))))
+                if services.webhook_renderers[subscription.format.value].carries(event):
+                    wanted.append((event, subscription,
+                                   tx.get_delivery(delivery_id(event.id, subscription.id))))
         made = []
         for event, subscription, found in wanted:  # every read above, every write below
             if found is None:
@@ -197,18 +198,19 @@ def claim(services: Services, ids: Sequence[str], lease: timedelta | None = None
 
 
 def attempt(services: Services, claimed: Claimed) -> Settle:
-    """Post a claimed delivery once, signed, with the configured timeout; returns how to record
-    it. A deleted subscription or a vanished event makes it a dead letter without a post."""
+    """Post a claimed delivery once, rendered and signed in its subscription's format, with the
+    configured timeout; returns how to record it. A deleted subscription or a vanished event
+    makes it a dead letter without a post."""
     subscription, delivery = claimed.subscription, claimed.delivery
     if subscription is None or subscription.deleted_at is not None:
         return _dead("subscription deleted")
     event = services.store.get_event(delivery.organization_id, delivery.event_id)
     if event is None:
         return _dead("event not found")
-    body = wire.dumps(event.envelope())
-    sent_at = services.clock.now()
-    headers = signed_headers(subscription.secret, event.id, int(sent_at.timestamp()), body)
-    result = services.sender.post(subscription.url, headers, body, services.settings.webhook_timeout_s)
+    renderer = services.webhook_renderers[subscription.format.value]
+    signed = renderer.render(services.store, event, subscription, services.clock.now())
+    result = services.sender.post(subscription.url, signed.headers, signed.body,
+                                  services.settings.webhook_timeout_s)
     return _answered(result, retry_schedule(services))
 
 

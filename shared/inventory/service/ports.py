@@ -316,6 +316,24 @@ class WebhookSender(Protocol):
     def post(self, url: str, headers: dict[str, str], body: str, timeout_s: float) -> SendResult: ...
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    headers: dict[str, str]
+    body: str
+
+
+class WebhookRenderer(Protocol):
+    """One webhook format: its signing keys, which of our events it carries, and the signed
+    request an event becomes for a subscription in it."""
+
+    def new_secret(self) -> str: ...
+
+    def carries(self, event: Event) -> bool: ...
+
+    def render(self, store: InventoryStore, event: Event, subscription: WebhookSubscription,
+               sent_at: datetime) -> SignedRequest: ...
+
+
 class SyncQueue(Protocol):
     def enqueue(self, sync_id: str) -> None:
         """Ask for a queued sync run to be worked (Pub/Sub in the cloud, the worker locally)."""
@@ -354,6 +372,8 @@ class Services:
     delivery_queue_factory: Callable[[], DeliveryQueue] | None = None
     # Builds the connector for a location's POS connection, refusing settings it cannot use.
     connector_for: Callable[[Any], Any] | None = None
+    # The renderer of each webhook format but the native one (which the service holds itself).
+    webhook_renderers_factory: Callable[[], dict[str, WebhookRenderer]] | None = None
 
     @cached_property
     def sync_queue(self) -> SyncQueue:
@@ -370,3 +390,11 @@ class Services:
     @cached_property
     def sender(self) -> WebhookSender | None:
         return self.sender_factory() if self.sender_factory else None
+
+    @cached_property
+    def webhook_renderers(self) -> dict[str, WebhookRenderer]:
+        """Each webhook format's renderer, by the format's name."""
+        from ..domain.webhooks import WebhookFormat
+        from .standard_webhooks import StandardWebhooks
+        built = self.webhook_renderers_factory() if self.webhook_renderers_factory else {}
+        return {WebhookFormat.NATIVE.value: StandardWebhooks(), **built}

@@ -7,11 +7,10 @@ from typing import Sequence
 from ..domain.codes import Scope
 from ..domain.commands import CreateSubscription, ListDeliveries
 from ..domain.errors import Conflict, NotFound
-from ..domain.events import (EVENT_TYPES, INVENTORY_HISTORY_CHANGED, INVENTORY_LOW_STOCK,
-                             INVENTORY_UPDATED)
-from ..domain.signing import new_secret
+from ..domain.events import INVENTORY_HISTORY_CHANGED, INVENTORY_LOW_STOCK, INVENTORY_UPDATED
 from ..domain.sync import SYNC_COMPLETED
-from ..domain.webhooks import Delivery, DeliveryState, WebhookSubscription
+from ..domain.webhooks import (FORMAT_EVENT_TYPES, Delivery, DeliveryState, WebhookFormat,
+                               WebhookSubscription)
 from .auth import Actor
 from .ports import Services, Slice, Transaction
 from .results import DeliveryRequeued, SecretRotated, SubscriptionCreated, SubscriptionDeleted
@@ -30,24 +29,28 @@ def create_subscription(services: Services, actor: Actor, command: CreateSubscri
     """Subscribe a URL to event types; the result holds the signing secret, shown this once."""
     actor.require(Scope.WEBHOOKS_MANAGE)
     actor.check_organization(command.organization_id)
-    require_read_scopes(actor, command.events)
+    require_read_scopes(actor, command.events, command.format)
     url = check_webhook_url(command.url, allow_loopback=services.settings.webhook_allow_loopback)
+    renderer = services.webhook_renderers[command.format.value]
 
     def decide(tx: Transaction, now: datetime) -> SubscriptionCreated:
         subscription = WebhookSubscription(
             id=services.new_id("whk"), organization_id=actor.organization_id, url=url,
             events=tuple(dict.fromkeys(command.events)), description=command.description,
-            secret=new_secret(), created_at=now, updated_at=now)
+            format=command.format, secret=renderer.new_secret(), created_at=now, updated_at=now)
         tx.save_subscription(subscription)
         return SubscriptionCreated(subscription)
 
     return run_once(services, actor, idempotency, decide)
 
 
-def require_read_scopes(actor: Actor, events: Sequence[str]) -> None:
-    """A key subscribes only to what it may read: each event type's read scope, all of them for `*`."""
+def require_read_scopes(actor: Actor, events: Sequence[str],
+                        webhook_format: WebhookFormat = WebhookFormat.NATIVE) -> None:
+    """A key subscribes only to what it may read: the read scope of each event type of ours the
+    format's names stand for, all of them for `*`."""
+    names = FORMAT_EVENT_TYPES[webhook_format]
     for index, name in enumerate(events):
-        for event_type in (EVENT_TYPES if name == "*" else (name,)):
+        for event_type in (names.values() if name == "*" else (names[name],)):
             actor.require(READ_SCOPE[event_type], f"events[{index}]",
                           f", which subscribing to {name!r} needs")
 
@@ -78,12 +81,14 @@ def delete_subscription(services: Services, actor: Actor, subscription_id: str,
 
 def rotate_secret(services: Services, actor: Actor, subscription_id: str,
                   idempotency: Idempotency) -> Outcome[SecretRotated]:
-    """A new signing secret, effective for every delivery attempted from now on."""
+    """A new signing secret (of the subscription's format's kind), effective for every delivery
+    attempted from now on."""
     actor.require(Scope.WEBHOOKS_MANAGE)
 
     def decide(tx: Transaction, now: datetime) -> SecretRotated:
         found = _live(tx.get_subscription(actor.organization_id, subscription_id), subscription_id)
-        rotated = found.model_copy(update={"secret": new_secret(), "updated_at": now})
+        secret = services.webhook_renderers[found.format.value].new_secret()
+        rotated = found.model_copy(update={"secret": secret, "updated_at": now})
         tx.save_subscription(rotated)
         return SecretRotated(rotated)
 

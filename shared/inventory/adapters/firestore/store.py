@@ -35,6 +35,7 @@ from ..secret_box import NO_SECRET_BOX
 from .transaction import (RELAY_SHARDS, FirestoreTransaction, digest, item_from_document,
                           ledger_entry, location_code_document_id, location_from_document,
                           reserved_id,
+                          subscription_from_document,
                           sync_run)
 
 T = TypeVar("T")
@@ -302,12 +303,12 @@ class FirestoreStore:
     def list_subscriptions(self, organization_id: str) -> Sequence[WebhookSubscription]:
         rows = (self._collection("webhook_subscriptions")
                 .where("organization_id", "==", organization_id).where("deleted_at", "==", None).get())
-        return sorted((self._sealed.from_row(WebhookSubscription, r.to_dict()) for r in rows),
+        return sorted((subscription_from_document(self._sealed, r.to_dict()) for r in rows),
                       key=lambda s: s.id)
 
     def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
         found = self._owned("webhook_subscriptions", subscription_id, organization_id)
-        return self._sealed.from_row(WebhookSubscription, found) if found else None
+        return subscription_from_document(self._sealed, found) if found else None
 
     def list_deliveries(self, organization_id: str, subscription_id: str, cursor: str | None,
                         limit: int) -> Slice[Delivery]:

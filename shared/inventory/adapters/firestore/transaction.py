@@ -16,7 +16,7 @@ from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
-from ...domain.webhooks import Delivery, WebhookSubscription
+from ...domain.webhooks import Delivery, WebhookFormat, WebhookSubscription
 from ...service.ports import StockRow
 from ..location_codes import CodeBook
 from ..places import Move, Place, PlaceBook, place_of
@@ -63,6 +63,12 @@ def location_from_document(document: dict[str, Any]) -> Location:
     """A stored location; one written before locations had codes has none, and one written
     before a location named its Square room keeps its counts on the sales floor."""
     return from_row(Location, {"code": None, "square_room_type": "sales_floor", **document})
+
+
+def subscription_from_document(sealed: SealedRecords, document: dict[str, Any]) -> WebhookSubscription:
+    """A stored webhook subscription, its secret opened; one written before subscriptions had
+    formats is in the native one."""
+    return sealed.from_row(WebhookSubscription, {"format": WebhookFormat.NATIVE.value, **document})
 
 
 def sync_run(document: dict[str, Any]) -> SyncRun:
@@ -199,12 +205,12 @@ class FirestoreTransaction:
 
     def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
         found = self._owned("webhook_subscriptions", subscription_id, organization_id)
-        return self._sealed.from_row(WebhookSubscription, found) if found else None
+        return subscription_from_document(self._sealed, found) if found else None
 
     def subscriptions_for(self, organization_id: str, event_type: str) -> list[WebhookSubscription]:
         query = (self._client.collection("webhook_subscriptions")
                  .where("organization_id", "==", organization_id).where("deleted_at", "==", None))
-        found = [self._sealed.from_row(WebhookSubscription, s.to_dict())
+        found = [subscription_from_document(self._sealed, s.to_dict())
                  for s in query.get(transaction=self._tx)]
         return sorted((s for s in found if s.wants(event_type)), key=lambda s: s.id)
 

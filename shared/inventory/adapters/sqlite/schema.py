@@ -225,7 +225,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (organization_id, date, location_id, product_id)
     );
     """,
-    # 11: Square's changes. An entry keeps the client's own reference, team member and source
+    # 11: the format a webhook subscription is sent in (native Standard Webhooks, or Square's).
+    """
+    ALTER TABLE webhook_subscriptions ADD COLUMN format TEXT NOT NULL DEFAULT 'native';
+    """,
+    # 12: Square's changes. An entry keeps the client's own reference, team member and source
     # application; a transfer's two entries are found by its id (GET /v2/inventory/transfers/{id});
     # a location names the room its Square counts live in.
     """
