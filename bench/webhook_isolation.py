@@ -29,10 +29,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -42,65 +40,34 @@ from harness import metric, table
 from inventory.local.loopback import free_port
 from webhooks import bare_post, percentile
 
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # after bench/: its modules first
+from receiver import HangingReceiver, Receiver  # noqa: E402 - the test suite's receivers
+
 SCHEDULE = (2.0, 4.0, 8.0)
 WARMUP = 3  # events before the measured ones, with only the healthy subscriber
 
 
 class Receivers:
-    """One server, three subscribers by path: /healthy and /bare answer 204 at once, /failing
-    answers 500, /hang reads the body and never answers (until the bench ends). Each arrival is
-    taken on the bench's clock once the body is read."""
+    """The three subscribers, served by the test suite's own receivers (tests/receiver.py):
+    /healthy answers 204 at once and takes the baseline's bare posts on /bare too, /failing
+    answers 500, and the hanging one reads each post and never answers (the sender times out).
+    Each arrival is taken on time.monotonic() once its body is read, the bench's clock."""
 
     def __init__(self):
-        self.arrivals: dict[str, list[dict]] = {"healthy": [], "failing": [], "hang": [], "bare": []}
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        receivers = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                at = time.perf_counter()
-                group = self.path.strip("/")
-                with receivers.lock:
-                    receivers.arrivals[group].append({"at": at, "body": body.decode(),
-                                                      "headers": dict(self.headers)})
-                if group == "hang":
-                    receivers.stopping.wait()
-                    return
-                self.send_response(500 if group == "failing" else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, group: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/{group}"
-
-    def count(self, group: str) -> int:
-        with self.lock:
-            return len(self.arrivals[group])
+        self.healthy = Receiver(status=204, keep_alive=True)
+        self.failing = Receiver(status=500, keep_alive=True)
+        self.hanging = HangingReceiver()
+        self.urls = {"healthy": self.healthy.url("/healthy"), "bare": self.healthy.url("/bare"),
+                     "failing": self.failing.url("/failing"), "hang": self.hanging.url()}
 
     def wait(self, group: str, count: int, timeout_s: float) -> list[dict]:
-        deadline = time.monotonic() + timeout_s
-        while self.count(group) < count:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"/{group}: {self.count(group)} of {count} arrived")
-            time.sleep(0.01)
-        with self.lock:
-            return list(self.arrivals[group])
+        """Every arrival at the `group` subscriber, once there are `count` of them."""
+        receiver = self.failing if group == "failing" else self.healthy
+        return receiver.wait_for(count, timeout_s, path=f"/{group}")
 
     def stop(self) -> None:
-        self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
+        for receiver in (self.healthy, self.failing, self.hanging):
+            receiver.stop()
 
 
 ENVIRONMENT = {"INVENTORY_WEBHOOK_ALLOW_LOOPBACK": "1", "INVENTORY_FEED_SETTLE_S": "0",
@@ -155,7 +122,7 @@ def run(kind: str, events: int, spread_s: float) -> dict:
         secrets = {}
 
         def subscribe(group: str) -> None:
-            response = topology.call("POST", "/webhooks", {"url": receivers.url(group),
+            response = topology.call("POST", "/webhooks", {"url": receivers.urls[group],
                                                            "events": ["inventory.updated"]})
             assert response.status_code == 201, response.text
             secrets[group] = response.json()["data"]["secret"]
@@ -169,17 +136,16 @@ def run(kind: str, events: int, spread_s: float) -> dict:
                                      {"quantity_change": 1 if n % 2 == 0 else -1, "reason_code": "ADJUSTMENT"})
             assert response.status_code == 200, response.text
             receivers.wait("healthy", n + 1, 120)
-        with receivers.lock:
-            receivers.arrivals["healthy"].clear()
+        warmed = len(receivers.wait("healthy", WARMUP, 0))  # the measured arrivals come after these
         subscribe("hang")
         subscribe("failing")
         session = requests.Session()
         sent: dict[int, float] = {}  # item version -> when its PATCH was sent
         bare: list[float] = []
-        started = time.perf_counter()
+        started = time.monotonic()
         for n in range(events):
-            time.sleep(max(0.0, started + n * spread_s / events - time.perf_counter()))
-            before = time.perf_counter()
+            time.sleep(max(0.0, started + n * spread_s / events - time.monotonic()))
+            before = time.monotonic()
             response = topology.call("PATCH", f"/inventory/{item['id']}",
                                      {"quantity_change": 1 if n % 2 == 0 else -1,
                                       "reason_code": "ADJUSTMENT"})
@@ -187,11 +153,11 @@ def run(kind: str, events: int, spread_s: float) -> dict:
             sent[response.json()["data"]["version"]] = before
             # The baseline: one bare signed POST of a payload of the same size, to the same server.
             body = json.dumps({"type": "inventory.updated", "data": response.json()})
-            bare_started = time.perf_counter()
-            bare_post(session, receivers.url("bare"), secrets["healthy"], body)
+            bare_started = time.monotonic()
+            bare_post(session, receivers.urls["bare"], secrets["healthy"], body)
             bare.append(receivers.wait("bare", n + 1, 10)[n]["at"] - bare_started)
 
-        healthy = receivers.wait("healthy", events, 120)
+        healthy = receivers.wait("healthy", warmed + events, 120)[warmed:]
         latencies = []
         for arrival in healthy:
             payload = Webhook(secrets["healthy"]).verify(arrival["body"], arrival["headers"])
@@ -205,7 +171,7 @@ def run(kind: str, events: int, spread_s: float) -> dict:
             by_event.setdefault(arrival["headers"]["webhook-id"], []).append(arrival["at"])
         gaps = [[b - a for a, b in zip(times, times[1:])] for times in by_event.values()]
         assert all(len(g) == len(SCHEDULE) for g in gaps), [len(g) for g in gaps]
-        return {"latencies": latencies, "bare": bare, "gaps": gaps, "hung": receivers.count("hang"),
+        return {"latencies": latencies, "bare": bare, "gaps": gaps, "hung": receivers.hanging.arrived,
                 "events": events}
     finally:
         receivers.stop()

@@ -9,6 +9,7 @@
 #   deliveries/{delivery_id}            Delivery
 #   webhook_subscriptions, locations, api_keys, idempotency: point reads and
 #   single-field queries only, which Firestore's automatic indexes serve.
+#   idempotency/{hash}                  IdempotencyRecord (+ expires_at as a timestamp: TTL below)
 
 resource "google_firestore_database" "main" {
   name                              = "(default)"
@@ -115,6 +116,63 @@ locals {
       collection = "ledger"
       scope      = "COLLECTION"
       fields     = [["occurred_at", "ASCENDING"], ["item_version", "ASCENDING"]]
+    }
+    # Datawiz's collection: a page of the organization's stock rows by date (date, shop,
+    # product) or by product (product, shop, date), either way round (store.stock_rows_page).
+    stock_rows_by_date = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["date", "ASCENDING"], ["location_id", "ASCENDING"], ["product_id", "ASCENDING"]]
+    }
+    stock_rows_by_date_reversed = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["date", "DESCENDING"], ["location_id", "DESCENDING"], ["product_id", "DESCENDING"]]
+    }
+    stock_rows_by_product = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["product_id", "ASCENDING"], ["location_id", "ASCENDING"], ["date", "ASCENDING"]]
+    }
+    stock_rows_by_product_reversed = {
+      collection = "stock_rows"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["product_id", "DESCENDING"], ["location_id", "DESCENDING"], ["date", "DESCENDING"]]
+    }
+    # Square's counts: active items most recently updated first (store.items_by_update), of an
+    # organization's sales floors, by product and/or location; Firestore merges these four
+    # (same orders) into whichever equality filters a query has.
+    items_by_update = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["organization_id", "ASCENDING"], ["archived_at", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    items_by_update_in_room = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["room_type", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    items_by_update_of_product = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["product_id", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    items_by_update_at_location = {
+      collection = "items"
+      scope      = "COLLECTION"
+      fields     = [["location_id", "ASCENDING"], ["updated_at", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    # Square's changes: each item's ledger by (occurred_at, id), oldest first for batch-retrieve,
+    # newest first for one catalog object's, from a keyset cursor (store.ledger_by_time).
+    ledger_of_item_by_time_id = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    ledger_of_item_by_time_id_newest_first = {
+      collection = "ledger"
+      scope      = "COLLECTION"
+      fields     = [["occurred_at", "DESCENDING"], ["id", "DESCENDING"]]
     }
     # Snapshot: the location's items (any room/category filter), in id order.
     items_at_location_all = {
@@ -246,4 +304,18 @@ resource "google_firestore_field" "ledger_transfer_id" {
       query_scope = "COLLECTION_GROUP"
     }
   }
+}
+
+# Replay records expire (service/unit_of_work.py; INVENTORY_IDEMPOTENCY_TTL_S, 24 hours by
+# default): the TTL policy deletes a record once the timestamp in its `expires_at` has passed,
+# typically within a day after. Until then the service reads an expired record as absent, so
+# the key is a new request on the dot. No query reads the field, so its single-field indexes
+# are turned off (an index on a timestamp that grows with time only adds a write hotspot).
+resource "google_firestore_field" "idempotency_expiry" {
+  database   = google_firestore_database.main.name
+  collection = "idempotency"
+  field      = "expires_at"
+
+  ttl_config {}
+  index_config {}
 }

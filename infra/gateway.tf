@@ -10,6 +10,9 @@
 # scripts/gateway_openapi.py builds the same document in Python for the tests.
 
 locals {
+  # Every method a path takes at the gateway, OPTIONS aside (scripts/deploy_manifest.py: GATEWAY_METHODS).
+  gateway_methods = ["get", "put", "post", "delete", "patch", "head"]
+
   http_routes = flatten([
     for name, f in local.http_functions : [
       for route in f.routes : merge(route, { function = name })
@@ -45,13 +48,23 @@ locals {
           responses          = { "204" = { description = "Preflight answered by the function" } }
         }
       },
+      # Every method: its route's function; HEAD: GET's; a method the path does not declare:
+      # the first function serving the path, which answers 405 with Allow in its dialect's shape.
       {
-        for route in local.http_routes : lower(route.method) => {
-          operationId        = "${lower(route.method)}_${join("_", regexall("[A-Za-z0-9]+", path))}"
-          summary            = route.function
-          "x-google-backend" = local.gateway_backend[route.function]
-          responses          = { default = { description = "See the API reference" } }
-        } if route.path == path
+        for method in local.gateway_methods : method => {
+          operationId = "${method}_${join("_", regexall("[A-Za-z0-9]+", path))}"
+          summary = concat(
+            [for route in local.http_routes : route.function if route.path == path && lower(route.method) == method],
+            [for route in local.http_routes : route.function if route.path == path && method == "head" && route.method == "GET"],
+            [for route in local.http_routes : route.function if route.path == path],
+          )[0]
+          "x-google-backend" = local.gateway_backend[concat(
+            [for route in local.http_routes : route.function if route.path == path && lower(route.method) == method],
+            [for route in local.http_routes : route.function if route.path == path && method == "head" && route.method == "GET"],
+            [for route in local.http_routes : route.function if route.path == path],
+          )[0]]
+          responses = { default = { description = "See the API reference" } }
+        }
       },
       {
         parameters = [
@@ -66,12 +79,28 @@ locals {
     )
   }
 
+  # A dialect's prefix (serverless.yaml `prefix`): any other path under it reaches its function,
+  # which answers 404 or 405 in its dialect's shape.
+  gateway_prefix_paths = {
+    for name, f in local.http_functions : "${trimsuffix(f.prefix, "/")}/{rest=**}" => merge(
+      {
+        for method in concat(["options"], local.gateway_methods) : method => {
+          operationId        = "${method}_${join("_", regexall("[A-Za-z0-9]+", "${f.prefix}/rest"))}"
+          summary            = name
+          "x-google-backend" = local.gateway_backend[name]
+          responses          = { default = { description = "See the API reference" } }
+        }
+      },
+      { parameters = [{ name = "rest", in = "path", required = true, type = "string" }] },
+    ) if f.prefix != null
+  }
+
   openapi = yamlencode({
     swagger  = "2.0"
     info     = { title = "inventory-api", version = "1.0.0" }
     schemes  = ["https"]
     produces = ["application/json"]
-    paths    = local.gateway_paths
+    paths    = merge(local.gateway_paths, local.gateway_prefix_paths)
   })
 }
 

@@ -16,6 +16,8 @@ locals {
       memory_mb   = tonumber(try(spec.memorySize, local.manifest_provider.memorySize, 256))
       timeout_s   = tonumber(trimsuffix(tostring(try(spec.timeout, local.manifest_provider.timeout, "60s")), "s"))
       environment = merge(try(local.manifest_provider.environment, {}), try(spec.environment, {}))
+      # A dialect's: every path under it reaches this function (infra/gateway.tf).
+      prefix = try(spec.prefix, null)
 
       routes = [
         for event in try(spec.events, []) : {

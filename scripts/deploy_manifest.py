@@ -18,6 +18,9 @@ from inventory.manifest import EVERY_HOURS, EVERY_MINUTES, Timer, to_cron  # noq
 ROOT = Path(__file__).resolve().parents[1]
 PUBSUB_EVENT = "google.cloud.pubsub.topic.v1.messagePublished"
 READ_METHODS = {"GET", "HEAD"}
+# Every method a gateway path takes, OPTIONS aside: one a path does not declare still reaches a
+# function, which answers 405 with `Allow` in its dialect's shape.
+GATEWAY_METHODS = ("get", "put", "post", "delete", "patch", "head")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class DeployedFunction:
     timers: tuple[Timer, ...]
     # Distributions beyond the base set that its code imports (`requirements:` in the manifest).
     requirements: tuple[str, ...] = ()
+    prefix: str | None = None  # a dialect's: every path under it reaches this function
 
     @property
     def topic(self) -> str | None:
@@ -72,7 +76,7 @@ def load(path: Path = ROOT / "serverless.yaml") -> dict[str, DeployedFunction]:
             event_topic=topics[0] if topics else None,
             timers=tuple(Timer(s["rate"], s.get("topic", f"inventory-timers-{name}"), str(s.get("data", "")))
                          for s in schedules),
-            requirements=tuple(spec.get("requirements", ())))
+            requirements=tuple(spec.get("requirements", ())), prefix=spec.get("prefix"))
     return functions
 
 
@@ -99,21 +103,37 @@ def openapi(functions: dict[str, DeployedFunction], uri_of=lambda name: f"https:
         return {"address": uri_of(function.name), "path_translation": "APPEND_PATH_TO_ADDRESS",
                 "deadline": function.timeout_s, **auth}
 
-    routes = [route for f in functions.values() for route in f.routes]
+    def operation(method: str, path: str, function: str) -> dict:
+        return {"operationId": operation_id(method, path), "summary": function,
+                "x-google-backend": backend(functions[function]),
+                "responses": {"default": {"description": "See the API reference"}}}
+
+    # In Terraform's order: local.http_functions is a map, walked by function name.
+    routes = [route for name in sorted(functions) for route in functions[name].routes]
     paths: dict[str, dict] = {}
     for path in dict.fromkeys(route.path for route in routes):
         serving = [route for route in routes if route.path == path]
         item = {"options": {"operationId": operation_id("options", path), "summary": "CORS preflight",
                             "x-google-backend": backend(functions[serving[0].function]),
                             "responses": {"204": {"description": "Preflight answered by the function"}}}}
-        for route in serving:
-            item[route.method.lower()] = {
-                "operationId": operation_id(route.method, path), "summary": route.function,
-                "x-google-backend": backend(functions[route.function]),
-                "responses": {"default": {"description": "See the API reference"}}}
+        for method in GATEWAY_METHODS:
+            # Its route's function; HEAD: GET's; another method: the first serving the path.
+            chosen = [r.function for r in serving if r.method.lower() == method] + \
+                     [r.function for r in serving if method == "head" and r.method == "GET"] + \
+                     [serving[0].function]
+            item[method] = operation(method, path, chosen[0])
         item["parameters"] = [{"name": name, "in": "path", "required": True, "type": "string"}
                               for name in re.findall(r"\{([^}]+)\}", path)]
         paths[path] = item
+    # A dialect's prefix: any other path under it reaches its function, which answers 404 (or
+    # 405) in its dialect's shape.
+    for function in functions.values():
+        if function.prefix:
+            path = function.prefix.rstrip("/") + "/{rest=**}"
+            item = {method: operation(method, path, function.name)
+                    for method in ("options", *GATEWAY_METHODS)}
+            item["parameters"] = [{"name": "rest", "in": "path", "required": True, "type": "string"}]
+            paths[path] = item
     return {"swagger": "2.0", "info": {"title": "inventory-api", "version": "1.0.0"},
             "schemes": ["https"], "produces": ["application/json"], "paths": paths}
 

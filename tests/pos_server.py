@@ -1,4 +1,5 @@
-"""A real REST POS on 127.0.0.1: GET /inventory?updated_after=&cursor= with a bearer token."""
+"""A real REST POS on 127.0.0.1: GET /inventory?updated_after=&cursor= with a bearer token.
+`answer` makes each page: a subclass serves other pages (slow_pos.SlowPos)."""
 from __future__ import annotations
 
 import json
@@ -23,13 +24,7 @@ class PosServer:
                                      "authorization": self.headers.get("Authorization")})
                 if self.headers.get("Authorization") != f"Bearer {pos.token}":
                     return self._send(401, {"error": "unauthorized"})
-                page = int(query.get("cursor", "0"))
-                if pos.fail_on_page == page:
-                    return self._send(500, {"error": "POS database is down"})
-                rows = [r for r in pos.rows if r.get("updated_at", "") > query.get("updated_after", "")]
-                chunk = rows[page * pos.page_size:(page + 1) * pos.page_size]
-                more = pos.endless or (page + 1) * pos.page_size < len(rows)
-                self._send(200, {"data": chunk, "next_cursor": str(page + 1) if more else None})
+                self._send(*pos.answer(int(query.get("cursor", "0")), query))
 
             def _send(self, status, body):
                 payload = json.dumps(body).encode()
@@ -45,6 +40,16 @@ class PosServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, page: int, query: dict[str, str]) -> tuple[int, dict]:
+        """(status, body) of page `page` to a request with the right token: the rows updated
+        after `updated_after`, `page_size` a page."""
+        if self.fail_on_page == page:
+            return 500, {"error": "POS database is down"}
+        rows = [r for r in self.rows if r.get("updated_at", "") > query.get("updated_after", "")]
+        chunk = rows[page * self.page_size:(page + 1) * self.page_size]
+        more = self.endless or (page + 1) * self.page_size < len(rows)
+        return 200, {"data": chunk, "next_cursor": str(page + 1) if more else None}
 
     def stop(self):
         self.server.shutdown()

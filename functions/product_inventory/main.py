@@ -6,30 +6,15 @@ from urllib.parse import parse_qsl
 import functions_framework
 
 from inventory.datawiz import collection, render
+from inventory.datawiz.answers import ALLOW, DATAWIZ, ROW_ALLOW, answer, format_of
 from inventory.datawiz.page_query import PageQuery
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
-from inventory.domain.codes import Scope
-from inventory.domain.errors import DomainError
-from inventory.http.errors import PayloadTooLarge, status_of
-from inventory.http.matching import allowed_methods
+from inventory.http.errors import PayloadTooLarge
 from inventory.http.routes import Routes
 
-routes = Routes("product_inventory")
-ALLOW = ", ".join(allowed_methods({"GET", "POST"}))
-ROW_ALLOW = ", ".join(allowed_methods({"GET"}))  # a row is read-only: rows are posted to the collection
+# Every refusal, the missing key's too, as Datawiz sends it, in the format asked for.
+routes = Routes("product_inventory", dialect=DATAWIZ)
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 1000
-
-
-def _format(call) -> str | None:
-    path = call.request.path.rstrip("/")
-    chosen = "api" if path.endswith(".api") else "json" if path.endswith(".json") else None
-    return call.request.args.get("format", chosen or "json")
-
-
-def _answer(call, body, status=200, headers=None, allow=ALLOW):
-    if _format(call) == "api":
-        return render.browsable(body, status, allow, call.request.full_path.rstrip("?"))
-    return render.json_answer(body, status, {"Allow": allow, **(headers or {})})
 
 
 def _int(text, default):
@@ -41,24 +26,24 @@ def _int(text, default):
 
 def read_page(call):
     """A page of the collection, as their pagination, search and ordering read it."""
-    if _format(call) not in ("json", "api"):
+    if format_of(call.request) not in ("json", "api"):
         return render.json_answer({"detail": "Not found."}, 404)
     actor = call.actor
-    actor.require(Scope.INVENTORY_READ)
     args = call.request.args
     ordering = args.get("ordering")
     if ordering and ordering.lstrip("-") not in collection.ORDERINGS:
         ordering = None  # as Django REST Framework does: an unknown ordering is ignored
     size = _int(args.get("page_size"), DEFAULT_PAGE_SIZE)
     size = DEFAULT_PAGE_SIZE if size is None or size < 1 else min(size, MAX_PAGE_SIZE)
-    rows = collection.list_rows(call.services, actor, args.get("search"), ordering)
     page = _int(args.get("page"), 1)
-    if page is None or page < 1 or (page > 1 and (page - 1) * size >= len(rows)):
-        return _answer(call, {"detail": "Invalid page."}, 404)
+    found = None if page is None or page < 1 else collection.read_page(
+        call.services, actor, args.get("search"), ordering, page, size, args.get("cursor"))
+    if found is None:
+        return answer(call.request, {"detail": "Invalid page."}, 404)
     codes = {location.id: location.code for location in
              call.services.store.list_locations(actor.organization_id) if location.code}
-    return _answer(call, render.page_of(rows, page, size, call.request.base_url,
-                                        dict(args.items()), codes))
+    return answer(call.request, render.page_of(found, page, call.request.base_url,
+                                               dict(args.items()), codes))
 
 
 def read_row(call):
@@ -67,15 +52,15 @@ def read_row(call):
     row_id = call.path["row_id"]
     for suffix in (".json", ".api"):
         row_id = row_id.removesuffix(suffix)
-    if _format(call) not in ("json", "api"):
+    if format_of(call.request) not in ("json", "api"):
         return render.json_answer({"detail": "Not found."}, 404)
     row = collection.find_row(call.services, call.actor, row_id)
     if row is None:
-        return _answer(call, {"detail": "Not found."}, 404, allow=ROW_ALLOW)
+        return answer(call.request, {"detail": "Not found."}, 404)
     codes = {location.id: location.code for location in
              call.services.store.list_locations(call.actor.organization_id) if location.code}
     collection_url = call.request.host_url + "api/v1/product-inventory/"
-    return _answer(call, render.single(row, codes, collection_url), allow=ROW_ALLOW)
+    return answer(call.request, render.single(row, codes, collection_url))
 
 
 def form_fields(call) -> dict[str, str]:
@@ -95,7 +80,6 @@ def form_fields(call) -> dict[str, str]:
 def write_rows(call):
     """Rows posted (JSON, or form-encoded as their curl example): counted and kept, in one unit of work."""
     actor = call.actor
-    actor.require(Scope.INVENTORY_WRITE)
     request = call.request
     if request.mimetype == "application/x-www-form-urlencoded":  # their curl -d example
         # Read from the body as Call reads it, so an Idempotency-Key fingerprints these bytes
@@ -109,31 +93,23 @@ def write_rows(call):
     headers = {"Location": request.host_url + "api/v1/product-inventory/"}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return _answer(call, outcome.reply.body, outcome.reply.status, headers)
+    return answer(call.request, outcome.reply.body, outcome.reply.status, headers)
 
 
 def in_their_shape(handler):
-    """Refusals as Datawiz sends them: field errors with 400, anything else as {"detail": …}."""
+    """Rows refused as Datawiz refuses them: field errors with 400 (other refusals reach the
+    DATAWIZ dialect through Routes)."""
     @functools.wraps(handler)
-    def answer(call):
+    def answer_rows_refused(call):
         try:
             return handler(call)
         except RowsRefused as refused:
-            return _answer(call, refused.detail, 400)
-        except DomainError as refusal:
-            if refusal.fields and status_of(refusal) == 400:
-                detail = {}
-                for field in refusal.fields:
-                    detail.setdefault(field.field, []).append(field.message)
-                return _answer(call, detail, 400)
-            return _answer(call, {"detail": refusal.message}, status_of(refusal))
-    return answer
+            return answer(call.request, refused.detail, 400)
+    return answer_rows_refused
 
 
-# Their handlers check the key and answer refusals in their shape, as JSON or the HTML page;
-# each is served at /product-inventory/, /.json/ and /.api/ (serverless.yaml).
-THEIRS = dict(scope=None, public=True, refusal_schema={"type": ["object", "array"]},
-              media_type=("application/json", "text/html"), errors=(401, 403))
+# Their routes: a page and a post, at /product-inventory/, /.json/ and /.api/ (serverless.yaml).
+THEIRS = dict(media_type=("application/json", "text/html"))
 LISTING = dict(THEIRS, summary="Datawiz: a page of inventory rows", query=PageQuery,
                description="Django REST Framework page {count, next, previous, results}")
 POSTING = dict(THEIRS, summary="Datawiz: post inventory rows (counts)", body=InventoryRow,
@@ -210,7 +186,7 @@ def describe_api(call):
 
 @functions_framework.http
 def product_inventory(request):
-    answer = routes.dispatch(request)  # OPTIONS: 204 with Allow and the CORS headers
-    if request.method == "OPTIONS" and answer.status_code == 204:
-        return render.options_answer(answer.headers)
-    return answer
+    answered = routes.dispatch(request)  # OPTIONS: 204 with Allow and the CORS headers
+    if request.method == "OPTIONS" and answered.status_code == 204:
+        return render.options_answer(answered.headers)
+    return answered

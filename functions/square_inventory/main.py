@@ -5,12 +5,12 @@ import functions_framework
 from inventory.domain.codes import Scope
 from inventory.http.routes import Routes
 from inventory.square import inventory
-from inventory.square.answers import square_route
+from inventory.square.answers import SQUARE, square_route
 
-routes = Routes("square_inventory")
-# Authentication happens inside each handler (square_route), so a refusal has Square's shape.
-WRITE = dict(scope=Scope.INVENTORY_WRITE, public=True, errors=(401, 403))
-READ = dict(scope=Scope.INVENTORY_READ, public=True, errors=(401, 403))
+# Every refusal, the missing key's too, comes in Square's shape and statuses (the SQUARE dialect).
+routes = Routes("square_inventory", dialect=SQUARE)
+WRITE = dict(scope=Scope.INVENTORY_WRITE)
+READ = dict(scope=Scope.INVENTORY_READ)
 
 
 @routes.operation(summary="Square: apply changes atomically", **WRITE)

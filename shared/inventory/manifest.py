@@ -61,6 +61,12 @@ class Function:
     routes: tuple[HttpRoute, ...]
     topic: str | None = None     # Pub/Sub topic that triggers it (an `event`'s or its timers')
     timers: tuple[Timer, ...] = ()  # Cloud Scheduler jobs publishing to that topic
+    prefix: str | None = None    # a dialect's: every path under it is this function's to answer
+
+    def owns(self, path: str) -> bool:
+        """Whether `path` is under this function's prefix."""
+        return self.prefix is not None and (path == self.prefix
+                                            or path.startswith(self.prefix.rstrip("/") + "/"))
 
     @property
     def trigger(self) -> str:
@@ -105,6 +111,7 @@ def load(root: Path | None = None) -> Manifest:
             name=name, source=root / spec["source"],
             memory_mb=int(spec.get("memorySize", provider.get("memorySize", 256))),
             timeout=str(spec.get("timeout", provider.get("timeout", "60s"))), routes=routes,
-            topic=topic or (timers[0].topic if timers else None), timers=timers))
+            topic=topic or (timers[0].topic if timers else None), timers=timers,
+            prefix=spec.get("prefix")))
     return Manifest(root, tuple(functions))
 

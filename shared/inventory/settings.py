@@ -1,6 +1,7 @@
 """All configuration, read once from the environment into one object."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ class Settings:
     fan_out_sweep_after_s: float = 600.0  # INVENTORY_FAN_OUT_SWEEP_AFTER_S: a published event not fanned out this long is swept
     deliveries_topic: str = "inventory-webhook-deliveries"  # INVENTORY_DELIVERIES_TOPIC: one message per delivery
     webhook_subscriber_concurrency: int = 4  # INVENTORY_WEBHOOK_SUBSCRIBER_CONCURRENCY: local posts in flight per subscription
+    idempotency_ttl_s: float = 86_400.0  # INVENTORY_IDEMPOTENCY_TTL_S: how long a write's reply is kept for replay
 
     @property
     def pos_file_root(self) -> Path:
@@ -86,7 +88,15 @@ class Settings:
                                                        cls.webhook_subscriber_concurrency)),
             webhook_retry_schedule=tuple(
                 float(s) for s in env.get("INVENTORY_WEBHOOK_RETRY_SCHEDULE", "").split(",") if s),
+            idempotency_ttl_s=_positive("INVENTORY_IDEMPOTENCY_TTL_S", float(
+                env.get("INVENTORY_IDEMPOTENCY_TTL_S", cls.idempotency_ttl_s))),
             secret_key_ring=env.get("INVENTORY_WEBHOOK_SECRET_KEY", ""),
             secret_key_file_setting=env.get("INVENTORY_SECRET_KEY_FILE", ""),
             firestore_emulator_host=env.get("FIRESTORE_EMULATOR_HOST", ""),
         )
+
+
+def _positive(name: str, value: float) -> float:
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a positive number of seconds, not {value}")
+    return value

@@ -5,23 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from local_server import LocalServer
+from datawiz_shop import demo_shop  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is missing")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    local = LocalServer(tmp_path_factory.mktemp("datawiz-curl") / "data")
-    try:
-        yield local
-    finally:
-        local.stop()
 
 
 def curl(command: str) -> dict:
@@ -31,13 +20,10 @@ def curl(command: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_their_curl_calls_post_a_row_and_read_it_back(server):
-    key = server.session.headers["Authorization"].removeprefix("Bearer ")
+def test_their_curl_calls_post_a_row_and_read_it_back(demo_shop):
+    server, key, item, location, today = (demo_shop.server, demo_shop.key, demo_shop.item,
+                                          demo_shop.location, demo_shop.today)
     host = f"http://127.0.0.1:{server.port}"
-    item = server.item()
-    location = next(l for l in server.call("GET", "/locations").json()["data"]
-                    if l["id"] == item["location_id"])
-    today = datetime.now(ZoneInfo(location["time_zone"])).date().isoformat()
 
     empty = curl(f"curl '{host}/api/v1/product-inventory/.json/?search=unknown-string' "
                  f'-H "Authorization: Bearer {key}"')

@@ -8,14 +8,12 @@ import json
 import os
 import subprocess
 import time
-from datetime import datetime
 from html.parser import HTMLParser
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from datawiz_shop import demo_shop  # noqa: F401 - the fixture
 from inventory.datawiz.rows import InventoryRow
-from local_server import LocalServer
 
 from api.test_docs_page_browser import CHROMIUM
 
@@ -57,15 +55,6 @@ class Page(HTMLParser):
             self.cells[-1] += data
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    local = LocalServer(tmp_path_factory.mktemp("datawiz") / "data")
-    try:
-        yield local
-    finally:
-        local.stop()
-
-
 def dump_dom(url: str, folder) -> str:
     command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -81,16 +70,13 @@ def page_url(server, path: str) -> str:
     return f"http://{HOST}:{server.port}/api/v1/product-inventory/{path}"
 
 
-def test_the_browsable_page_draws_the_posted_rows_and_a_form_for_a_row(server, tmp_path):
-    item = server.item()
-    location = next(l for l in server.call("GET", "/locations").json()["data"]
-                    if l["id"] == item["location_id"])
-    today = datetime.now(ZoneInfo(location["time_zone"])).date().isoformat()
+def test_the_browsable_page_draws_the_posted_rows_and_a_form_for_a_row(demo_shop, tmp_path):
+    server, key, item, location, today = (demo_shop.server, demo_shop.key, demo_shop.item,
+                                          demo_shop.location, demo_shop.today)
     row = {"date": today, "shop_id": location["id"], "product_id": item["product_id"],
            "qty": 2, "original_price": "46.67", "stock_total_price": "0.00"}
     posted = server.session.post(server.base + "/product-inventory/", json=row, timeout=30)
     assert posted.status_code == 201, posted.text
-    key = server.session.headers["Authorization"].removeprefix("Bearer ")
 
     drawn = Page(dump_dom(page_url(server, f".api#key={key}"), tmp_path))
     assert drawn.cells == [today, location["id"], item["product_id"], "2.0000", "46.6700", "93.3400"]
@@ -179,12 +165,9 @@ POST_THROUGH_THE_FORM = """(async () => {
 })()"""
 
 
-def test_the_form_posts_a_row_and_the_page_shows_the_answer_and_the_row(server, tmp_path):
-    item = server.item("BD-35")
-    location = next(l for l in server.call("GET", "/locations").json()["data"]
-                    if l["id"] == item["location_id"])
-    today = datetime.now(ZoneInfo(location["time_zone"])).date().isoformat()
-    key = server.session.headers["Authorization"].removeprefix("Bearer ")
+def test_the_form_posts_a_row_and_the_page_shows_the_answer_and_the_row(demo_shop, tmp_path):
+    server, key, item, location, today = (demo_shop.server, demo_shop.key, demo_shop.item,
+                                          demo_shop.location, demo_shop.today)
     browser = Browser(tmp_path)
     try:
         browser.open(page_url(server, "?format=api"), "Product Inventory List")

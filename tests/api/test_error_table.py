@@ -23,7 +23,7 @@ OTHER_DIALECTS = (PACKAGE / "square", ROOT / "functions" / "square_inventory",
                   PACKAGE / "cannlytics")
 # Written by the HTTP layer without raising: a crash, and what routing refuses before a handler.
 WRITTEN = {(500, "internal_error"): "http/routes.py", (404, "route_not_found"): "local/gateway.py",
-           (405, "method_not_allowed"): "local/gateway.py", (400, "bad_request"): "http/routes.py",
+           (405, "method_not_allowed"): "http/routes.py", (400, "bad_request"): "http/routes.py",
            # what the HTTP server refuses before any route runs (http/server_refusals.py)
            (414, "uri_too_long"): "http/server_refusals.py",
            (431, "headers_too_large"): "http/server_refusals.py",

@@ -289,6 +289,69 @@ def test_list_and_event_feed_pages(api, meter):
     assert_costs("event feed page of 50 events", bill)
 
 
+def test_a_page_of_square_changes_reads_the_page_not_the_history(api, meter):
+    """Square's batch-retrieve of one catalog object's changes, 10 a page: each page reads the
+    key, the object's item (a count() and the item), its page of ledger entries from the cursor,
+    and the locations (codes); 30 more entries of history change nothing."""
+    location = api.location("Square")
+    made = api.item(location["id"], sku="SQ-1", product_id="sq_prod", quantity=1000)
+    add_history(api, [made], 20)  # 21 entries
+
+    def pages() -> list[tuple[Bill, list[str]]]:
+        found, cursor = [], None
+        while True:
+            with meter.measure() as bill:
+                response = api.post("/v2/inventory/changes/batch-retrieve", {
+                    "catalog_object_ids": ["sq_prod"], "limit": 10,
+                    **({"cursor": cursor} if cursor else {})}, idempotency_key=False)
+            assert response.status == 200, response
+            found.append((bill, [(change.get("adjustment") or change["physical_count"])["id"]
+                                 for change in response.json["changes"]]))
+            cursor = response.json.get("cursor")
+            if cursor is None:
+                return found
+
+    short = pages()
+    assert [len(ids) for _, ids in short] == [10, 10, 1]
+    assert_costs("Square changes, a page of 10", short[0][0])
+    assert (short[1][0].reads, short[1][0].writes) == (short[0][0].reads, short[0][0].writes)
+    add_history(api, [made], 30)  # 51 entries: the first pages read what they read before
+    long = pages()
+    assert [ids for _, ids in long[:2]] == [ids for _, ids in short[:2]]
+    assert (long[1][0].reads, long[1][0].writes) == (short[1][0].reads, short[1][0].writes), (
+        "a page of Square's changes read more as the ledger grew")
+
+
+def test_a_page_of_datawiz_rows_reads_the_page_not_the_collection(api, location, meter):
+    """GET /api/v1/product-inventory/ with page_size 10: the key, count() for `count`, the page's
+    rows (by offset on page 1, from the `next` link's cursor after), and the locations (codes);
+    40 more rows change nothing for a page read from its cursor."""
+    from inventory.service.ports import StockRow
+
+    def add_rows(numbers) -> None:
+        rows = [StockRow(organization_id=api.organization_id, location_id=location["id"],
+                         product_id=f"dw-{n:03}", date="2026-11-30", qty="1", original_price=None,
+                         recorded_at="2026-11-30T12:00:00.000000Z") for n in numbers]
+        bootstrap.services().store.transact(lambda tx: [tx.save_stock_row(r) for r in rows])
+
+    def page(url: str, **query) -> tuple[Bill, dict]:
+        with meter.measure() as bill:
+            response = api.get(url, query=query or None)
+        assert response.status == 200, response
+        return bill, response.json
+
+    add_rows(range(25))
+    bill, first = page("/api/v1/product-inventory/", page_size=10)
+    assert_costs("Datawiz rows, page 1 of 10", bill)
+    bill, second = page(first["next"])
+    assert_costs("Datawiz rows, a page of 10 from its next link", bill)
+    assert [r["product_id"] for r in second["results"]] == [f"dw-{n:03}" for n in range(10, 20)]
+    add_rows(range(25, 65))
+    again, _ = page(first["next"])
+    assert (again.reads, again.writes) == (bill.reads, bill.writes), (
+        "a page of Datawiz rows read from its cursor read more as the collection grew")
+
+
 @pytest.mark.parametrize("subscribers", [1, 3])
 def test_delivering_an_event_costs_six_reads_and_three_writes_per_subscriber(api, location, meter,
                                                                             subscribers):

@@ -5,6 +5,7 @@ Terraform computes from serverless.yaml is computed by scripts/deploy_manifest.p
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -20,6 +21,7 @@ from inventory.domain.models import Event, InventoryItem, LedgerEntry
 from inventory.domain.sync import SyncRun
 from inventory import manifest
 from inventory.domain.webhooks import Delivery
+from inventory.service.ports import StockRow
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -156,6 +158,26 @@ def test_every_manifest_route_is_a_gateway_operation_sent_to_its_function(functi
             assert declared == set(re.findall(r"\{([^}]+)\}", route.path))
 
 
+def test_every_method_of_a_path_and_every_path_under_a_dialects_prefix_reach_a_function(functions):
+    # API Gateway answers a method or path its document lacks itself, in its own shape: each
+    # reaches a function instead, which refuses it (405 with Allow, 404) in its dialect's shape.
+    paths = deploy_manifest.openapi(functions, uri_of=lambda name: name)["paths"]
+    for path, item in paths.items():
+        assert set(deploy_manifest.GATEWAY_METHODS) | {"options"} <= set(item), path
+    for function in functions.values():
+        for route in function.routes:
+            assert paths[route.path][route.method.lower()]["x-google-backend"]["address"] == function.name
+            if route.method == "GET":
+                assert paths[route.path]["head"]["x-google-backend"]["address"] == function.name
+        if function.prefix:
+            under = paths[function.prefix + "/{rest=**}"]
+            assert {op["x-google-backend"]["address"] for method, op in under.items()
+                    if method != "parameters"} == {function.name}
+            assert all(route.path.startswith(function.prefix) for route in function.routes)
+    assert {f.name for f in functions.values() if f.prefix} == {
+        "square_inventory", "cannlytics_inventory", "product_inventory"}
+
+
 def test_public_functions_mode_passes_authorization_through(functions):
     paths = deploy_manifest.openapi(functions, private=False)["paths"]
     backends = [op["x-google-backend"] for item in paths.values()
@@ -174,8 +196,13 @@ def test_terraform_builds_the_gateway_document_the_same_way():
     backend, paths = str(gateway["gateway_backend"]), str(gateway["gateway_paths"])
     for needle in ("APPEND_PATH_TO_ADDRESS", "jwt_audience", "disable_auth", "service_config[0].uri"):
         assert needle in backend
-    for needle in ("x-google-backend", "operationId", "options", "parameters", "local.http_routes"):
+    for needle in ("x-google-backend", "operationId", "options", "parameters", "local.http_routes",
+                   "local.gateway_methods"):
         assert needle in paths
+    assert gateway["gateway_methods"] == list(deploy_manifest.GATEWAY_METHODS)
+    prefixed = str(gateway["gateway_prefix_paths"])
+    assert "{rest=**}" in prefixed and "f.prefix" in prefixed
+    assert "local.gateway_prefix_paths" in str(gateway["openapi"])
     config = blocks("resource")["google_api_gateway_api_config.inventory"]
     assert config["provider"] == "google-beta"
     assert "local.openapi" in config["openapi_documents"][0]["document"][0]["contents"]
@@ -289,6 +316,7 @@ COLLECTION_FIELDS = {
     "events": set(Event.model_fields) | {"sequence", "published_at", "relay_shard", "fan_out_shard", "fanned_out_at"},
     "deliveries": set(Delivery.model_fields),
     "sync_runs": set(SyncRun.model_fields),
+    "stock_rows": {field.name for field in dataclasses.fields(StockRow)},
 }
 
 
@@ -323,6 +351,27 @@ def test_firestore_indexes_cover_the_store_queries():
     assert ("events", "COLLECTION", ("organization_id", "sequence")) in by_fields
     resource = blocks("resource")["google_firestore_index.index"]
     assert resource["for_each"] == "${local.firestore_indexes}"
+
+
+def test_replay_records_expire_by_a_ttl_policy_on_the_timestamp_the_store_writes():
+    """Firestore deletes a replay record once its `expires_at` has passed; the emulator does not,
+    so tests/api/test_idempotency_expiry.py holds the read rule that makes an expired key new."""
+    from datetime import datetime, timezone
+    from inventory.adapters.firestore.transaction import idempotency_document
+    policy = blocks("resource")["google_firestore_field.idempotency_expiry"]
+    assert policy["database"] == "${google_firestore_database.main.name}"
+    assert policy["collection"] == "idempotency"
+    # An empty ttl_config block puts the TTL policy on the field; an empty index_config turns off
+    # its single-field indexes (no query reads it).
+    assert [{k: v for k, v in c.items() if k != "__is_block__"} for c in policy["ttl_config"]] == [{}]
+    assert [{k: v for k, v in c.items() if k != "__is_block__"} for c in policy["index_config"]] == [{}]
+    # The policy deletes by a timestamp only: the field must hold the expiry as one.
+    expiry = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    assert idempotency_document({"key": "k"}, expiry)[policy["field"]] is expiry
+    # One field per collection group may be a TTL field.
+    ttl_fields = [r for name, r in blocks("resource").items()
+                  if name.startswith("google_firestore_field.") and "ttl_config" in r]
+    assert [(r["collection"], r["field"]) for r in ttl_fields] == [("idempotency", "expires_at")]
 
 
 # --- Bundles ---------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_a_literal_segment_beats_a_parameter_and_head_goes_where_get_does():
     refused = match(MANIFEST.http_routes, "PUT", "/api/v1/inventory/itm_1")
     assert refused.route is None
     assert refused.allowed == ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH"]
-    assert match(MANIFEST.http_routes, "GET", "/api/v2/nothing") == (None, {}, [])
+    assert match(MANIFEST.http_routes, "GET", "/api/v2/nothing") == (None, {}, [], None)
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 transactions that write them through the Transaction port as the service would."""
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from inventory.domain.codes import ChangeSource, ReasonCode, RoomType
+from inventory.domain.errors import Conflict
 from inventory.domain.models import Event, InventoryItem, LedgerEntry
 from inventory.domain.sync import SyncRun, SyncStatus, SyncType
 from inventory.domain.webhooks import Delivery, DeliveryState
@@ -100,3 +103,50 @@ def write(store, *, entries: Sequence[LedgerEntry] = (), events: Sequence[Event]
         for record in runs:
             tx.save_sync_run(record)
     store.transact(work)
+
+
+def cursor_pages(read_page: Callable[[str | None], Any]) -> list[list[str]]:
+    """The ids of each page a cursor-paged read returns (`read_page(cursor)`, a Slice), from the
+    first page to the one without a next cursor."""
+    pages, cursor = [], None
+    while True:
+        found = read_page(cursor)
+        pages.append([record.id for record in found.items])
+        if found.next_cursor is None:
+            return pages
+        cursor = found.next_cursor
+
+
+@dataclass
+class Race:
+    """What `writers` concurrent transactions came to: each one's result, the codes of those
+    refused with a Conflict, and any other failure."""
+
+    writers: int
+    results: list[Any] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    failures: list[BaseException] = field(default_factory=list)
+
+
+def race(store, backend: str, work: Callable[[int], Callable[[Any], Any]]) -> Race:
+    """Run writer n's transaction `work(n)` for several writers at once (released together by a
+    barrier): 8 on SQLite, 3 on Firestore's emulator, which settles each conflict by a ~2 s timeout."""
+    writers = 8 if backend == "sqlite" else 3
+    start = threading.Barrier(writers)
+    outcome = Race(writers)
+
+    def writer(n: int) -> None:
+        start.wait()
+        try:
+            outcome.results.append(store.transact(work(n)))
+        except Conflict as refusal:
+            outcome.refused.append(refusal.code)
+        except Exception as failure:  # noqa: BLE001 - reported in the outcome
+            outcome.failures.append(failure)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcome

@@ -8,17 +8,12 @@ import pytest
 from inventory.domain.errors import InvalidInput
 from inventory.domain.webhooks import DeliveryState
 
-from .builders import ORG, OTHER_ORG, at, delivery, write
+from .builders import ORG, OTHER_ORG, at, cursor_pages, delivery, write
 
 
 def _log(store, limit=3, subscription_id="whk_1", organization_id=ORG) -> list[list[str]]:
-    pages, cursor = [], None
-    while True:
-        found = store.list_deliveries(organization_id, subscription_id, cursor, limit)
-        pages.append([d.id for d in found.items])
-        if found.next_cursor is None:
-            return pages
-        cursor = found.next_cursor
+    return cursor_pages(lambda cursor: store.list_deliveries(organization_id, subscription_id,
+                                                             cursor, limit))
 
 
 def test_the_delivery_log_is_newest_first_and_a_cursor_walks_it(store):

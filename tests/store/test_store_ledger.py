@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .builders import ORG, OTHER_ORG, at, create_items, entry, item, write
+from .builders import ORG, OTHER_ORG, at, cursor_pages, create_items, entry, item, write
 
 # Recorded in version order 1..6, happened out of that order; chg_3 and chg_5 share an instant.
 HAPPENED = {"chg_1": at(0), "chg_2": at(50), "chg_3": at(20), "chg_4": at(10), "chg_5": at(20),
@@ -24,13 +24,7 @@ def ledger(store):
 
 def test_changes_are_listed_by_effective_time_then_recording_order_latest_first(store):
     ledger(store)
-    pages, cursor = [], None
-    while True:
-        found = store.list_changes(ORG, "itm_1", cursor, 4)
-        pages.append([e.id for e in found.items])
-        if found.next_cursor is None:
-            break
-        cursor = found.next_cursor
+    pages = cursor_pages(lambda cursor: store.list_changes(ORG, "itm_1", cursor, 4))
     assert pages == [EFFECTIVE[::-1][:4], EFFECTIVE[::-1][4:]]
     assert store.list_changes(OTHER_ORG, "itm_1", None, 10).items == []
 

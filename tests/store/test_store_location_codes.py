@@ -3,15 +3,13 @@ after the transaction read it; a taken code is refused with nothing written; ano
 may use the same code; concurrent saves of one code leave exactly one location with it."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from inventory.domain.errors import Conflict
 from inventory.domain.models import Location
 from inventory.service.ports import LocationCodeNotRead
 
-from .builders import OTHER_ORG, ORG, T0, at, event
+from .builders import OTHER_ORG, ORG, T0, at, event, race
 
 
 def location(location_id: str, code: str | None, organization_id: str = ORG) -> Location:
@@ -99,30 +97,17 @@ def test_saving_a_location_again_keeps_its_code_and_changing_it_frees_the_old_on
 
 
 def test_concurrent_creates_of_one_code_leave_exactly_one_location(store, backend):
-    writers = 8 if backend == "sqlite" else 3  # the emulator settles each conflict by a ~2 s timeout
-    start = threading.Barrier(writers)
-    created, refused, failures = [], [], []
-
-    def create(n: int) -> None:
+    def create(n: int):
         def work(tx):
             tx.find_location_by_code(ORG, "HOT")
             tx.save_location(location(f"loc_{n}", "HOT"))
             return f"loc_{n}"
-        start.wait()
-        try:
-            created.append(store.transact(work))
-        except Conflict as refusal:
-            refused.append(refusal.code)
-        except Exception as failure:  # noqa: BLE001 - reported below
-            failures.append(failure)
+        return work
 
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    outcome = race(store, backend, create)
+    assert outcome.failures == []
+    created = outcome.results
     assert len(created) == 1, created
-    assert refused == ["duplicate_location_code"] * (writers - 1)
+    assert outcome.refused == ["duplicate_location_code"] * (outcome.writers - 1)
     assert store.find_location_by_code(ORG, "HOT").id == created[0]
     assert [l.id for l in store.list_locations(ORG)] == created

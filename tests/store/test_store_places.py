@@ -3,7 +3,6 @@ item claims its place only after the transaction read it, whatever the item's ve
 frees the place, and nothing else does; concurrent creates of one place leave exactly one item."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -12,7 +11,7 @@ from inventory.domain.codes import RoomType
 from inventory.domain.errors import Conflict
 from inventory.service.ports import PlaceNotRead
 
-from .builders import LOCATION, ORG, at, create_items, event, item
+from .builders import LOCATION, ORG, at, create_items, event, item, race
 
 SALES = RoomType.SALES_FLOOR
 
@@ -110,31 +109,17 @@ def test_saving_an_item_read_in_the_transaction_keeps_its_place(store):
 
 
 def test_concurrent_creates_of_one_place_leave_exactly_one_item(store, backend):
-    writers = 8 if backend == "sqlite" else 3  # the emulator settles each conflict by a ~2 s timeout
-    start = threading.Barrier(writers)
-    created, failures = [], []
-
-    def create(n: int) -> None:
+    def create(n: int):
         def work(tx):
             if tx.find_active_item(ORG, LOCATION, SALES, "HOT") is not None:
                 return None
             tx.save_item(item(f"itm_{n}", sku="HOT"))
             return f"itm_{n}"
-        start.wait()
-        try:
-            made = store.transact(work)
-        except Exception as failure:  # noqa: BLE001 - reported below
-            failures.append(failure)
-        else:
-            if made:
-                created.append(made)
+        return work
 
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    outcome = race(store, backend, create)
+    assert outcome.failures == [] and outcome.refused == []
+    created = [made for made in outcome.results if made]
     assert len(created) == 1, created
     assert _holder(store, "HOT") == created[0]
     assert store.active_places(ORG, LOCATION) == [(SALES, "HOT")]

@@ -14,8 +14,8 @@ from inventory.domain.codes import RoomType
 from inventory.domain.errors import InvalidInput
 from inventory.domain.snapshot import SnapshotTotals, existed_at
 
-from .builders import (LOCATION, MICROSECOND, ORG, OTHER_ORG, T0, at, create_items, entry, item,
-                       write)
+from .builders import (LOCATION, MICROSECOND, ORG, OTHER_ORG, T0, at, cursor_pages, create_items,
+                       entry, item, write)
 
 EXAMPLES = {"sqlite": 60, "firestore": 15}
 LIMITS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -146,13 +146,7 @@ def test_changes_are_listed_newest_first_and_a_cursor_walks_them_all(store):
     create_items(store, [made, item("itm_2", sku="B")])
     write(store, entries=[entry(made, f"chg_{n:02}", version=n, before=n - 1, after=n,
                                 occurred_at=at(n)) for n in range(1, 8)])
-    pages, cursor = [], None
-    while True:
-        found = store.list_changes(ORG, "itm_1", cursor, 3)
-        pages.append([e.id for e in found.items])
-        if found.next_cursor is None:
-            break
-        cursor = found.next_cursor
+    pages = cursor_pages(lambda cursor: store.list_changes(ORG, "itm_1", cursor, 3))
     assert pages == [["chg_07", "chg_06", "chg_05"], ["chg_04", "chg_03", "chg_02"], ["chg_01"]]
     exact = store.list_changes(ORG, "itm_1", None, 7)
     assert len(exact.items) == 7 and exact.next_cursor is None

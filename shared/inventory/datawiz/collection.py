@@ -2,6 +2,7 @@
 through the same bulk use case the native API has, and are kept as posted for reading back."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,20 +10,30 @@ from typing import Sequence
 
 from ..domain.codes import Scope
 from ..domain.commands import BulkLine, BulkUpdate, is_resource_id
-from ..domain.errors import InvalidInput
+from ..domain import cursor
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.snapshot import end_of_day, local_date
 from ..service import stock_rows
 from ..service.auth import Actor
 from ..service.locations import resolve_location
-from ..service.ports import ItemFilter, Services, StockRow
+from ..service.ports import STOCK_ROW_ORDERS, ItemFilter, Services, StockRow
 from ..service.results import RowsCounted
 from ..service.unit_of_work import Idempotency, Outcome
 from .rows import InventoryRow, RowsRefused
 
-ORDERINGS = {  # their `ordering` values: identifier is the row's key, name the product's
-    "identifier": lambda row: (row.date, row.location_id, row.product_id),
-    "name": lambda row: (row.product_id, row.location_id, row.date),
-}
+# Their `ordering` values, as the store's orders: identifier is the row's key (date, shop,
+# product), name the product's (product, shop, date).
+ORDERINGS = {"identifier": "date", "name": "product"}
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """A page of the collection, how many rows it is part of, and the keyset cursor of the page
+    after it (None on the last)."""
+
+    rows: Sequence[StockRow]
+    count: int
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -155,15 +166,47 @@ def find_row(services: Services, actor: Actor, row_id: str) -> StockRow | None:
     return None
 
 
-def list_rows(services: Services, actor: Actor, search: str | None,
-              ordering: str | None) -> list[StockRow]:
-    """The organization's rows whose product id contains `search`, in `ordering`."""
-    rows = list(services.store.list_stock_rows(actor.organization_id))
-    if search:
-        rows = [row for row in rows if search.lower() in row.product_id.lower()]
-    if ordering:
-        rows.sort(key=ORDERINGS[ordering.lstrip("-")], reverse=ordering.startswith("-"))
-    return rows
+def read_page(services: Services, actor: Actor, search: str | None, ordering: str | None,
+              page: int, size: int, after: str | None) -> RowsPage | None:
+    """Page `page` of the organization's rows in `ordering`, from the cursor `after` (a `next`
+    link's) or else by its number; with `search`, only rows whose product id contains it. None
+    when the page is past the end (their 404 "Invalid page.")."""
+    org = actor.organization_id
+    order = ORDERINGS[(ordering or "identifier").lstrip("-")]
+    descending = bool(ordering and ordering.startswith("-"))
+    start = (page - 1) * size
+    if search:  # a part of product ids: no index seeks to it, so every row is read and filtered
+        matching = [row for row in services.store.list_stock_rows(org)
+                    if search.lower() in row.product_id.lower()]
+        matching.sort(key=lambda row: _key(row, order), reverse=descending)
+        count, rows = len(matching), matching[start:start + size]
+    else:  # the count, then the page alone: from the cursor's row, or after `start` rows
+        count = services.store.stock_row_count(org)
+        key = _read_cursor(after, order, descending) if after else None
+        rows = services.store.stock_rows_page(org, order, descending, key, start, size)
+    if page > 1 and start >= count:
+        return None
+    more = bool(rows) and start + len(rows) < count
+    return RowsPage(rows, count, _write_cursor(order, descending, rows[-1]) if more else None)
+
+
+def _key(row: StockRow, order: str) -> tuple[str, str, str]:
+    return tuple(getattr(row, field) for field in STOCK_ROW_ORDERS[order])  # type: ignore[return-value]
+
+
+def _write_cursor(order: str, descending: bool, row: StockRow) -> str:
+    return cursor.write(f"rows-{order}-{'desc' if descending else 'asc'}", json.dumps(_key(row, order)))
+
+
+def _read_cursor(text: str, order: str, descending: bool) -> tuple[str, str, str]:
+    """A cursor of this ordering's `next` link; any other is their 404 "Invalid cursor."."""
+    try:
+        key = json.loads(cursor.read(text, f"rows-{order}-{'desc' if descending else 'asc'}"))
+    except (InvalidInput, ValueError):
+        key = None
+    if not (isinstance(key, list) and len(key) == 3 and all(isinstance(k, str) for k in key)):
+        raise NotFound("Invalid cursor.", "cursor", "invalid_cursor")
+    return tuple(key)  # type: ignore[return-value]
 
 
 def stock_total(row: StockRow) -> Decimal | None:

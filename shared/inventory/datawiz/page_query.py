@@ -12,6 +12,7 @@ class PageQuery(BaseModel):
     format: Literal["json", "api"] | None = Field(None, description="json (default) or api: the browsable HTML page")
     page: int | None = Field(None, ge=1, description="the page number, from 1")
     page_size: int | None = Field(None, ge=1, le=1000, description="rows per page (default 50, at most 1000)")
+    cursor: str | None = Field(None, description="where the page starts: the keyset cursor a `next` link carries")
     search: str | None = Field(None, description="only rows whose product_id contains this text")
     ordering: Literal["identifier", "-identifier", "name", "-name"] | None = Field(
         None, description="identifier: date, shop, product; name: product, shop, date; - reverses")

@@ -13,7 +13,7 @@ from flask import Response
 
 from ..domain import wire
 from ..service.ports import StockRow
-from .collection import stock_total
+from .collection import RowsPage, stock_total
 from .rows import metadata
 
 NAME = "Product Inventory List"
@@ -42,20 +42,21 @@ def single(row: StockRow, codes: dict[str, str], collection_url: str) -> dict[st
     return {"url": url, **shown, "week_day": date.fromisoformat(row.date).weekday()}
 
 
-def page_of(rows: Sequence[StockRow], page: int, page_size: int, base_url: str,
-            query: dict[str, str], codes: dict[str, str]) -> dict[str, Any]:
-    start = (page - 1) * page_size
-
-    def link(number: int) -> str | None:
-        kept = {k: v for k, v in query.items() if k != "page"}
+def page_of(found: RowsPage, page: int, base_url: str, query: dict[str, str],
+            codes: dict[str, str]) -> dict[str, Any]:
+    """A DRF page; its `next` link carries the keyset cursor the page after it resumes from."""
+    def link(number: int, after: str | None = None) -> str:
+        kept = {k: v for k, v in query.items() if k not in ("page", "cursor")}
         if number > 1:
             kept["page"] = str(number)
+        if after:
+            kept["cursor"] = after
         return base_url + ("?" + urlencode(kept) if kept else "")
 
-    return {"count": len(rows),
-            "next": link(page + 1) if start + page_size < len(rows) else None,
+    return {"count": found.count,
+            "next": link(page + 1, found.next_cursor) if found.next_cursor else None,
             "previous": link(page - 1) if page > 1 else None,
-            "results": [result(row, codes) for row in rows[start:start + page_size]]}
+            "results": [result(row, codes) for row in found.rows]}
 
 
 def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -142,7 +142,8 @@ class Event(Record):
 
 class IdempotencyRecord(Record):
     """The first response to a mutating request, replayed for a retry by the same API key with
-    the same Idempotency-Key. A body that holds a secret is stored sealed."""
+    the same Idempotency-Key until `expires_at`; after it the key names a new request, and the
+    store may delete the record. A body that holds a secret is stored sealed."""
 
     organization_id: str
     api_key_id: str
@@ -152,3 +153,4 @@ class IdempotencyRecord(Record):
     body: str
     holds_secret: bool = False
     created_at: Instant
+    expires_at: Instant

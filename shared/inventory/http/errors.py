@@ -30,6 +30,11 @@ class UnsupportedMediaType(e.DomainError):
     default_code = "unsupported_media_type"
 
 
+class InternalError(e.DomainError):
+    """Not a refusal but a bug, logged with its stack: answered 500 in the route's dialect."""
+    default_code = "internal_error"
+
+
 STATUS: dict[type[e.DomainError], int] = {
     BadRequest: 400,
     e.IdempotencyKeyRequired: 400,
@@ -46,6 +51,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.InvalidInput: 422,
     e.IdempotencyConflict: 422,
     e.Contention: 503,
+    InternalError: 500,
 }
 
 

@@ -29,6 +29,7 @@ class Match(NamedTuple):
     route: HttpRoute | None  # the route for this method; None: see `allowed`
     params: dict[str, str]
     allowed: list[str]  # the path's methods, for Allow; empty: no route has this path
+    nearest: HttpRoute | None = None  # the path's most literal route, whatever its method
 
 
 def match(routes: Iterable[HttpRoute], method: str, path: str) -> Match:
@@ -43,6 +44,7 @@ def match(routes: Iterable[HttpRoute], method: str, path: str) -> Match:
     allowed = allowed_methods({route.method for route, _ in found})
     wanted = "GET" if method == "HEAD" else method
     chosen = next(((route, params) for route, params in found if route.method == wanted), None)
+    nearest = found[0][0] if found else None
     if chosen is None:
-        return Match(None, {}, allowed)
-    return Match(chosen[0], chosen[1], allowed)
+        return Match(None, {}, allowed, nearest)
+    return Match(chosen[0], chosen[1], allowed, nearest)

@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
+from ..domain import errors as e
 from ..manifest import Manifest
 from ..manifest import load as load_manifest
-from . import responses
+from . import errors, responses
 from .call import IDEMPOTENCY_KEY
 from .routes import Route
 
@@ -42,7 +43,14 @@ REFUSALS = {
     415: ("UnsupportedMediaType", "The body is not sent as `application/json`."),
     422: ("InvalidInput", "The input breaks a rule; `fields` names each offending field. Also an "
           "`Idempotency-Key` reused with another request."),
+    503: ("ServiceUnavailable", "Too many concurrent writers of the same records: nothing was "
+          "applied; retry after `Retry-After` seconds."),
 }
+# A refusal of each native status, for the status a dialect answers it with instead.
+REFUSED_AS = {400: errors.BadRequest, 401: e.Unauthenticated, 403: e.Forbidden, 404: e.NotFound,
+              405: errors.MethodNotAllowed, 409: e.Conflict, 412: e.VersionMismatch,
+              413: errors.PayloadTooLarge, 415: errors.UnsupportedMediaType,
+              422: e.InvalidInput, 503: e.Contention}
 
 # OpenAPI links from a success to the operations it enables, by operationId: clients and the
 # stateful fuzzer follow them (create a location -> create an item there -> adjust -> read the ledger).
@@ -81,6 +89,8 @@ LINKS: dict[str, dict[str, dict[str, Any]]] = {
         "GetRun": {"operationId": "get_run", "parameters": {"sync_id": "$response.body#/data/id"}},
     },
 }
+ALLOW_HEADER = {"description": "The methods the path takes.", "schema": {"type": "string"}}
+RETRY_AFTER_HEADER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}
 PATH_PARAMETER = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.-]+$"}
 
 
@@ -140,10 +150,21 @@ def refusals_of(route: Route) -> list[int]:
     if route.body is not None:
         statuses |= {400, 413, 415, 422}
     if route.method in MUTATING:
-        statuses |= {400, 409, 413, 415, 422}  # Idempotency-Key; a replay in flight; its body
+        # Idempotency-Key; a replay in flight; its body; contention among writers (Firestore)
+        statuses |= {400, 409, 413, 415, 422, 503}
     if route.method == "PATCH":
         statuses |= {412}
     return sorted(statuses)
+
+
+def dialect_refusals(route: Route) -> dict[int, list[int]]:
+    """The statuses the route's dialect answers its refusals with, each with the native statuses
+    it stands for (Square answers a 409 or a 422 with 400, for one)."""
+    answered: dict[int, list[int]] = {}
+    for status in refusals_of(route):
+        own = route.dialect.status_of(REFUSED_AS[status]("refused"))
+        answered.setdefault(own, []).append(status)
+    return answered
 
 
 def document_model(route: Route) -> type[BaseModel] | None:
@@ -197,14 +218,32 @@ def _success(route: Route, schema_ref: dict[str, Any] | None) -> dict[str, Any]:
             "content": {media_type: {"schema": schema_ref or {}} for media_type in media_types}}
 
 
+def _refusal(route: Route, status: int, natives: list[int]) -> dict[str, Any]:
+    """One refusal status of a route: the reusable native response, or the dialect's own shape in
+    its media types."""
+    if route.dialect.refusal_schema is None:
+        return {"$ref": f"#/components/responses/{REFUSALS[natives[0]][0]}"}
+    answer: dict[str, Any] = {
+        "description": " ".join(REFUSALS[native][1] for native in natives),
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}},
+        "content": {media_type: {"schema": route.dialect.refusal_schema
+                                 if media_type == "application/json" else {"type": "string"}}
+                    for media_type in route.dialect.media_types}}
+    if 405 in natives:
+        answer["headers"]["Allow"] = ALLOW_HEADER
+    if 503 in natives:
+        answer["headers"]["Retry-After"] = RETRY_AFTER_HEADER
+    return answer
+
+
 def _components(models_schema: dict[str, Any]) -> dict[str, Any]:
     envelope = {"application/json": {"schema": {"$ref": REF.format(model="ErrorEnvelope")}}}
     refusals = {}
     for status, (name, description) in REFUSALS.items():
         refusals[name] = {"description": description, "content": envelope,
                           "headers": {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}}}
-    refusals["MethodNotAllowed"]["headers"]["Allow"] = {
-        "description": "The methods the path takes.", "schema": {"type": "string"}}
+    refusals["MethodNotAllowed"]["headers"]["Allow"] = ALLOW_HEADER
+    refusals["ServiceUnavailable"]["headers"]["Retry-After"] = RETRY_AFTER_HEADER
     return {
         "schemas": models_schema,
         "responses": refusals,
@@ -277,19 +316,8 @@ def build(manifest: Manifest | None = None) -> dict[str, Any]:
         if route.body is not None:
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": refs[(route.body, "validation")]}}}
-        for status in refusals_of(route):
-            operation["responses"][str(status)] = {
-                "$ref": f"#/components/responses/{REFUSALS[status][0]}"}
-            if route.refusal_schema is not None:  # a dialect's own shape, in its media types
-                media_types = ((route.media_type,) if isinstance(route.media_type, str)
-                               else route.media_type)
-                operation["responses"][str(status)] = {
-                    "description": REFUSALS[status][1],
-                    "headers": {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"}},
-                    "content": {media_type: {"schema": route.refusal_schema
-                                             if media_type == "application/json"
-                                             else {"type": "string"}}
-                                for media_type in media_types}}
+        for status, natives in dialect_refusals(route).items():
+            operation["responses"][str(status)] = _refusal(route, status, natives)
         paths.setdefault(route.template, {})[route.method.lower()] = operation
 
     return {

@@ -22,9 +22,9 @@ from ..domain.errors import Contention, DomainError, NotFound
 from ..route_table import HttpRoute, route_table
 from . import request_log, server_refusals
 from .call import Call
-from .errors import MethodNotAllowed, envelope, refusal_envelope, status_of
+from .dialect import NATIVE, Dialect
+from .errors import BadRequest, InternalError, MethodNotAllowed
 from .matching import match
-from .render import json_response
 
 Handler = Callable[[Call], Response]
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
@@ -46,9 +46,7 @@ class Route:
     media_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = ()  # refusals beyond those the route's shape implies
     public: bool = False          # served without an API key (the API's own documentation)
-    # A dialect's refusals in its own shape (a JSON schema) instead of the error envelope; its
-    # handlers then check the key themselves and `errors` lists the statuses they send.
-    refusal_schema: dict[str, Any] | None = None
+    dialect: Dialect = NATIVE     # whose shape and statuses its refusals come in (its function's)
 
     @property
     def method(self) -> str:
@@ -62,8 +60,9 @@ class Route:
 class Routes:
     """The routes of one function; `dispatch` is what its functions-framework entry point calls."""
 
-    def __init__(self, function: str):
+    def __init__(self, function: str, dialect: Dialect = NATIVE):
         self.function = function
+        self.dialect = dialect  # every refusal of these routes, and a crash, in its shape
         self.routes: list[Route] = []
         self._declared = {route.operation: route for route in route_table()
                           if route.function == function}
@@ -90,7 +89,7 @@ class Routes:
             needed = scope
             if needed is BY_METHOD:
                 needed = Scope.INVENTORY_READ if declared.method == "GET" else Scope.INVENTORY_WRITE
-            self.routes.append(Route(declared, needed, handler, **described))
+            self.routes.append(Route(declared, needed, handler, dialect=self.dialect, **described))
             return handler
         return register
 
@@ -100,9 +99,10 @@ class Routes:
         call: Call | None = None
         error_code = None
         # HEAD is GET without the body (RFC 9110 9.3.2): the GET route answers it, and the WSGI
-        # response leaves the body out of a HEAD answer, keeping GET's headers.
+        # response leaves the body out of a HEAD answer, keeping GET's headers. `Allow` names what
+        # the path takes from every function: a gateway may send any method of a path here.
         found = match([route.http for route in self.routes], request.method, request.path)
-        allowed = found.allowed
+        allowed = match(route_table(), request.method, request.path).allowed
         try:
             if not allowed:
                 raise NotFound(f"no route for {request.path}", code="route_not_found")
@@ -119,16 +119,12 @@ class Routes:
                 response = route.handler(call)
         except DomainError as refusal:
             error_code = refusal.code
-            response = json_response(refusal_envelope(refusal, request_id), status_of(refusal))
-            if isinstance(refusal, MethodNotAllowed):
-                response.headers["Allow"] = ", ".join(allowed)
-            if isinstance(refusal, Contention):
-                response.headers["Retry-After"] = str(refusal.retry_after_s)
+            response = self._refusal(refusal, request, request_id, allowed)
         except Exception as crash:  # the one place a bug becomes a 500, logged with its stack
             request_log.log_exception(self.function, request_id, crash)
             error_code = "internal_error"
-            response = json_response(envelope("internal_error", "an unexpected error occurred; "
-                                              "it has been logged", request_id), 500)
+            response = self._refusal(InternalError("an unexpected error occurred; it has been logged"),
+                                     request, request_id, allowed)
         self._decorate(response, request_id)
         organization = call.__dict__.get("actor") if call is not None else None
         request_log.log_request(
@@ -140,14 +136,29 @@ class Routes:
             trace_header=request.headers.get("X-Cloud-Trace-Context"), error_code=error_code)
         return response
 
+    def _refusal(self, refusal: DomainError, request: Any, request_id: str,
+                 allowed: list[str]) -> Response:
+        """A refusal in the dialect's shape and status, with the headers HTTP gives it."""
+        response = self.dialect.render(refusal, request, request_id)
+        if isinstance(refusal, MethodNotAllowed):
+            response.headers["Allow"] = ", ".join(allowed)
+        if isinstance(refusal, Contention):
+            response.headers["Retry-After"] = str(refusal.retry_after_s)
+        return response
+
     def _framework_refusal(self, refusal: HTTPException) -> Response:
         """What Flask refuses before `dispatch` runs (a path its URL rules cannot read, such as one
-        with a newline) in the error envelope too, not as an HTML page."""
-        request_id = flask.request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        with a newline) in the dialect's shape too, not as an HTML page."""
+        request = flask.request
+        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         status = refusal.code or 400
-        code = {404: "route_not_found", 405: "method_not_allowed"}.get(status, "bad_request")
-        response = json_response(envelope(code, "no route for this path" if status == 404
-                                          else refusal.name.lower(), request_id), status)
+        if status == 404:
+            found: DomainError = NotFound("no route for this path", code="route_not_found")
+        elif status == 405:
+            found = MethodNotAllowed(refusal.name.lower(), code="method_not_allowed")
+        else:
+            found = BadRequest(refusal.name.lower(), code="bad_request")
+        response = self._refusal(found, request, request_id, [])
         self._decorate(response, request_id)
         return response
 

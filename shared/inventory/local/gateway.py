@@ -13,7 +13,6 @@ from werkzeug.wrappers import Request
 from ..domain import wire
 from ..http.errors import envelope
 from ..http.matching import Match, match
-from ..http.routes import CORS_HEADERS
 from ..manifest import Manifest
 from ..manifest import load as load_manifest
 
@@ -31,32 +30,29 @@ class Gateway:
         """The route for a request, and the methods its path allows, as a function chooses."""
         return match(self.manifest.http_routes, method, path)
 
+    def function_for(self, method: str, path: str) -> str | None:
+        """The function a request goes to, as the deployed gateway sends it: its route's; for
+        another method of a declared path, the path's nearest route's (it answers 405 with
+        `Allow`); under a dialect's prefix, that dialect's function (it answers 404 or 405 in its
+        own shape); otherwise none."""
+        found = self.route(method, path)
+        chosen = found.route or found.nearest
+        if chosen is not None:
+            return chosen.function
+        return next((f.name for f in self.manifest.functions if f.owns(path)), None)
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
-        found = self.route(request.method, request.path)
-        if found.route is not None:
-            return self.apps[found.route.function](environ, start_response)
-        allowed = found.allowed
+        function = self.function_for(request.method, request.path)
+        if function is not None:
+            return self.apps[function](environ, start_response)
         request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        headers = [("X-Request-Id", request_id), ("Access-Control-Allow-Origin", "*")]
-        if request.method == "OPTIONS" and allowed:
-            headers += [("Allow", ", ".join(allowed)),
-                        ("Access-Control-Allow-Methods", ", ".join(allowed)),
-                        ("Access-Control-Allow-Headers", CORS_HEADERS),
-                        ("Access-Control-Max-Age", "600")]
-            start_response("204 No Content", headers)
-            return [b""]
-        if allowed:
-            status, body = "405 Method Not Allowed", envelope(
-                "method_not_allowed", f"{request.method} is not allowed here; use {', '.join(allowed)}",
-                request_id)
-            headers.append(("Allow", ", ".join(allowed)))
-        else:
-            status, body = "404 Not Found", envelope(
-                "route_not_found", f"no route for {request.path}", request_id)
+        body = envelope("route_not_found", f"no route for {request.path}", request_id)
         payload = wire.dumps(body).encode()
-        start_response(status, headers + [("Content-Type", "application/json"),
-                                          ("Content-Length", str(len(payload)))])
+        start_response("404 Not Found", [("X-Request-Id", request_id),
+                                         ("Access-Control-Allow-Origin", "*"),
+                                         ("Content-Type", "application/json"),
+                                         ("Content-Length", str(len(payload)))])
         return [b""] if request.method == "HEAD" else [payload]
 
 

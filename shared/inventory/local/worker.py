@@ -1,5 +1,6 @@
 """The embedded mode's background work, in process, on two threads that never wait for each other:
-- syncs: queued POS syncs, the sweep of runs whose worker was lost, and the sync timer;
+- syncs: queued POS syncs, the sweep of runs whose worker was lost, the sync timer, and the sweep
+  of expired replay records;
 - deliveries: the outbox relay, and webhook deliveries, each claimed and posted on a pool
   thread of its own, so a slow or failing subscriber holds only its own posts.
 
@@ -20,10 +21,12 @@ from datetime import datetime
 
 from ..domain.sync import SyncType
 from ..domain.webhooks import Delivery
-from ..service import delivery, outbox, sync
+from ..service import delivery, outbox, sync, unit_of_work
 from ..service.ports import Services
 
 _log = logging.getLogger(__name__)
+
+REPLAY_SWEEP_S = 600.0  # how often expired replay records are deleted (they are ignored already)
 
 
 class DeliveryWorker:
@@ -38,6 +41,7 @@ class DeliveryWorker:
         self._wake = getattr(services.publisher, "wake", None) or threading.Event()
         self._next_scheduled_sync = 0.0
         self._next_sweep = 0.0
+        self._next_replay_sweep = 0.0
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="webhook")
         self._answers: queue.SimpleQueue[tuple[delivery.Claimed, delivery.Settle]] = queue.SimpleQueue()
         self._in_flight: Counter[str] = Counter()  # posts out, by subscription id
@@ -60,10 +64,14 @@ class DeliveryWorker:
 
     # -- syncs ---------------------------------------------------------------------------------
     def sync_once(self) -> None:
-        """Sweep lost runs, work the queued ones (each to its end, on this thread), run the timer."""
+        """Sweep lost runs and expired replay records, work the queued runs (each to its end, on
+        this thread), run the timer."""
         if time.monotonic() >= self._next_sweep:  # a lost run is also failed by the next request
             sync.sweep_lost_runs(self.services)
             self._next_sweep = time.monotonic() + self.services.settings.sync_lease_s / 3
+        if time.monotonic() >= self._next_replay_sweep:
+            unit_of_work.delete_expired_replays(self.services)
+            self._next_replay_sweep = time.monotonic() + REPLAY_SWEEP_S
         for run in self.services.store.queued_sync_runs(10):
             if self._stop.is_set():
                 return

@@ -66,6 +66,13 @@ class StockRow:
         return (self.location_id, self.product_id, self.date)
 
 
+# The orders a page of stock rows comes in: each a key of three of its fields (unique per row).
+STOCK_ROW_ORDERS: dict[str, tuple[str, str, str]] = {
+    "date": ("date", "location_id", "product_id"),
+    "product": ("product_id", "location_id", "date"),
+}
+
+
 class PlaceNotRead(RuntimeError):
     """A new item was saved without its place having been read in the same transaction: a bug
     of the caller, since that read is what keeps a concurrent create of the place out."""
@@ -180,6 +187,12 @@ class InventoryStore(Protocol):
         `next_cursor` resumes after the page's last item; None when no item follows. Any cursor
         this method did not write is refused: InvalidInput `invalid_cursor` on `cursor`."""
         ...
+    def items_by_update(self, organization_id: str, item_filter: ItemFilter,
+                        after: tuple[str, str] | None, limit: int) -> Sequence[InventoryItem]:
+        """Up to `limit` active items the filter matches, most recently updated first (by
+        updated_at, then id, both descending), strictly after the key `after` (updated_at as
+        format_instant text, an item id) in that order; keyset: the items before it are not read."""
+        ...
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
         """The item's ledger in effective order, latest first (by occurred_at, then recording
@@ -193,6 +206,13 @@ class InventoryStore(Protocol):
     def transfer_entries(self, organization_id: str, transfer_id: str) -> Sequence[LedgerEntry]:
         """A transfer's ledger entries (the one out of its source, then the one into its
         destination); empty for an unknown id or another organization's."""
+        ...
+    def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
+                       limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
+        """Up to `limit` of the item's ledger entries in (occurred_at, id) order — oldest first, or
+        newest first — strictly after the key `after` (occurred_at as format_instant text, an
+        entry id) in that order (keyset: the entries before it are not read). An order across
+        items, for lists that merge several items' ledgers; none for another organization's item."""
         ...
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
@@ -212,6 +232,16 @@ class InventoryStore(Protocol):
     def find_location_by_code(self, organization_id: str, code: str) -> Location | None: ...
     def list_stock_rows(self, organization_id: str) -> Sequence[StockRow]:
         """Every stock row of the organization, by (date, location, product)."""
+        ...
+    def stock_rows_page(self, organization_id: str, order: str, descending: bool,
+                        after: tuple[str, str, str] | None, offset: int,
+                        limit: int) -> Sequence[StockRow]:
+        """Up to `limit` of the organization's stock rows by the key STOCK_ROW_ORDERS[order]
+        (reversed when `descending`): strictly after the key `after` (keyset: the rows before it
+        are not read), or else after skipping `offset` rows."""
+        ...
+    def stock_row_count(self, organization_id: str) -> int:
+        """How many stock rows the organization has (one count, not a read of each row)."""
         ...
     def get_stock_row(self, organization_id: str, location_id: str, product_id: str,
                       date: str) -> StockRow | None:
@@ -269,6 +299,12 @@ class InventoryStore(Protocol):
         subscriber's deliveries cannot hide the others'): retries first (by next attempt time),
         then those never attempted, ties by id; up to `limit` of them, however many held ones
         come first."""
+        ...
+
+    def delete_expired_idempotency(self, now: datetime) -> int:
+        """Delete the replay records whose `expires_at` is at or before `now`, in short
+        transactions; how many. A store whose database deletes them by itself (Firestore, by
+        the TTL policy in infra/firestore.tf) leaves them to it and deletes none here."""
         ...
 
     def reencrypt_secrets(self) -> int:

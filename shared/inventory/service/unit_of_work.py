@@ -11,6 +11,11 @@ stored sealed, so it is replayed, secret included, only to the key that was firs
 
 The key is optional, as Stripe has it: a write without one is applied once per request and
 nothing is kept to replay, unless its organization requires keys (`require_idempotency_key`).
+
+A record is kept for `settings.idempotency_ttl_s` (24 hours unless set), as Stripe keeps keys:
+from its `expires_at` on, the key names a new request, whether or not the store has deleted
+the record yet (Firestore's TTL policy deletes it within a day or so; the local worker sweeps
+SQLite's: `delete_expired_replays`).
 """
 from __future__ import annotations
 
@@ -26,7 +31,6 @@ from .outbox import publish_committed
 from .ports import Services, Transaction
 
 R = TypeVar("R")
-REPLAY_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ def run_once(services: Services, actor: Actor, idempotency: Idempotency,
             organization_id=actor.organization_id, api_key_id=actor.api_key_id,
             key=idempotency.key, fingerprint=idempotency.fingerprint, status=reply.status,
             body=wire.dumps(reply.body), holds_secret=getattr(result, "holds_secret", False),
-            created_at=now))
+            created_at=now, expires_at=now + replay_window(services)))
         return Outcome(result, reply)
 
     return run(services, work)
@@ -120,12 +124,22 @@ def replay_first(services: Services, actor: Actor, idempotency: Idempotency) -> 
 def _stored_reply(tx: Transaction, actor: Actor, idempotency: Idempotency,
                   now: datetime) -> Outcome | None:
     record = tx.get_idempotency(actor.organization_id, actor.api_key_id, idempotency.key)
-    if record is None or now - record.created_at >= REPLAY_WINDOW:
+    if record is None or now >= record.expires_at:  # expired: the key names a new request
         return None
     if record.fingerprint != idempotency.fingerprint:
         raise IdempotencyConflict("this Idempotency-Key was used for a different request",
                                   "Idempotency-Key")
     return Outcome(None, Reply(record.status, wire.loads(record.body)), replayed=True)
+
+
+def replay_window(services: Services) -> timedelta:
+    """How long a write's reply is kept for replay."""
+    return timedelta(seconds=services.settings.idempotency_ttl_s)
+
+
+def delete_expired_replays(services: Services) -> int:
+    """Delete the replay records that have expired (the local worker's sweep); how many."""
+    return services.store.delete_expired_idempotency(services.clock.now())
 
 
 def _check_keyless_allowed(services: Services, actor: Actor) -> None:

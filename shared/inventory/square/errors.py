@@ -26,6 +26,7 @@ SQUARE_STATUS: dict[type[e.DomainError], tuple[int, str, str]] = {
     e.IdempotencyConflict: (400, INVALID_REQUEST, "IDEMPOTENCY_KEY_REUSED"),
     e.IdempotencyKeyRequired: (400, INVALID_REQUEST, "MISSING_REQUIRED_PARAMETER"),
     e.Contention: (503, "API_ERROR", "SERVICE_UNAVAILABLE"),
+    http.InternalError: (500, "API_ERROR", "INTERNAL_SERVER_ERROR"),
 }
 # Native codes that have a closer Square code than their type's.
 NATIVE_CODES = {
@@ -51,6 +52,7 @@ NATIVE_CODES = {
     "occurred_before_item": "INVALID_TIME",
     "location_not_found": "NOT_FOUND",
     "item_archived": "CONFLICT",
+    "internal_error": "INTERNAL_SERVER_ERROR",
 }
 
 

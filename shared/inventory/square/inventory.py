@@ -2,27 +2,27 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pydantic import ValidationError
 
 from ..domain import cursor, wire
-from ..domain.commands import BulkLine, ListChanges, ListInventory, Transfer
+from ..domain.commands import BulkLine, ListInventory, Transfer
 from ..domain.errors import DomainError, FieldError, NotFound
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.time import parse_instant
 from ..http.call import Call
-from ..service import batches, items
+from ..service import batches, items, merged_ledger, recent_items
 from ..service.batches import BatchLine
 from ..service.locations import resolve_location
+from ..service.ports import ItemFilter
 from ..service.results import BulkApplied
 from ..service.unit_of_work import Idempotency, Reply
 from .mapping import NativeChange, refused, square_change, square_counts, square_transfer, to_native
 from .places import Places
 from .requests import BatchChange, BatchRetrieveChanges, BatchRetrieveCounts
 
-COUNTS_CURSOR = "sqcounts"
-CHANGES_CURSOR = "sqchanges"
+COUNTS_CURSOR, COUNTS_REST_CURSOR = "sqcounts", "sqcounts-rest"
 CHANGES_LIMIT = 100  # Square's default page of changes
 DEFAULT_LIMIT = 1000  # Square's default page size for counts
 STATES = {"IN_STOCK", "RESERVED_FOR_SALE"}  # the counts this ledger holds
@@ -137,34 +137,58 @@ def batch_retrieve_changes(call: Call) -> dict:
     request = call.body(BatchRetrieveChanges)
     after = _instant(request.updated_after, "updated_after")
     before = _instant(request.updated_before, "updated_before")
-    places = _places(call)
-    changes = {}
-    for entry, item in _entries(call, places, request.catalog_object_ids, request.location_ids):
-        if (after and entry.recorded_at <= after) or (before and entry.recorded_at > before):
-            continue
-        change = _shown(call, places, entry, item)
-        if request.types is not None and change["type"] not in request.types:
-            continue
-        if request.states is not None and not _states_of(change) & set(request.states):
-            continue
-        changes.setdefault(_id_of(change), (entry.occurred_at, _id_of(change), change))
-    found = sorted(changes.values(), key=lambda found: found[:2])
-    return _page(places, [change for *_, change in found], CHANGES_CURSOR, request.cursor,
-                 request.limit or CHANGES_LIMIT, "changes")
+
+    def wanted(entry: LedgerEntry, change: dict) -> bool:
+        return ((after is None or entry.recorded_at > after)
+                and (before is None or entry.recorded_at <= before)
+                and (request.types is None or change["type"] in request.types)
+                and (request.states is None or bool(_states_of(change) & set(request.states))))
+
+    return _changes_page(call, request.catalog_object_ids, request.location_ids, request.cursor,
+                         request.limit or CHANGES_LIMIT, False, wanted)
 
 
 def object_changes(call: Call) -> dict:
     """GET /v2/inventory/{catalog_object_id}/changes?location_ids=a,b&cursor=: newest first."""
     args = call.request.args
     locations = [loc for loc in (args.get("location_ids") or "").split(",") if loc] or None
+    return _changes_page(call, [call.path["catalog_object_id"]], locations, args.get("cursor"),
+                         CHANGES_LIMIT, True, lambda entry, change: True)
+
+
+def _changes_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                  after: str | None, limit: int, newest_first: bool,
+                  wanted: Callable[[LedgerEntry, dict], bool]) -> dict:
+    """A page of the changes of the items Square sees of these products, by (occurred_at, id),
+    read from the store a page at a time from Square's opaque `cursor` (a keyset cursor). A
+    transfer between two listed items is one change: its entry out of the source."""
     places = _places(call)
-    changes = {}
-    for entry, item in _entries(call, places, [call.path["catalog_object_id"]], locations):
-        change = _shown(call, places, entry, item)
-        changes.setdefault(_id_of(change), (entry.occurred_at, _id_of(change), change))
-    found = sorted(changes.values(), key=lambda found: found[:2], reverse=True)
-    return _page(places, [change for *_, change in found], CHANGES_CURSOR, args.get("cursor"),
-                 CHANGES_LIMIT, "changes")
+    found = {item.id: item for item in _items(call, places, catalog_object_ids, location_ids, None)}
+    shown: dict[str, dict] = {}
+
+    def change_of(entry: LedgerEntry) -> dict:
+        if entry.id not in shown:
+            shown[entry.id] = _shown(call, places, entry, found[entry.item_id])
+        return shown[entry.id]
+
+    def keep(entry: LedgerEntry) -> bool:
+        change = change_of(entry)
+        other_leg_listed = (change["type"] == "TRANSFER" and entry.quantity_change > 0
+                            and _source_item_of(call, change) in found)
+        return not other_leg_listed and wanted(entry, change)
+
+    page = merged_ledger.page(call.services, call.actor, list(found), after, limit, newest_first,
+                              keep=keep)
+    body: dict[str, Any] = {"changes": [change_of(entry) for entry in page.items]}
+    if page.next_cursor is not None:
+        body["cursor"] = page.next_cursor
+    return places.with_codes(body)
+
+
+def _source_item_of(call: Call, change: dict) -> str | None:
+    """The item a transfer change left (its entry out, the first of the transfer's)."""
+    legs = call.services.store.transfer_entries(call.actor.organization_id, change["transfer"]["id"])
+    return legs[0].item_id if legs else None
 
 
 def retrieve_adjustment(call: Call) -> dict:
@@ -216,10 +240,6 @@ def _shown(call: Call, places: Places, entry: LedgerEntry, item: InventoryItem) 
     return square_change(entry, item)
 
 
-def _id_of(change: dict) -> str:
-    return next(change[name]["id"] for name in ("adjustment", "physical_count", "transfer") if name in change)
-
-
 def _states_of(change: dict) -> set[str]:
     if change["type"] == "PHYSICAL_COUNT":
         return {change["physical_count"]["state"]}
@@ -228,37 +248,56 @@ def _states_of(change: dict) -> set[str]:
     return {change["adjustment"]["from_state"], change["adjustment"]["to_state"]}
 
 
-def _entries(call: Call, places: Places, catalog_object_ids: list[str] | None,
-             location_ids: list[str] | None) -> Iterable[tuple[LedgerEntry, InventoryItem]]:
-    """Every ledger entry of the items Square sees of these products at these locations."""
-    for item in _items(call, places, catalog_object_ids, location_ids, None):
-        page_cursor = None
-        while True:
-            page = items.list_changes(call.services, call.actor, item.id,
-                                      ListChanges(cursor=page_cursor, limit=200))
-            yield from ((entry, item) for entry in page.items)
-            if page.next_cursor is None:
-                break
-            page_cursor = page.next_cursor
+def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
+                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
+    """A page of counts, newest `calculated_at` first: the items read from the store a batch at a
+    time from Square's opaque `cursor`, a keyset cursor at the last count's item (of kind
+    COUNTS_REST_CURSOR when that item's RESERVED_FOR_SALE count is still to come)."""
+    wanted = STATES if states is None else STATES & set(states)
+    start, rest_of_item = None, False
+    if after:
+        try:
+            start = cursor.read_moment(after, COUNTS_CURSOR)
+        except DomainError:
+            start, rest_of_item = cursor.read_moment(after, COUNTS_REST_CURSOR), True
+    places = _places(call)
+    filters = [f for product_id in catalog_object_ids or [None]
+               for location_id in location_ids or list(places.rooms)  # each in its Square room
+               if (f := _filter(call, places, product_id, location_id, updated_after)) is not None]
 
+    def counts() -> Iterable[tuple[InventoryItem, dict]]:
+        if rest_of_item:  # the cursor's item, unless it changed since (it is then ahead of it)
+            item = call.services.store.get_item(call.actor.organization_id, start[1])
+            if item is not None and item.archived_at is None and recent_items.key_of(item) == start:
+                yield from ((item, count) for count in square_counts(item)[1:])
+        for item in recent_items.newest_first(call.services, call.actor, filters, start, limit + 1):
+            yield from ((item, count) for count in square_counts(item))
 
-def _page(places: Places, found: list[dict], kind: str, after: str | None, limit: int, name: str) -> dict:
-    """One page of a list this dialect ordered, and Square's opaque `cursor` when more follow."""
-    start = cursor.read_position(after, kind) if after else 0
-    body: dict[str, Any] = {name: found[start:start + limit]}
-    if start + limit < len(found):
-        body["cursor"] = cursor.write_position(kind, start + limit)
+    body: dict[str, Any] = {"counts": []}
+    last: InventoryItem | None = None
+    for item, count in counts():
+        if count["state"] not in wanted:
+            continue
+        if last is not None and len(body["counts"]) == limit:
+            kind = COUNTS_REST_CURSOR if item is last else COUNTS_CURSOR
+            body["cursor"] = cursor.write_moment(kind, *recent_items.key_of(last))
+            break
+        body["counts"].append(count)
+        last = item
     return places.with_codes(body)
 
 
-def _counts_page(call: Call, catalog_object_ids: list[str] | None, location_ids: list[str] | None,
-                 updated_after, states: list[str] | None, after: str | None, limit: int) -> dict:
-    wanted = STATES if states is None else STATES & set(states)
-    places = _places(call)
-    found = [item for item in _items(call, places, catalog_object_ids, location_ids, updated_after)]
-    found.sort(key=lambda item: (item.updated_at, item.id), reverse=True)
-    counts = [c for item in found for c in square_counts(item) if c["state"] in wanted]
-    return _page(places, counts, COUNTS_CURSOR, after, limit, "counts")
+def _filter(call: Call, places: Places, product_id: str | None, location_id: str,
+            updated_after) -> ItemFilter | None:
+    """The items of a product in a location's (by id or code) Square room; None when no
+    location has that id or code."""
+    if location_id not in places.rooms:
+        location = resolve_location(call.services.store, call.actor.organization_id, location_id)
+        if location is None:
+            return None
+        location_id = location.id
+    return ItemFilter(location_id=location_id, room_type=places.room(location_id),
+                      product_id=product_id, updated_after=updated_after)
 
 
 def _items(call: Call, places: Places, catalog_object_ids: list[str] | None,

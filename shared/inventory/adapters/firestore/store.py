@@ -29,7 +29,7 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, exist
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
+from ...service.ports import STOCK_ROW_ORDERS, ItemFilter, Page, SecretBox, Slice, StockRow
 from ..records import SEALED, SealedRecords, from_row, to_row
 from ..secret_box import NO_SECRET_BOX
 from .transaction import (RELAY_SHARDS, FirestoreTransaction, digest, item_from_document,
@@ -153,6 +153,14 @@ class FirestoreStore:
         items = [item_from_document(r.to_dict()) for r in rows]
         return Page(items, total, cursors.write_after_id(items[-1].id) if more and items else None)
 
+    def items_by_update(self, organization_id: str, item_filter: ItemFilter,
+                        after: tuple[str, str] | None, limit: int) -> Sequence[InventoryItem]:
+        query = (self._items_query(organization_id, item_filter)
+                 .order_by("updated_at", direction="DESCENDING").order_by("id", direction="DESCENDING"))
+        if after is not None:
+            query = query.start_after({"updated_at": after[0], "id": after[1]})
+        return [item_from_document(r.to_dict()) for r in query.limit(limit).get()]
+
     def list_changes(self, organization_id: str, item_id: str, cursor: str | None,
                      limit: int) -> Slice[LedgerEntry]:
         query = (self._collection("items").document(item_id).collection("ledger")
@@ -182,6 +190,17 @@ class FirestoreStore:
                 .where("transfer_id", "==", transfer_id).limit(5).get()]
         return sorted((ledger_entry(r) for r in rows if r["organization_id"] == organization_id),
                       key=lambda entry: (entry.quantity_change > 0, entry.id))
+
+    def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
+                       limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
+        """One query on the item's ledger, ordered by (occurred_at, id), from after the key."""
+        direction = "DESCENDING" if newest_first else "ASCENDING"
+        query = (self._collection("items").document(item_id).collection("ledger")
+                 .order_by("occurred_at", direction=direction).order_by("id", direction=direction))
+        if after is not None:
+            query = query.start_after({"occurred_at": after[0], "id": after[1]})
+        rows = [r.to_dict() for r in query.limit(limit).get()]
+        return [ledger_entry(r) for r in rows if r["organization_id"] == organization_id]
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
                  room_type: RoomType | None, category: str | None, after: str | None,
@@ -243,6 +262,24 @@ class FirestoreStore:
         rows = self._collection("stock_rows").where("organization_id", "==", organization_id).get()
         found = [StockRow(**row.to_dict()) for row in rows]
         return sorted(found, key=lambda row: (row.date, row.location_id, row.product_id))
+
+    def stock_rows_page(self, organization_id: str, order: str, descending: bool,
+                        after: tuple[str, str, str] | None, offset: int,
+                        limit: int) -> Sequence[StockRow]:
+        """One query in the order's index; `offset` bills the rows it skips, `after` none."""
+        fields = STOCK_ROW_ORDERS[order]
+        query = self._collection("stock_rows").where("organization_id", "==", organization_id)
+        for field in fields:
+            query = query.order_by(field, direction="DESCENDING" if descending else "ASCENDING")
+        if after is not None:
+            query = query.start_after(dict(zip(fields, after)))
+        elif offset:
+            query = query.offset(offset)
+        return [StockRow(**row.to_dict()) for row in query.limit(limit).get()]
+
+    def stock_row_count(self, organization_id: str) -> int:
+        query = self._collection("stock_rows").where("organization_id", "==", organization_id)
+        return int(query.count().get()[0][0].value)
 
     def get_stock_row(self, organization_id: str, location_id: str, product_id: str,
                       date: str) -> StockRow | None:
@@ -376,6 +413,11 @@ class FirestoreStore:
             if mark is not None or len(documents) < size:
                 return mark
             size, after = _WATERMARK_PAGE, documents[-1]
+
+    def delete_expired_idempotency(self, now: datetime) -> int:
+        """None here: the TTL policy on `idempotency.expires_at` (infra/firestore.tf) deletes
+        expired records, without a query or an index on the field (the emulator deletes none)."""
+        return 0
 
     # -- secrets ---------------------------------------------------------------------------
     def reencrypt_secrets(self) -> int:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import zlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Collection, Iterable, Sequence
 
 from ...domain.codes import RoomType
 from ...domain.models import Event, IdempotencyRecord, InventoryItem, LedgerEntry, Location
 from ...domain.sync import PosConnection, SyncRun
-from ...domain.time import format_instant
+from ...domain.time import format_instant, parse_instant
 from ...domain.webhooks import Delivery, WebhookFormat, WebhookSubscription
 from ...service.ports import StockRow
 from ..location_codes import CodeBook
@@ -40,6 +40,25 @@ def idempotency_document_id(organization_id: str, api_key_id: str, key: str) -> 
     """A replay record's document: one per API key and Idempotency-Key (the `k` keeps these ids
     apart from those of the records kept per organization before)."""
     return digest("k", organization_id, api_key_id, key)
+
+
+# Records written before replay records expired carry no `expires_at`: they expired 24 hours
+# after they were written, as the service then ruled.
+_LEGACY_REPLAY_WINDOW = timedelta(hours=24)
+
+
+def idempotency_document(row: dict[str, Any], expires_at: datetime) -> dict[str, Any]:
+    """A replay record's document: `expires_at` as a Firestore timestamp, which is what the TTL
+    policy on it (infra/firestore.tf) deletes the document by."""
+    return {**row, "expires_at": expires_at}
+
+
+def idempotency_row(document: dict[str, Any]) -> dict[str, Any]:
+    """The stored row of a replay record's document (adapters/records.py reads instants as text)."""
+    expires_at = document.get("expires_at")
+    if expires_at is None:
+        expires_at = parse_instant(document["created_at"]) + _LEGACY_REPLAY_WINDOW
+    return {**document, "expires_at": format_instant(expires_at)}
 
 
 def place_document_id(place: Place) -> str:
@@ -201,7 +220,7 @@ class FirestoreTransaction:
     def get_idempotency(self, organization_id: str, api_key_id: str,
                         key: str) -> IdempotencyRecord | None:
         found = self._get("idempotency", idempotency_document_id(organization_id, api_key_id, key))
-        return self._sealed.from_row(IdempotencyRecord, found) if found else None
+        return self._sealed.from_row(IdempotencyRecord, idempotency_row(found)) if found else None
 
     def get_subscription(self, organization_id: str, subscription_id: str) -> WebhookSubscription | None:
         found = self._owned("webhook_subscriptions", subscription_id, organization_id)
@@ -287,7 +306,8 @@ class FirestoreTransaction:
 
     def save_idempotency(self, record: IdempotencyRecord) -> None:
         self._set("idempotency", idempotency_document_id(record.organization_id, record.api_key_id,
-                                                         record.key), self._sealed.to_row(record))
+                                                         record.key),
+                  idempotency_document(self._sealed.to_row(record), record.expires_at))
 
     def save_subscription(self, subscription: WebhookSubscription) -> None:
         self._set("webhook_subscriptions", subscription.id, self._sealed.to_row(subscription))

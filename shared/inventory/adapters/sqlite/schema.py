@@ -229,7 +229,25 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE webhook_subscriptions ADD COLUMN format TEXT NOT NULL DEFAULT 'native';
     """,
-    # 12: Square's changes. An entry keeps the client's own reference, team member and source
+    # 12: lists read a page from a keyset key: Square's, each item's ledger by (occurred_at, id)
+    # (store.ledger_by_time) and items most recently updated first (store.items_by_update);
+    # Datawiz's stock rows by product (store.stock_rows_page; by date is the primary key).
+    """
+    CREATE INDEX ledger_by_item_time_id ON ledger (organization_id, item_id, occurred_at, id);
+    CREATE INDEX items_by_update_id ON items (organization_id, updated_at, id) WHERE archived_at IS NULL;
+    CREATE INDEX stock_rows_by_product ON stock_rows (organization_id, product_id, location_id, date);
+    """,
+    # 13: a replay record expires (service/unit_of_work.py); the local worker deletes the expired
+    # ones through idempotency_by_expiry. Records kept before expired 24 hours after they were
+    # written (whole seconds computed apart, so the microseconds are carried over exactly).
+    """
+    ALTER TABLE idempotency ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+    UPDATE idempotency SET expires_at = COALESCE(
+        strftime('%Y-%m-%dT%H:%M:%S', substr(created_at, 1, 19), '+1 day') || substr(created_at, 20),
+        '9999-12-31T23:59:59.999999Z');
+    CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
+    """,
+    # 14: Square's changes. An entry keeps the client's own reference, team member and source
     # application; a transfer's two entries are found by its id (GET /v2/inventory/transfers/{id});
     # a location names the room its Square counts live in.
     """

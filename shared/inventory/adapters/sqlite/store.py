@@ -21,7 +21,7 @@ from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
 from ...domain.time import format_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
-from ...service.ports import ItemFilter, Page, SecretBox, Slice, StockRow
+from ...service.ports import STOCK_ROW_ORDERS, ItemFilter, Page, SecretBox, Slice, StockRow
 from ..location_codes import CodeBook, duplicate_code
 from ..places import PlaceBook
 from ..private_files import private_directory, private_file
@@ -295,6 +295,13 @@ class SqliteTransaction:
     def save_api_key(self, key: ApiKey) -> None:
         _insert(self._db, "api_keys", key, replace=True)
 
+    def delete_expired_idempotency(self, now: datetime, limit: int) -> int:
+        """Delete up to `limit` replay records expired by `now`; how many."""
+        return self._db.execute(
+            "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency"
+            " INDEXED BY idempotency_by_expiry WHERE expires_at <= ? LIMIT ?)",
+            (format_instant(now), limit)).rowcount
+
     def reseal_rows(self, table: str, model: type[BaseModel], where: str, after: int,
                     batch: int) -> tuple[int, int | None]:
         """Seal again, under the current key, the secrets of the next `batch` rows of the table
@@ -405,8 +412,8 @@ class SqliteStore:
         with self._connection() as connection:
             return SqliteTransaction(connection, self._sealed).find_location_by_code(organization_id, code)
 
-    def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
-                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
+    def _items_where(self, organization_id: str, item_filter: ItemFilter) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its parameters) of the active items a filter matches."""
         where = ["organization_id = ?", "archived_at IS NULL"]
         parameters: list[Any] = [organization_id]
         for column in ("location_id", "category", "sku", "product_id"):
@@ -423,7 +430,21 @@ class SqliteStore:
         if item_filter.updated_after is not None:
             where.append("updated_at > ?")
             parameters.append(format_instant(item_filter.updated_after))
-        clause = " AND ".join(where)
+        return " AND ".join(where), parameters
+
+    def items_by_update(self, organization_id: str, item_filter: ItemFilter,
+                        after: tuple[str, str] | None, limit: int) -> Sequence[InventoryItem]:
+        clause, parameters = self._items_where(organization_id, item_filter)
+        if after is not None:
+            clause += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+            parameters += [after[0], after[0], after[1]]
+        rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY updated_at DESC, id DESC"
+                           " LIMIT ?", [*parameters, limit])
+        return [from_row(InventoryItem, row) for row in rows]
+
+    def list_items(self, organization_id: str, item_filter: ItemFilter, page: int,
+                   limit: int, cursor: str | None = None) -> Page[InventoryItem]:
+        clause, parameters = self._items_where(organization_id, item_filter)
         total = self._query(f"SELECT COUNT(*) FROM items WHERE {clause}", parameters)[0][0]
         if cursor is None:
             rows = self._query(f"SELECT * FROM items WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
@@ -459,6 +480,18 @@ class SqliteStore:
         rows = self._query("SELECT * FROM ledger INDEXED BY ledger_by_transfer WHERE organization_id = ?"
                            " AND transfer_id = ? ORDER BY quantity_change > 0, id",
                            [organization_id, transfer_id])
+        return [from_row(LedgerEntry, row) for row in rows]
+
+    def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
+                       limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
+        beyond, order = ("<", "DESC") if newest_first else (">", "ASC")
+        sql = ("SELECT * FROM ledger INDEXED BY ledger_by_item_time_id"
+               " WHERE organization_id = ? AND item_id = ?")
+        parameters: list[Any] = [organization_id, item_id]
+        if after is not None:
+            sql += f" AND (occurred_at {beyond} ? OR (occurred_at = ? AND id {beyond} ?))"
+            parameters += [after[0], after[0], after[1]]
+        rows = self._query(sql + f" ORDER BY occurred_at {order}, id {order} LIMIT ?", [*parameters, limit])
         return [from_row(LedgerEntry, row) for row in rows]
 
     def snapshot(self, organization_id: str, location_id: str, at: datetime,
@@ -515,6 +548,24 @@ class SqliteStore:
         rows = self._query("SELECT * FROM stock_rows WHERE organization_id = ?"
                            " ORDER BY date, location_id, product_id", [organization_id])
         return [StockRow(**dict(row)) for row in rows]
+
+    def stock_rows_page(self, organization_id: str, order: str, descending: bool,
+                        after: tuple[str, str, str] | None, offset: int,
+                        limit: int) -> Sequence[StockRow]:
+        fields = ", ".join(STOCK_ROW_ORDERS[order])
+        direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
+        sql, parameters = "SELECT * FROM stock_rows WHERE organization_id = ?", [organization_id]
+        if after is not None:
+            sql += f" AND ({fields}) {beyond} (?, ?, ?)"
+            parameters += list(after)
+        ordered = ", ".join(f"{field} {direction}" for field in STOCK_ROW_ORDERS[order])
+        rows = self._query(sql + f" ORDER BY {ordered} LIMIT ? OFFSET ?",
+                           [*parameters, limit, 0 if after is not None else offset])
+        return [StockRow(**dict(row)) for row in rows]
+
+    def stock_row_count(self, organization_id: str) -> int:
+        return self._query("SELECT COUNT(*) FROM stock_rows WHERE organization_id = ?",
+                           [organization_id])[0][0]
 
     def get_stock_row(self, organization_id: str, location_id: str, product_id: str,
                       date: str) -> StockRow | None:
@@ -644,6 +695,15 @@ class SqliteStore:
                     break
         self._query("PRAGMA wal_checkpoint(TRUNCATE)")
         return rewritten
+
+    def delete_expired_idempotency(self, now: datetime, batch: int = 500) -> int:
+        """A batch per write transaction, so requests wait for the lock one batch at most."""
+        deleted = 0
+        while True:
+            done = self.transact(lambda tx: tx.delete_expired_idempotency(now, batch))
+            deleted += done
+            if done < batch:
+                return deleted
 
     def find_api_key(self, key_hash: str) -> ApiKey | None:
         rows = self._query("SELECT * FROM api_keys WHERE key_hash = ?", [key_hash])
