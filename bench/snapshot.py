@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from inventory.adapters.sqlite import SqliteStore
-from inventory.adapters.sqlite.store import _QUANTITY_THEN
+from inventory.adapters.sqlite.store import _SETTING_ENTRY
 from inventory.adapters.records import to_row
 from inventory.domain.codes import RoomType
 from inventory.domain.models import InventoryItem, Location
@@ -44,7 +44,8 @@ def build(path: Path, items: int, changes: int, seed: int = 7) -> tuple[datetime
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")
     db.execute("BEGIN")
-    db.execute("INSERT INTO organizations VALUES (?, ?, ?)", (ORG, "Bench", format_instant(START)))
+    db.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+               (ORG, "Bench", format_instant(START)))
     location = to_row(Location(id=LOCATION, organization_id=ORG, name="Bench",
                                time_zone="America/Denver", created_at=START))
     db.execute(f"INSERT INTO locations ({', '.join(location)}) VALUES ({', '.join('?' * len(location))})",
@@ -63,14 +64,14 @@ def build(path: Path, items: int, changes: int, seed: int = 7) -> tuple[datetime
                 change = max(change, -quantity[index]) or 1000
                 before, quantity[index] = quantity[index], quantity[index] + change
                 reason = "ADJUSTMENT" if round_ == 0 else "SALE" if change < 0 else "RETURN"
+                at = format_instant(START + step * (seq - 1))  # recorded when it happened
                 yield (f"chg_{seq:09d}", ORG, f"itm_{index:06d}", LOCATION, change, before,
-                       quantity[index], reason, "api", round_ + 1,
-                       format_instant(START + step * (seq - 1)))
+                       quantity[index], reason, "api", round_ + 1, at, at)
 
     db.executemany(
         "INSERT INTO ledger (id, organization_id, item_id, location_id, quantity_change, quantity_before,"
-        " quantity_after, reason_code, source, item_version, occurred_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ledger())
+        " quantity_after, reason_code, source, item_version, occurred_at, recorded_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ledger())
     end = START + step * items * changes
     template = InventoryItem(id="x", organization_id=ORG, product_id="p", product_name="Product",
                              sku="x", location_id=LOCATION, room_type=RoomType.SALES_FLOOR,
@@ -154,7 +155,8 @@ def measure(folder: Path, items: int, changes: int, repeat: int) -> dict:
 
     def snapshot_sql():
         # The part that reads the ledger: every item's quantity at the instant, no objects built.
-        rows = store._query(f"SELECT i.id, {_QUANTITY_THEN} FROM items AS i WHERE i.organization_id"
+        rows = store._query("SELECT i.id, COALESCE(s.quantity_after, 0), s.recorded_at, s.revised_at"
+                            f" FROM items AS i {_SETTING_ENTRY} WHERE i.organization_id"
                             " = :org AND i.location_id = :location",
                             {"org": ORG, "location": LOCATION, "at": stamp})
         assert len(rows) == items

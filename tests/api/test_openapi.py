@@ -133,3 +133,26 @@ def test_links_name_operations_and_parameters_that_exist(document):
                     assert set(link["requestBody"]) <= set(body["properties"]), link
                 linked += 1
     assert linked >= 15
+
+
+def test_snapshots_and_the_changes_feed_document_when_history_was_revised(document):
+    schemas = document["components"]["schemas"]
+    instant_or_null = {"anyOf": [{"format": "date-time", "type": "string"}, {"type": "null"}]}
+
+    def field(schema: str, name: str) -> dict:
+        found = schemas[schema]["properties"][name]
+        return {k: v for k, v in found.items() if k not in ("title", "description")}
+
+    assert field("SnapshotView", "revised_at") == instant_or_null
+    assert "revised_at" in schemas["SnapshotView"]["required"]
+    assert field("SnapshotLineView", "change") == {
+        "anyOf": [{"$ref": "#/components/schemas/SettingChangeView"}, {"type": "null"}]}
+    assert set(schemas["SettingChangeView"]["properties"]) == {
+        "id", "occurred_at", "recorded_at", "revised_at"}
+    assert field("SettingChangeView", "revised_at") == instant_or_null
+    assert field("LedgerEntry", "revised_at") == {**instant_or_null, "default": None}
+    assert field("LedgerEntry", "revised_by") == {
+        "anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+    changes = document["paths"]["/api/v1/inventory/{item_id}/changes"]["get"]["responses"]["200"]
+    assert changes["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CursorPageLedgerEntry"}

@@ -214,7 +214,7 @@ def test_lines_carry_value_and_totals_skip_items_without_cost(api, clock, store_
     lines = {line["id"]: line for line in body["data"]["items"]}
     flower = lines[stocked["flower"]["id"]]
     assert set(flower) == {"id", "product_id", "product_name", "sku", "room_type", "quantity",
-                           "reserved_quantity", "unit_cost", "value", "attributes"}
+                           "reserved_quantity", "unit_cost", "value", "attributes", "change"}
     assert (flower["quantity"], flower["unit_cost"], flower["value"]) == (
         Decimal("3.5"), Decimal("2.1234"), Decimal("7.4319"))
     uncosted = lines[stocked["uncosted"]["id"]]

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inventory.domain.codes import ChangeSource, ReasonCode, RoomType
 from inventory.domain.errors import BackdatedConflict, InsufficientStock, InvalidInput
 from inventory.domain.events import (INVENTORY_HISTORY_CHANGED, INVENTORY_UPDATED,
                                      events_for_change)
 from inventory.domain.ledger import (ChangeContext, check_occurred_at,
-                                     has_later_entries, place_change)
+                                     has_later_entries, place_change, pos_count_instant)
 from inventory.domain.models import InventoryItem, LedgerEntry
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
@@ -78,6 +80,22 @@ def test_a_backdated_change_rederives_every_later_entry():
     assert [e.id for e in placed.rederived] == ["chg_2", "chg_3"]
     assert [(e.quantity_before, e.quantity_after) for e in placed.rederived] == [(15, 12), (12, 10)]
     assert ledger.item.quantity == 10
+    assert_consistent(ledger)
+
+
+def test_each_entry_a_late_change_rederives_is_stamped_with_its_recorded_at_and_id():
+    ledger = Ledger()
+    ledger.place(50, 10, recorded=hours_ago(50))
+    ledger.place(30, -3, reason=ReasonCode.SALE, recorded=hours_ago(30))
+    ledger.place(10, counted=4, recorded=hours_ago(10))
+    ledger.place(5, -1, reason=ReasonCode.SALE, recorded=hours_ago(5))
+    placed = ledger.place(40, 2, reason=ReasonCode.RETURN, recorded=hours_ago(1))
+    # The sale is re-derived, and the count's change; the count holds what it found, so the
+    # sale after it is untouched and unstamped, as is the opening before the late change.
+    assert [e.id for e in placed.rederived] == ["chg_2", "chg_3"]
+    assert {(e.revised_at, e.revised_by) for e in placed.rederived} == {(hours_ago(1), "chg_5")}
+    untouched = [e for e in ledger.entries if e.id in ("chg_1", "chg_4", "chg_5")]
+    assert [(e.revised_at, e.revised_by) for e in untouched] == [(None, None)] * 3
     assert_consistent(ledger)
 
 
@@ -194,3 +212,27 @@ def test_a_change_happening_now_announces_no_history_change():
     placed = ledger.place(0, 3)
     events = events_for_change(None, placed.item, placed.entry, lambda p: p, NOW)
     assert [e.type for e in events] == [INVENTORY_UPDATED]
+
+
+WINDOW_DAYS = 35
+# How long before now a POS row says its count happened, in microseconds (negative: after now).
+DAY_US = 86_400_000_000
+row_ages = st.integers(min_value=-DAY_US, max_value=100 * DAY_US)
+
+
+@given(age=row_ages, agrees=st.booleans(), created_days_ago=st.integers(0, 60))
+def test_a_pos_count_older_than_the_window_is_refused_unless_it_agrees(age, agrees, created_days_ago):
+    item = Ledger(created_hours_ago=created_days_ago * 24).item
+    updated_at = NOW - timedelta(microseconds=age)
+    window_start = NOW - timedelta(days=WINDOW_DAYS)
+    if updated_at < window_start and not agrees:
+        with pytest.raises(InvalidInput) as refused:
+            pos_count_instant(item, updated_at, NOW, lambda: WINDOW_DAYS, agrees)
+        assert (refused.value.code, refused.value.fields[0].field) == (
+            "occurred_at_outside_window", "updated_at")
+        return
+    placed = pos_count_instant(item, updated_at, NOW, lambda: WINDOW_DAYS, agrees)
+    if updated_at < window_start or updated_at >= NOW or updated_at < item.created_at:
+        assert placed is None  # counted now: it agrees, or the POS's clock ran ahead or first
+    else:
+        assert placed == updated_at

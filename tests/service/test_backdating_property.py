@@ -6,7 +6,8 @@ were created (often exactly at an existing entry's instant). After every step it
 item, that each entry in effective order starts where the one before it ended and ends at its
 start plus its change, that the item holds its last entry's quantity and the sum of its changes,
 and that a refused change wrote nothing; at the end, that the snapshot at every instant that
-matters equals replaying the ledger in effective order up to it.
+matters equals replaying the ledger in effective order up to it, names the entry that sets each
+quantity, and says when the history it reports was last revised after its instant.
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ class History:
             product_id="p", product_name="Product", sku=f"SKU-{n}", location_id=self.location,
             room_type=RoomType.SALES_FLOOR, quantity=Decimal(8))).result.item.id
             for n in range(2)]
+        self.state = self.read()
 
     def _run(self, use_case, *arguments):
         return use_case(self.services, self.actor, *arguments, WITHOUT_KEY)
@@ -70,17 +72,22 @@ class History:
             if cursor is None:
                 return entries[::-1]
 
+    def read(self) -> dict:
+        """Every item and its ledger as the store holds them now: read once after each step,
+        and what the next step is checked against (the store changes only through the steps)."""
+        return {i: (items.get_item(self.services, self.actor, i), self.ledger(i)) for i in self.item_ids}
+
     def when(self, date: tuple) -> datetime:
         kind, number = date
         if kind == "tie":
-            instants = sorted({e.occurred_at for i in self.item_ids for e in self.ledger(i)})
+            instants = sorted({e.occurred_at for _, ledger in self.state.values() for e in ledger})
             return instants[number % len(instants)]
         return START + (self.clock.now() - START) * number // 1000
 
     def apply(self, operation: tuple) -> None:
         kind, ref, *rest = operation
         item_id = self.item_ids[ref]
-        before = {i: (items.get_item(self.services, self.actor, i), self.ledger(i)) for i in self.item_ids}
+        before, refused = self.state, False
         try:
             if kind in ("now", "late"):
                 reason, amount, up = rest[:3]
@@ -104,35 +111,47 @@ class History:
             event(f"refused: {refusal.code}")
             assert refusal.code in ("backdated_conflict", "negative_stock",
                                     "insufficient_available", "bulk_update_refused"), refusal.code
-            after = {i: (items.get_item(self.services, self.actor, i), self.ledger(i)) for i in self.item_ids}
-            assert after == before, "a refused change wrote something"
+            refused = True
+        self.state = self.read()
+        if refused:
+            assert self.state == before, "a refused change wrote something"
 
     def check_invariant(self) -> None:
-        for item_id in self.item_ids:
-            item = items.get_item(self.services, self.actor, item_id)
+        for item, entries in self.state.values():
             running = Decimal(0)
-            entries = self.ledger(item_id)
+            by_id = {entry.id: entry for entry in entries}
             for entry in entries:
                 assert entry.quantity_before == running, entry
                 assert entry.quantity_after == entry.quantity_before + entry.quantity_change, entry
                 assert entry.occurred_at <= entry.recorded_at
+                if entry.revised_at is not None:  # by a late change to this item, dated before it
+                    reviser = by_id[entry.revised_by]
+                    assert reviser.recorded_at == entry.revised_at >= entry.recorded_at, entry
+                    assert reviser.occurred_at <= entry.occurred_at, entry
                 running = entry.quantity_after
             assert item.quantity == running == sum((e.quantity_change for e in entries), Decimal(0))
 
     def check_snapshots(self) -> None:
-        ledgers = {i: self.ledger(i) for i in self.item_ids}
+        ledgers = {i: ledger for i, (_, ledger) in self.state.items()}
         instants = sorted({e.occurred_at for entries in ledgers.values() for e in entries})
         for at in sorted({moment + offset for moment in instants
                           for offset in (-MICROSECOND, timedelta(0))}):
             page = self.services.store.snapshot(self.actor.organization_id, self.location, at,
                                                 None, None, None, 10)
             shown = {line.item.id: line.quantity for line in page.lines}
-            replayed = {}
+            setting = {line.item.id: line.entry and line.entry.id for line in page.lines}
+            replayed, last, written = {}, {}, []
             for item_id, entries in ledgers.items():
-                if items.get_item(self.services, self.actor, item_id).created_at <= at:
-                    replayed[item_id] = sum((e.quantity_change for e in entries if e.occurred_at <= at),
-                                            Decimal(0))
+                if self.state[item_id][0].created_at <= at:
+                    then = [e for e in entries if e.occurred_at <= at]  # in effective order
+                    replayed[item_id] = sum((e.quantity_change for e in then), Decimal(0))
+                    last[item_id] = then[-1].id if then else None
+                    written += [max(then[-1].recorded_at, then[-1].revised_at or then[-1].recorded_at)] if then else []
             assert shown == replayed, at
+            # Each line names the entry that sets its quantity; the snapshot says when the
+            # latest of them was written after its instant (a late arrival or a re-derivation).
+            assert setting == last, at
+            assert page.totals.revised_at == max((w for w in written if w > at), default=None), at
 
 
 @settings(max_examples=14, deadline=None,

@@ -3,8 +3,9 @@
 Hypothesis writes random histories through the service layer — creates, changes of every
 reason, counts, bulk changes at one instant, transfers between rooms and locations, archives —
 on a clock it moves by hand, then compares snapshots at every instant that matters (each
-change, a microsecond before and after) with a replay of each item's ledger as the changes
-feed lists it.
+change and a microsecond before it) with a replay of each item's ledger as the changes feed
+lists it. A microsecond after a change is no instant of its own: whatever happens then is a
+change of its own, so until the next change the snapshot is the one at that change.
 """
 from __future__ import annotations
 
@@ -195,7 +196,7 @@ def test_snapshot_at_any_instant_equals_replaying_the_ledger(services, opening, 
         written.apply(operation)
     written.clock.advance(days=1)
     checked = sorted({moment + offset for moment in written.instants
-                      for offset in (-MICROSECOND, timedelta(0), MICROSECOND)})
+                      for offset in (-MICROSECOND, timedelta(0))})
     event(f"items: {len(written.item_ids) // 5 * 5}+")
     event(f"ledger entries: {sum(len(written.ledger(i)) for i in written.item_ids) // 10 * 10}+")
     for location_id in written.locations:

@@ -18,7 +18,7 @@ def new_item(command: CreateItem, *, item_id: str, organization_id: str, locatio
     is its first ledger entry. `location_id` is the id of the location the command names (by
     its id or its code)."""
     fields = command.model_dump(exclude={"organization_id", "notes", "quantity", "location_id",
-                                         "attributes"})
+                                         "attributes", "occurred_at"})
     return InventoryItem(id=item_id, organization_id=organization_id, quantity=Decimal(0),
                          location_id=location_id, attributes=command.item_attributes,
                          created_at=now, updated_at=now, version=1, **fields)

@@ -78,6 +78,8 @@ class CreateItem(Command):
     unit_price: NonNegativeMoney | None = None
     notes: Notes | None = None
     attributes: AttributesPatch = Field(default_factory=dict)
+    # When the opening quantity was there: the item exists from then; now without it.
+    occurred_at: Instant | None = None
 
     @property
     def item_attributes(self) -> dict:
@@ -92,6 +94,9 @@ class CreateItem(Command):
             raise RuleBroken("attributes", str(refusal), refusal.code) from None
         if self.reserved_quantity > self.quantity:
             raise RuleBroken("reserved_quantity", "reserved_quantity cannot exceed quantity")
+        if self.occurred_at is not None and self.quantity == 0:
+            raise RuleBroken("occurred_at", "occurred_at dates the opening quantity; send a "
+                             "quantity above 0", "missing")
         if self.unit is Unit.EACH:
             for name in ("quantity", "reserved_quantity", "low_stock_threshold"):
                 value = getattr(self, name)

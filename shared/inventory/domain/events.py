@@ -13,7 +13,9 @@ INVENTORY_LOW_STOCK = "inventory.low_stock"
 INVENTORY_HISTORY_CHANGED = "inventory.history_changed"
 EVENT_TYPES = (INVENTORY_UPDATED, INVENTORY_LOW_STOCK, "inventory.sync.completed",
                INVENTORY_HISTORY_CHANGED)
-_NOT_IN_PAYLOAD = frozenset({"organization_id"})  # a subscriber's own organization
+# A subscriber's own organization; and the revision fields, null on an entry as it is written
+# (only a later change revises it), so every event message stays within 1.5 kB (README, Cost model).
+_NOT_IN_PAYLOAD = frozenset({"organization_id", "revised_at", "revised_by"})
 # The client's own names for a change (a Square change's), in the payload only where it sent them.
 _CLIENT_REFERENCE = ("reference_id", "team_member_id", "source_application")
 

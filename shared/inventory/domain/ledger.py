@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .codes import REQUIRED_SIGN, ChangeSource, ReasonCode, RoomType, Unit
 from .errors import BackdatedConflict, Conflict, InsufficientStock, InvalidInput
@@ -39,7 +39,8 @@ class ChangeContext:
 @dataclass(frozen=True)
 class Placement:
     """A change put in its place in the item's ledger: the item after it, its entry, and the
-    later entries whose running quantities (or, for a count, change) it re-derived."""
+    later entries whose running quantities (or, for a count, change) it re-derived, each
+    stamped `revised_at` (the change's recorded_at) and `revised_by` (its id)."""
 
     item: InventoryItem
     entry: LedgerEntry
@@ -59,13 +60,23 @@ def check_occurred_at(occurred_at: datetime, now: datetime, window_days: int,
 
 
 def pos_count_instant(item: InventoryItem, updated_at: datetime | None, now: datetime,
-                      window_days: int) -> datetime | None:
+                      window_days: Callable[[], int], agrees: bool) -> datetime | None:
     """When a POS row's count happened: its `updated_at` when that falls after the item was
-    created, within the backdating window and not in the future; otherwise (None) now. A POS's
-    clock is not the caller's assertion, so a time it cannot be placed at is not a refusal."""
-    if updated_at is None or not item.created_at <= updated_at < now:
+    created and not in the future; otherwise (None) now, as a POS's clock may run a little ahead
+    or know the product before we did. A count dated before the backdating window cannot be put
+    in its place, and counting it now would undo the changes recorded since: it is refused
+    (InvalidInput on updated_at) unless it `agrees` with the item's quantity (None: nothing to
+    change). `window_days` reads the organization's window, only for a count that may need it."""
+    if updated_at is None or updated_at >= now or (agrees and updated_at < item.created_at):
         return None
-    return updated_at if updated_at >= now - timedelta(days=window_days) else None
+    window = window_days()
+    if updated_at < now - timedelta(days=window):
+        if agrees:
+            return None
+        raise InvalidInput(f"updated_at is older than the organization's backdating window of "
+                           f"{window} days: the count cannot be put in its place, and is not "
+                           f"counted now", "updated_at", "occurred_at_outside_window")
+    return updated_at if item.created_at <= updated_at else None
 
 
 def has_later_entries(item: InventoryItem, occurred_at: datetime) -> bool:
@@ -100,7 +111,8 @@ def place_change(item: InventoryItem, *, quantity_change: Decimal | None = None,
         raise InsufficientStock(
             f"only {normalized(quantity_then)} on hand then; the change would leave "
             f"{normalized(after_then)}", field, "negative_stock")
-    current, rederived = _replay(later, after_then, field_prefix + "occurred_at")
+    current, rederived = _replay(later, after_then, field_prefix + "occurred_at",
+                                 {"revised_at": now, "revised_by": change_id})
     if reason is ReasonCode.SALE and current < item.reserved_quantity:
         raise InsufficientStock(
             f"only {normalized(item.available_quantity)} available to sell", field,
@@ -120,16 +132,6 @@ def place_change(item: InventoryItem, *, quantity_change: Decimal | None = None,
         team_member_id=context.client.team_member_id,
         source_application=context.client.source_application)
     return Placement(changed, entry, tuple(rederived))
-
-
-def apply_change(item: InventoryItem, *, quantity_change: Decimal, reason: ReasonCode,
-                 notes: str | None, context: ChangeContext, change_id: str, now: datetime,
-                 field_prefix: str = "") -> tuple[InventoryItem, LedgerEntry]:
-    """Check one change happening now against the item and return the item after it and its
-    ledger entry."""
-    placed = place_change(item, quantity_change=quantity_change, reason=reason, notes=notes,
-                          context=context, change_id=change_id, now=now, field_prefix=field_prefix)
-    return placed.item, placed.entry
 
 
 def _check_change(item: InventoryItem, quantity_change: Decimal, reason: ReasonCode,
@@ -152,9 +154,10 @@ def _check_change(item: InventoryItem, quantity_change: Decimal, reason: ReasonC
                            "sale_from_quarantine")
 
 
-def _replay(later: Sequence[LedgerEntry], start: Decimal,
-            field: str) -> tuple[Decimal, list[LedgerEntry]]:
-    """The running quantity after replaying `later` from `start`, and the entries it changed."""
+def _replay(later: Sequence[LedgerEntry], start: Decimal, field: str,
+            revision: dict[str, object]) -> tuple[Decimal, list[LedgerEntry]]:
+    """The running quantity after replaying `later` from `start`, and the entries it changed,
+    each stamped with the `revision` that changed it."""
     running, changed = start, []
     for entry in later:
         if entry.counted_quantity is not None:
@@ -169,7 +172,7 @@ def _replay(later: Sequence[LedgerEntry], start: Decimal,
                     entry_id=entry.id, field=field)
             update = {"quantity_before": running, "quantity_after": normalized(after)}
         if any(getattr(entry, name) != value for name, value in update.items()):
-            entry = entry.model_copy(update=update)
+            entry = entry.model_copy(update={**update, **revision})
             changed.append(entry)
         running = entry.quantity_after
     return running, changed
@@ -177,13 +180,18 @@ def _replay(later: Sequence[LedgerEntry], start: Decimal,
 
 def open_item(item: InventoryItem, *, quantity: Decimal, reason: ReasonCode, notes: str | None,
               context: ChangeContext, change_id: str, now: datetime,
-              ) -> tuple[InventoryItem, LedgerEntry | None]:
+              occurred_at: datetime | None = None) -> tuple[InventoryItem, LedgerEntry | None]:
     """A new item (at version 1, holding nothing) with its opening quantity: the opening is its
-    first ledger entry, and an opening of zero writes none (no entry records a change of 0)."""
+    first ledger entry, and an opening of zero writes none (no entry records a change of 0).
+    A backdated opening (`occurred_at`, already checked) is put at that instant, and the item
+    exists from then."""
     if quantity == 0:
         return item, None
-    opened, entry = apply_change(item, quantity_change=quantity, reason=reason, notes=notes,
-                                 context=context, change_id=change_id, now=now)
+    if occurred_at is not None:
+        item = item.model_copy(update={"created_at": occurred_at})
+    placed = place_change(item, quantity_change=quantity, reason=reason, notes=notes,
+                          context=context, change_id=change_id, now=now, occurred_at=occurred_at)
+    opened, entry = placed.item, placed.entry
     # The opening and the creation are one version.
     return (opened.model_copy(update={"version": item.version}),
             entry.model_copy(update={"item_version": item.version}))

@@ -90,7 +90,8 @@ class LedgerEntry(Record):
     """One quantity change; an item's quantity is the sum of its entries. An item's ledger is
     ordered by (occurred_at, item_version): when the change happened, then recording order. A
     change recorded late (occurred_at before later entries) re-derives the later entries'
-    quantities (domain.ledger.place_change); nothing else of an entry ever changes."""
+    quantities (domain.ledger.place_change) and stamps each with `revised_at` and `revised_by`;
+    nothing else of an entry ever changes."""
 
     id: str
     organization_id: str
@@ -111,6 +112,9 @@ class LedgerEntry(Record):
     recorded_at: Instant   # when we learnt of it
     # The quantity a physical count found: the entry's change is re-derived as counted - before.
     counted_quantity: Quantity | None = None
+    # The last late change that re-derived this entry: its recorded_at and its id (None: never).
+    revised_at: Instant | None = None
+    revised_by: str | None = None
     # The client's own names for the change, kept as sent (domain.ledger.ClientReference).
     reference_id: str | None = None
     team_member_id: str | None = None

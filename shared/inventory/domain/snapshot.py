@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from .codes import RoomType
 from .commands import Code, Command, LocationRef, RuleBroken
-from .models import InventoryItem
+from .models import InventoryItem, LedgerEntry
 from .numbers import normalized
 from .time import OUT_OF_RANGE, Instant, in_utc
 
@@ -111,11 +111,35 @@ def existed_at(item: InventoryItem, at: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class SettingEntry:
+    """The ledger entry that sets an item's quantity at a snapshot's instant (its last entry at
+    or before it): its id, when it happened, when we learnt of it, and when a late change last
+    re-derived it (None: never)."""
+
+    id: str
+    occurred_at: datetime
+    recorded_at: datetime
+    revised_at: datetime | None = None
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> "SettingEntry":
+        return cls(entry.id, entry.occurred_at, entry.recorded_at, entry.revised_at)
+
+    def revised_after(self, at: datetime) -> datetime | None:
+        """When the quantity it sets was last written, if that was after `at` (the answer for
+        `at` changed then); None when it was written by `at` and never re-derived since."""
+        written = max(self.recorded_at, self.revised_at or self.recorded_at)
+        return written if written > at else None
+
+
+@dataclass(frozen=True)
 class SnapshotLine:
-    """An item as of an instant: its quantity then, and its current attributes (not in the ledger)."""
+    """An item as of an instant: its quantity then, the entry that set it (None before any), and
+    its current attributes (not in the ledger)."""
 
     item: InventoryItem
     quantity: Decimal
+    entry: SettingEntry | None = None
 
     @property
     def value(self) -> Decimal | None:
@@ -127,17 +151,27 @@ class SnapshotLine:
 
 @dataclass
 class SnapshotTotals:
-    """Sums over every item a snapshot covers; items without a cost add no value."""
+    """Sums over every item a snapshot covers (items without a cost add no value), and
+    `revised_at`: the latest instant after the snapshot's at which one of their quantities then
+    was written (a change that arrived late, or one that re-derived the entry setting it); None
+    when every quantity it reports was known by its instant."""
 
     items: int = 0
     quantity: Decimal = Decimal(0)
     value: Decimal = Decimal(0)
+    revised_at: datetime | None = None
 
-    def add(self, quantity: Decimal, unit_cost: Decimal | None) -> None:
+    def add(self, quantity: Decimal, unit_cost: Decimal | None,
+            revised_at: datetime | None = None) -> None:
         self.items += 1
         self.quantity += quantity
         if unit_cost is not None:
             self.value += quantity * unit_cost
+        self.revise(revised_at)
+
+    def revise(self, revised_at: datetime | None) -> None:
+        if revised_at is not None and (self.revised_at is None or revised_at > self.revised_at):
+            self.revised_at = revised_at
 
 
 @dataclass(frozen=True)

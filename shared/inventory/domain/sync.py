@@ -65,10 +65,14 @@ class PosRow(BaseModel):
 
 
 class RowError(BaseModel):
+    """A POS row refused: which row, the field at fault, a machine-readable code and a message.
+    It touched no item."""
+
     model_config = ConfigDict(defer_build=True)
     row: int
     sku: str | None = None
     field: str
+    code: str | None = None  # None only in runs recorded before refusals carried a code
     message: str
 
 
@@ -82,9 +86,10 @@ def parse_row(number: int, raw: dict[str, Any]) -> PosRow | RowError:
                 values[name] = Decimal(values[name])
             except ArithmeticError:
                 return RowError(row=number, sku=values.get("sku"), field=name,
-                                message=f"{name} is not a number")
+                                code="invalid_number", message=f"{name} is not a number")
     if isinstance(values.get("quantity"), float) or isinstance(values.get("quantity"), bool):
-        return RowError(row=number, sku=values.get("sku"), field="quantity", message="not a number")
+        return RowError(row=number, sku=values.get("sku"), field="quantity",
+                        code="invalid_number", message="not a number")
     values["row"] = number  # ours, not a column of the export
     try:
         return PosRow.model_validate(values)
@@ -92,7 +97,8 @@ def parse_row(number: int, raw: dict[str, Any]) -> PosRow | RowError:
         first = error.errors(include_url=False)[0]
         field = ".".join(str(p) for p in first["loc"]) or "row"
         return RowError(row=number, sku=str(values.get("sku")) if values.get("sku") else None,
-                        field=field, message=first["msg"].removeprefix("Value error, "))
+                        field=field, code=first["type"],
+                        message=first["msg"].removeprefix("Value error, "))
 
 
 class SyncSummary(BaseModel):

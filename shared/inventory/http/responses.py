@@ -114,6 +114,15 @@ class EventView(Document):
     data: dict[str, Any]
 
 
+class SettingChangeView(Document):
+    """The ledger entry that sets an item's quantity at the snapshot's instant: when it happened,
+    when it was recorded, and when a late change last re-derived it (null: never)."""
+    id: str
+    occurred_at: Instant
+    recorded_at: Instant
+    revised_at: Instant | None
+
+
 class SnapshotLineView(Document):
     id: str
     product_id: str
@@ -125,6 +134,7 @@ class SnapshotLineView(Document):
     unit_cost: Money | None
     value: Amount | None  # quantity times unit cost
     attributes: Attributes  # the item's current ones (attributes are not in the ledger)
+    change: SettingChangeView | None  # null: no entry at or before the instant (quantity 0)
 
 
 class SnapshotTotalsView(Document):
@@ -136,6 +146,9 @@ class SnapshotTotalsView(Document):
 class SnapshotView(Document):
     location_id: str
     as_of: Instant
+    # The latest instant after as_of at which a quantity it reports was written (a late change,
+    # or a re-derivation of the entry setting it); null when all were known by as_of.
+    revised_at: Instant | None
     items: list[SnapshotLineView]
     totals: SnapshotTotalsView
 

@@ -16,7 +16,7 @@ from ..domain.webhooks import Delivery, WebhookSubscription
 
 if TYPE_CHECKING:  # for annotations only: a function that shows no snapshot never imports it
     from ..domain.models import Event
-    from ..domain.snapshot import Snapshot, SnapshotLine, SnapshotTotals
+    from ..domain.snapshot import SettingEntry, Snapshot, SnapshotLine, SnapshotTotals
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -82,9 +82,19 @@ def show_event(event: Event) -> dict[str, Any]:
 
 
 def show_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    revised_at = snapshot.page.totals.revised_at
     return {"location_id": snapshot.location_id, "as_of": format_instant(snapshot.as_of),
+            "revised_at": None if revised_at is None else format_instant(revised_at),
             "items": [_snapshot_line(line) for line in snapshot.page.lines],
             "totals": _snapshot_totals(snapshot.page.totals)}
+
+
+def _setting_entry(entry: SettingEntry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {"id": entry.id, "occurred_at": format_instant(entry.occurred_at),
+            "recorded_at": format_instant(entry.recorded_at),
+            "revised_at": None if entry.revised_at is None else format_instant(entry.revised_at)}
 
 
 def _snapshot_line(line: SnapshotLine) -> dict[str, Any]:
@@ -94,7 +104,8 @@ def _snapshot_line(line: SnapshotLine) -> dict[str, Any]:
             "quantity": normalized(line.quantity),
             "reserved_quantity": normalized(item.reserved_quantity),
             "unit_cost": None if item.unit_cost is None else normalized(item.unit_cost),
-            "value": line.value, "attributes": dict(item.attributes)}
+            "value": line.value, "attributes": dict(item.attributes),
+            "change": _setting_entry(line.entry)}
 
 
 def _snapshot_totals(totals: SnapshotTotals) -> dict[str, Any]:

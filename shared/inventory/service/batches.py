@@ -92,14 +92,17 @@ def batch_change(services: Services, actor: Actor, lines: Sequence[BatchLine],
         if problems:
             raise InvalidInput(f"{len(problems)} of {len(lines)} updates were refused; "
                                "nothing was applied", code="bulk_update_refused", fields=problems)
-        for before, after, entry in changes:
+        # Events are built once every line is placed: a later line may re-derive an earlier
+        # line's entry, and each event shows its entry as it is written.
+        written = [(before, after, ledger.written(entry)) for before, after, entry in changes]
+        for before, after, entry in written:
             record_change(services, tx, before, after, entry, now, save=False, append=False)
         ledger.write()
         for item_id, item in current.items():
             if item is not originals.get(item_id):
                 tx.save_item(item)
         return BulkApplied([current[item_id] for item_id in dict.fromkeys(touched)],
-                           [entry for _, _, entry in changes])
+                           [entry for _, _, entry in written])
 
     return decide
 

@@ -22,7 +22,9 @@ def backdating_window_days(services: Services, organization_id: str) -> int:
 
 class DatedLedger:
     """The ledger entries one transaction places and re-derives: a second change to an item in
-    the same transaction sees the first, and `write` stores each entry once, as it ends up."""
+    the same transaction sees the first, and `write` stores each entry once, as it ends up. An
+    entry this transaction placed and a later one re-derived is new, not revised: only entries
+    already stored carry `revised_at`."""
 
     def __init__(self, tx: Transaction, window_days: int | Callable[[], int] | None = None):
         self._tx = tx
@@ -55,9 +57,18 @@ class DatedLedger:
         if skip_no_op and placed.entry.quantity_change == 0 and not placed.rederived:
             return None
         for entry in placed.rederived:
-            (self._new if entry.id in self._new else self._rederived)[entry.id] = entry
+            if entry.id in self._new:  # placed earlier in this transaction: not yet history
+                self._new[entry.id] = entry.model_copy(update={"revised_at": None,
+                                                               "revised_by": None})
+            else:
+                self._rederived[entry.id] = entry
         self._new[placed.entry.id] = placed.entry
         return placed
+
+    def written(self, entry: LedgerEntry) -> LedgerEntry:
+        """A new entry as `write` stores it: re-derived by any later change to its item in this
+        transaction."""
+        return self._new[entry.id]
 
     def add(self, entry: LedgerEntry) -> None:
         """An entry decided elsewhere (an item's opening), to be written with the others."""

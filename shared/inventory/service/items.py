@@ -10,7 +10,7 @@ from ..domain.freeform_attributes import merge_attributes
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
 from ..domain.errors import Conflict, NotFound, VersionMismatch
-from ..domain.ledger import ChangeContext, open_item
+from ..domain.ledger import ChangeContext, check_occurred_at, open_item
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
@@ -65,12 +65,16 @@ def create_item(services: Services, actor: Actor, command: CreateItem, idempoten
                 opening: ReasonCode = ReasonCode.ADJUSTMENT) -> Outcome[ItemCreated]:
     """Create an item at a location and room; an opening quantity is its first ledger entry,
     an adjustment, or with `opening` AUDIT a physical count (a dialect whose quantities are
-    counts)."""
+    counts), at `occurred_at` when the command dates it (the item exists from then)."""
     actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
+    window = (backdating_window_days(services, actor.organization_id)
+              if command.occurred_at is not None else None)
 
     def decide(tx: Transaction, now: datetime) -> ItemCreated:
         org = actor.organization_id
+        if command.occurred_at is not None:
+            check_occurred_at(command.occurred_at, now, window)
         location = require_location(tx, org, command.location_id)
         if tx.find_active_item(org, location.id, command.room_type, command.sku):
             raise Conflict(f"sku {command.sku} already has an item in that location and room",
@@ -81,7 +85,7 @@ def create_item(services: Services, actor: Actor, command: CreateItem, idempoten
             empty, quantity=command.quantity, reason=opening,
             notes=command.notes or "opening quantity",
             context=_context(actor, idempotency, ChangeSource.CREATE),
-            change_id=services.new_id("chg"), now=now)
+            change_id=services.new_id("chg"), now=now, occurred_at=command.occurred_at)
         if entry is not None and opening is ReasonCode.AUDIT:  # a count keeps what it found
             entry = entry.model_copy(update={"counted_quantity": entry.quantity_after})
         record_change(services, tx, None, item, entry, now)

@@ -51,10 +51,11 @@ def _instant_of(query: SnapshotQuery, location: Location, now: datetime) -> date
 
 # A cursor carries the instant of its first page, so paging through "today" stays one
 # snapshot, and names the query it belongs to, so it cannot be replayed against another. It also
-# carries the first page's totals: the snapshot of a past instant does not change, so later pages
-# need not read the whole location again. A check over its content (and the organization) makes
-# a cursor cut short or edited by hand fail; it is a checksum, not a secret signature, so a forged
-# one could only mislead its forger about totals the forger may read anyway.
+# carries the first page's totals and revised_at, so later pages need not read the whole location
+# again (they repeat the first page's, even if a correction arrives meanwhile; a new snapshot
+# shows it). A check over its content (and the organization) makes a cursor cut short or edited
+# by hand fail; it is a checksum, not a secret signature, so a forged one could only mislead its
+# forger about totals the forger may read anyway.
 def _fingerprint(query: SnapshotQuery) -> str:
     named = [query.location_id, query.date.isoformat() if query.date else None,
              format_instant(query.at) if query.at else None,
@@ -70,7 +71,8 @@ def _check(organization_id: str, content: dict) -> str:
 def _write_cursor(organization_id: str, query: SnapshotQuery, as_of: datetime, after: str,
                   totals: SnapshotTotals) -> str:
     content = {"q": _fingerprint(query), "t": format_instant(as_of), "a": after,
-               "n": totals.items, "u": str(totals.quantity), "v": str(totals.value)}
+               "n": totals.items, "u": str(totals.quantity), "v": str(totals.value),
+               "r": None if totals.revised_at is None else format_instant(totals.revised_at)}
     content["c"] = _check(organization_id, content)
     return opaque.encode(json.dumps(content, separators=(",", ":")))
 
@@ -79,11 +81,15 @@ def _read_cursor(organization_id: str, query: SnapshotQuery) -> tuple[datetime, 
     try:
         found = json.loads(opaque.decode(query.cursor or ""))
         content = {key: found[key] for key in ("q", "t", "a", "n", "u", "v")}
+        if "r" in found:  # cursors written before snapshots said when they were revised have none
+            content["r"] = found["r"]
         fingerprint, as_of, after = content["q"], parse_instant(content["t"]), content["a"]
         if (found["c"] != _check(organization_id, content) or not isinstance(fingerprint, str)
                 or not is_resource_id(after)):
             raise ValueError(query.cursor)
-        totals = SnapshotTotals(_count(content["n"]), _amount(content["u"]), _amount(content["v"]))
+        revised = content.get("r")
+        totals = SnapshotTotals(_count(content["n"]), _amount(content["u"]), _amount(content["v"]),
+                                None if revised is None else parse_instant(revised))
     except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
         raise opaque.refusal("cursor") from None
     if fingerprint != _fingerprint(query):

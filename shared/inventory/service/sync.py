@@ -169,7 +169,7 @@ def _work(services: Services, run: SyncRun) -> SyncRun | None:
                 number += 1
                 row = parse_row(number, raw)
                 if isinstance(row, PosRow) and (row.room_type.value, row.sku) in seen:
-                    row = RowError(row=number, sku=row.sku, field="sku",
+                    row = RowError(row=number, sku=row.sku, field="sku", code="duplicate_row",
                                    message="the same SKU and room appear twice in this sync")
                 if isinstance(row, PosRow):
                     seen.add((row.room_type.value, row.sku))
@@ -315,15 +315,13 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
             if item is None and not create:
                 continue  # archived since the report looked: nothing left to zero
             page.seen += 1
-            dated = None
-            if (item is not None and row.updated_at is not None
-                    and item.created_at <= row.updated_at < now):  # else no window is read
-                dated = pos_count_instant(item, row.updated_at, now, window())
-            if item is not None and dated is None and item.quantity == row.quantity:
-                page.unchanged += 1
-                confirmed.append(item.id)
-                continue
             try:
+                dated = None if item is None else pos_count_instant(
+                    item, row.updated_at, now, window, agrees=item.quantity == row.quantity)
+                if item is not None and dated is None and item.quantity == row.quantity:
+                    page.unchanged += 1
+                    confirmed.append(item.id)
+                    continue
                 if item is None:
                     after, entry = open_item(
                         _new_item(services, run, row, now), quantity=row.quantity,
@@ -342,8 +340,8 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
                         continue
                     after, entry = placed.item, placed.entry
             except DomainError as refusal:
-                page.errors.append(RowError(row=row.row, sku=row.sku, field="quantity",
-                                            message=refusal.message))
+                page.errors.append(RowError(row=row.row, sku=row.sku, field=_row_field(refusal),
+                                            code=refusal.code, message=refusal.message))
                 continue
             if item is None:
                 page.created += 1
@@ -361,6 +359,13 @@ def _apply_page(services: Services, run: SyncRun, rows: list[PosRow | RowError],
     summary.updated += page.updated
     summary.unchanged += page.unchanged
     summary.errors += page.errors
+
+
+def _row_field(refusal: DomainError) -> str:
+    """The row's column a refused count names: its date for a refusal of when it happened (the
+    row's updated_at is the change's occurred_at), its quantity otherwise."""
+    named = refusal.fields[0].field if refusal.fields else ""
+    return "updated_at" if named in ("updated_at", "occurred_at") else "quantity"
 
 
 def _new_item(services: Services, run: SyncRun, row: PosRow, now: datetime) -> InventoryItem:

@@ -25,7 +25,8 @@ from ...domain.codes import RoomType
 from ...domain.errors import Contention
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
-from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals, existed_at
+from ...domain.snapshot import (SettingEntry, SnapshotLine, SnapshotPage, SnapshotTotals,
+                                existed_at)
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.time import format_instant
 from ...domain.webhooks import Delivery, WebhookSubscription
@@ -230,7 +231,7 @@ class FirestoreStore:
                     continue
                 if len(lines) == limit:
                     return SnapshotPage(lines, totals, last_id=lines[-1].item.id)
-                lines.append(SnapshotLine(item, _quantity_then(document, at)))
+                lines.append(_line_then(item, document, at))
             if len(documents) < wanted:
                 return SnapshotPage(lines, totals)
 
@@ -241,11 +242,12 @@ class FirestoreStore:
             item = item_from_document(document.to_dict())
             if not existed_at(item, at):
                 continue
-            quantity = _quantity_then(document, at)
-            totals.add(quantity, item.unit_cost)
+            line = _line_then(item, document, at)
+            totals.add(line.quantity, item.unit_cost,
+                       line.entry.revised_after(at) if line.entry else None)
             if after is None or item.id > after:
                 if len(lines) < limit:
-                    lines.append(SnapshotLine(item, quantity))
+                    lines.append(line)
                 else:
                     more = True
         return SnapshotPage(lines, totals, last_id=lines[-1].item.id if more else None)
@@ -488,13 +490,17 @@ def _abandon(transaction) -> None:
             transaction._rollback()
 
 
-def _quantity_then(document, at: datetime) -> Decimal:
-    """The item's quantity after its last ledger entry at or before `at`; 0 before any."""
+def _line_then(item: InventoryItem, document, at: datetime) -> SnapshotLine:
+    """The item at `at`: the quantity after its last ledger entry at or before then, and that
+    entry; 0 and none before any."""
     last = list(document.reference.collection("ledger")
                 .where("occurred_at", "<=", format_instant(at))
                 .order_by("occurred_at", direction="DESCENDING")
                 .order_by("item_version", direction="DESCENDING").limit(1).get())
-    return ledger_entry(last[0].to_dict()).quantity_after if last else Decimal(0)
+    if not last:
+        return SnapshotLine(item, Decimal(0))
+    entry = ledger_entry(last[0].to_dict())
+    return SnapshotLine(item, entry.quantity_after, SettingEntry.of(entry))
 
 
 def _is_feed_position(value: str) -> bool:

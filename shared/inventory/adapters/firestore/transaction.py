@@ -95,11 +95,18 @@ def sync_run(document: dict[str, Any]) -> SyncRun:
     return from_row(SyncRun, {"lease_until": None, **document})
 
 
+# What re-deriving an entry rewrites (Transaction.rewrite_ledger).
+REDERIVED_FIELDS = ("quantity_change", "quantity_before", "quantity_after", "revised_at",
+                    "revised_by")
+
+
 def ledger_entry(row: dict[str, Any]) -> LedgerEntry:
     """An entry as stored; one written before effective time was kept was recorded when it
-    happened, and is no count."""
+    happened, and is no count; one written before revisions were kept was never revised."""
     if "recorded_at" not in row:
         row = {**row, "recorded_at": row["occurred_at"], "counted_quantity": None}
+    if "revised_at" not in row:
+        row = {**row, "revised_at": None, "revised_by": None}
     if "reference_id" not in row:  # written before the client's references were kept
         row = {**row, "reference_id": None, "team_member_id": None, "source_application": None}
     return from_row(LedgerEntry, row)
@@ -299,7 +306,7 @@ class FirestoreTransaction:
             self.field_updates.append((
                 self._client.collection("items").document(entry.item_id).collection("ledger")
                 .document(entry.id),
-                {name: row[name] for name in ("quantity_change", "quantity_before", "quantity_after")}))
+                {name: row[name] for name in REDERIVED_FIELDS}))
 
     def append_event(self, event: Event) -> None:
         self._set("events", event.id, event_document(event))

@@ -247,7 +247,13 @@ MIGRATIONS: list[str] = [
         '9999-12-31T23:59:59.999999Z');
     CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
     """,
-    # 14: Square's changes. An entry keeps the client's own reference, team member and source
+    # 14: the late change that last re-derived an entry (its recorded_at and id), so a snapshot
+    # can say when the history it reports was revised.
+    """
+    ALTER TABLE ledger ADD COLUMN revised_at TEXT;
+    ALTER TABLE ledger ADD COLUMN revised_by TEXT;
+    """,
+    # 15: Square's changes. An entry keeps the client's own reference, team member and source
     # application; a transfer's two entries are found by its id (GET /v2/inventory/transfers/{id});
     # a location names the room its Square counts live in.
     """

@@ -17,8 +17,8 @@ from ...domain.codes import RoomType
 from ...domain.models import (ApiKey, Event, IdempotencyRecord, InventoryItem, LedgerEntry,
                               Location, Organization)
 from ...domain.numbers import MONEY_PLACES, QUANTITY_PLACES, from_scaled_int
-from ...domain.snapshot import SnapshotLine, SnapshotPage, SnapshotTotals
-from ...domain.time import format_instant
+from ...domain.snapshot import SettingEntry, SnapshotLine, SnapshotPage, SnapshotTotals
+from ...domain.time import format_instant, parse_instant
 from ...domain.sync import PosConnection, SyncRun
 from ...domain.webhooks import Delivery, WebhookSubscription
 from ...service.ports import STOCK_ROW_ORDERS, ItemFilter, Page, SecretBox, Slice, StockRow
@@ -210,9 +210,10 @@ class SqliteTransaction:
     def rewrite_ledger(self, entries: Sequence[LedgerEntry]) -> None:
         rows = [to_row(entry) for entry in entries]
         self._db.executemany(
-            "UPDATE ledger SET quantity_change = ?, quantity_before = ?, quantity_after = ?"
-            " WHERE id = ?", [(row["quantity_change"], row["quantity_before"], row["quantity_after"],
-                               row["id"]) for row in rows])
+            "UPDATE ledger SET quantity_change = ?, quantity_before = ?, quantity_after = ?,"
+            " revised_at = ?, revised_by = ? WHERE id = ?",
+            [(row["quantity_change"], row["quantity_before"], row["quantity_after"],
+              row["revised_at"], row["revised_by"], row["id"]) for row in rows])
 
     def append_event(self, event: Event) -> None:
         _insert(self._db, "events", event)
@@ -517,19 +518,22 @@ class SqliteStore:
             try:
                 if totals is None:  # a first page: later ones carry these totals in their cursor
                     totals = _snapshot_totals(connection.execute(
-                        f"SELECT {_QUANTITY_THEN} AS quantity_then, i.unit_cost"
-                        f" FROM items AS i INDEXED BY items_by_location WHERE {where}",
-                        parameters).fetchall())
+                        "SELECT COALESCE(s.quantity_after, 0), i.unit_cost, s.recorded_at,"
+                        " s.revised_at FROM items AS i INDEXED BY items_by_location"
+                        f" {_SETTING_ENTRY} WHERE {where}", parameters).fetchall(), at)
                 # The page is chosen first, so only its own items are looked up a second time.
                 rows = connection.execute(
-                    f"SELECT i.*, {_QUANTITY_THEN} AS quantity_then FROM ("
+                    "SELECT i.*, COALESCE(s.quantity_after, 0) AS quantity_then,"
+                    " s.id AS entry_id, s.occurred_at AS entry_occurred_at,"
+                    " s.recorded_at AS entry_recorded_at, s.revised_at AS entry_revised_at FROM ("
                     f"SELECT * FROM items AS i INDEXED BY items_by_location WHERE {where}"
-                    " AND i.id > :after ORDER BY i.id LIMIT :limit) AS i ORDER BY i.id",
-                    parameters).fetchall()
+                    f" AND i.id > :after ORDER BY i.id LIMIT :limit) AS i {_SETTING_ENTRY}"
+                    " ORDER BY i.id", parameters).fetchall()
             finally:
                 connection.execute("COMMIT")
         lines = [SnapshotLine(from_row(InventoryItem, row),
-                              from_scaled_int(row["quantity_then"], QUANTITY_PLACES))
+                              from_scaled_int(row["quantity_then"], QUANTITY_PLACES),
+                              _setting_entry(row))
                  for row in rows[:limit]]
         return SnapshotPage(lines, totals, last_id=lines[-1].item.id if len(rows) > limit else None)
 
@@ -724,18 +728,33 @@ _SEALED_TABLES = (("webhook_subscriptions", WebhookSubscription), ("pos_connecti
                   ("idempotency", IdempotencyRecord))
 
 
-def _snapshot_totals(rows: Sequence[sqlite3.Row]) -> SnapshotTotals:
-    """Totals over (quantity then, unit cost) rows, summed as scaled integers so they stay exact:
-    thousandths of a unit times ten-thousandths of money."""
+def _snapshot_totals(rows: Sequence[sqlite3.Row], at: datetime) -> SnapshotTotals:
+    """Totals over (quantity then, unit cost, recorded_at, revised_at) rows, summed as scaled
+    integers so they stay exact: thousandths of a unit times ten-thousandths of money. Instants
+    are fixed-width text, so the latest is the greatest."""
     quantity = sum(row[0] for row in rows)
     value = sum(row[0] * row[1] for row in rows if row[1] is not None)
+    asked = format_instant(at)
+    written = [max(row[2], row[3] or row[2]) for row in rows if row[2] is not None]
+    latest = max((w for w in written if w > asked), default=None)
     return SnapshotTotals(len(rows), from_scaled_int(quantity, QUANTITY_PLACES),
-                          from_scaled_int(value, QUANTITY_PLACES + MONEY_PLACES))
+                          from_scaled_int(value, QUANTITY_PLACES + MONEY_PLACES),
+                          None if latest is None else parse_instant(latest))
+
+
+def _setting_entry(row: sqlite3.Row) -> SettingEntry | None:
+    if row["entry_id"] is None:
+        return None
+    revised = row["entry_revised_at"]
+    return SettingEntry(row["entry_id"], parse_instant(row["entry_occurred_at"]),
+                        parse_instant(row["entry_recorded_at"]),
+                        None if revised is None else parse_instant(revised))
 
 
 # An item's quantity at :at is the quantity after its last ledger entry at or before then
-# (ties in ledger order), found by one seek on ledger_by_item_time per item; 0 before any entry.
-_QUANTITY_THEN = (
-    "COALESCE((SELECT l.quantity_after FROM ledger AS l"
+# (ties in ledger order): that entry (`s`, none before any) is found by one seek on
+# ledger_by_item_time per item, then read by its rowid.
+_SETTING_ENTRY = (
+    "LEFT JOIN ledger AS s ON s.seq = (SELECT l.seq FROM ledger AS l"
     " WHERE l.organization_id = i.organization_id AND l.item_id = i.id AND l.occurred_at <= :at"
-    " ORDER BY l.occurred_at DESC, l.seq DESC LIMIT 1), 0)")
+    " ORDER BY l.occurred_at DESC, l.seq DESC LIMIT 1)")
