@@ -287,6 +287,25 @@ resource "google_firestore_field" "ledger_id" {
   }
 }
 
+# ... and a transfer's two entries by the transfer's id (GET /v2/inventory/transfers/{id}, and
+# a transfer's legs shown as one Square TRANSFER change): the same scope for `ledger.transfer_id`.
+resource "google_firestore_field" "ledger_transfer_id" {
+  database   = google_firestore_database.main.name
+  collection = "ledger"
+  field      = "transfer_id"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
 # Replay records expire (service/unit_of_work.py; INVENTORY_IDEMPOTENCY_TTL_S, 24 hours by
 # default): the TTL policy deletes a record once the timestamp in its `expires_at` has passed,
 # typically within a day after. Until then the service reads an expired record as absent, so

@@ -1,7 +1,8 @@
-"""/api/v1/locations: the organization's locations, their time zones and their POS connections."""
+"""/api/v1/locations: the organization's locations, their time zones, the room their Square counts
+live in, and their POS connections."""
 import functions_framework
 
-from inventory.domain.commands import CreateLocation, ListLocations, SetPosConnection
+from inventory.domain.commands import CreateLocation, ListLocations, SetPosConnection, UpdateLocation
 from inventory.http import render, replies
 from inventory.http.routes import Routes
 from inventory.http.views import LocationView, PosConnectionView
@@ -23,6 +24,14 @@ def create_location(call):
     command = call.body(CreateLocation)
     return render.outcome(locations.create_location(call.services, call.actor, command,
                                                     call.write(replies.location)))
+
+
+@routes.operation(summary="Change a location's settings (the room its Square counts live in)",
+                  body=UpdateLocation, response="LocationDocument")
+def update_location(call):
+    command = call.body(UpdateLocation)
+    return render.outcome(locations.update_location(call.services, call.actor, call.path["location_id"],
+                                                    command, call.write(replies.location)))
 
 
 @routes.operation(summary="Set a location's POS connection",

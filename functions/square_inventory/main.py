@@ -75,6 +75,12 @@ def retrieve_inventory_physical_count(call):
     return inventory.retrieve_physical_count(call)
 
 
+@routes.operation(summary="Square: one transfer between locations", **READ)
+@square_route
+def retrieve_inventory_transfer(call):
+    return inventory.retrieve_transfer(call)
+
+
 @routes.operation(summary="Square: one catalog object's changes",
             **READ)
 @square_route

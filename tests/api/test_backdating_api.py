@@ -221,9 +221,11 @@ def test_each_bulk_lines_event_shows_its_entry_as_written_when_a_later_line_rede
     assert (returned["quantity_before"], returned["quantity_after"]) == (6, 8)
     assert response.json["changes"] == [damage, returned]
     updated = [e["data"] for e in events_of(api) if e["type"] == "inventory.updated"][-2:]
-    # (An event leaves out the subscriber's organization and the revision fields, null as written.)
-    shown = [{k: v for k, v in e.items() if k not in ("organization_id", "revised_at", "revised_by")}
-             for e in (damage, returned)]
+    # (An event leaves out the subscriber's organization and the revision fields, null as written,
+    # and the client's references when it sent none.)
+    client = ("reference_id", "team_member_id", "source_application")
+    shown = [{k: v for k, v in e.items() if k not in ("organization_id", "revised_at", "revised_by")
+              and not (k in client and v is None)} for e in (damage, returned)]
     assert [event["change"] for event in updated] == shown
     # Placed in this very update, the damage is new, not revised; the sale after both is revised.
     assert damage["revised_at"] is None and damage["revised_by"] is None

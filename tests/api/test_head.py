@@ -53,6 +53,10 @@ def world(loopback_allowed, api, location, item):
         counted = api.request("PATCH", f"/api/v1/inventory/{item['id']}", {"quantity": 9})
         assert counted.status == 200, counted
         opening = api.get(f"/api/v1/inventory/{item['id']}/changes").json["data"][-1]
+        elsewhere = api.post("/api/v1/locations", {"name": "Elsewhere", "time_zone": "UTC"})
+        moved = api.post("/api/v1/inventory/transfers", {
+            "from_item_id": item["id"], "to_location_id": elsewhere.json["data"]["id"], "quantity": 1})
+        assert moved.status in (200, 201), moved
         today = datetime.now(ZoneInfo(location["time_zone"])).date().isoformat()
         kept = api.post("/api/v1/product-inventory/", {"date": today, "shop_id": location["id"],
                                                        "product_id": item["product_id"], "qty": 9})
@@ -61,6 +65,7 @@ def world(loopback_allowed, api, location, item):
                # Square's dialect: the item's product, its opening adjustment and the count above
                "catalog_object_id": item["product_id"], "adjustment_id": opening["id"],
                "physical_count_id": counted.json["change"]["id"],
+               "transfer_id": moved.json["data"]["transfer_id"],  # between two sales floors
                "sync_id": queued.json["data"]["id"], "subscription_id": hook.json["data"]["id"],
                "asset": "swagger-ui.css",
                # Datawiz's dialect: the row kept above

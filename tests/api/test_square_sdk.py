@@ -6,72 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from urllib.parse import quote
 
-from local_server import LocalServer
-from square_sdk.client import SQUARE_VENV, square_sdk
+from square_sdk.client import square_sdk
+from square_sdk.ledger import (adjustment, batch, count, location_id, native_state, needs_square_sdk,
+                               new_item, now, other_location_id, sdk, server, transfer)
 
-pytestmark = pytest.mark.skipif(not (SQUARE_VENV / ".installed").exists(), reason=(
-    "Square's SDK venv .venv-square is missing: `make test` builds it"))
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("firestore", marks=pytest.mark.firestore)])
-def server(request, tmp_path_factory):
-    """The local server as a user runs it, on the embedded store and on the Firestore emulator."""
-    env = {}
-    if request.param == "firestore":
-        env = dict(INVENTORY_STORE="firestore", GOOGLE_CLOUD_PROJECT=f"square-{uuid.uuid4().hex[:10]}",
-                   FIRESTORE_EMULATOR_HOST=request.getfixturevalue("firestore_emulator"))
-    running = LocalServer(tmp_path_factory.mktemp("square") / "data", **env)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def location_id(server) -> str:
-    return server.call("GET", "/locations").json()["data"][0]["id"]
-
-
-def sdk(server, calls, sdk="modern"):
-    token = (server.data_dir / "demo-api-key").read_text().strip()
-    return square_sdk(f"http://127.0.0.1:{server.port}", token, calls, sdk)
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def new_item(server, location_id, quantity=10, room_type="sales_floor", unit="each") -> dict:
-    product = f"sq_{uuid.uuid4().hex[:10]}"
-    created = server.call("POST", "/inventory", {
-        "product_id": product, "product_name": "Square test", "sku": product.upper(),
-        "location_id": location_id, "room_type": room_type, "unit": unit, "quantity": quantity})
-    assert created.status_code == 201, created.text
-    return created.json()["data"]
-
-
-def adjustment(item, from_state, to_state, quantity, **extra) -> dict:
-    return {"type": "ADJUSTMENT", "adjustment": {
-        "from_state": from_state, "to_state": to_state, "location_id": item["location_id"],
-        "catalog_object_id": item["product_id"], "quantity": quantity, "occurred_at": now(), **extra}}
-
-
-def count(item, quantity, state="IN_STOCK", **extra) -> dict:
-    return {"type": "PHYSICAL_COUNT", "physical_count": {
-        "catalog_object_id": item["product_id"], "state": state, "location_id": item["location_id"],
-        "quantity": quantity, "occurred_at": now(), **extra}}
-
-
-def batch(changes, key=None) -> dict:
-    return {"method": "batch_create_changes",
-            "kwargs": {"idempotency_key": key or uuid.uuid4().hex, "changes": changes}}
-
-
-def native_state(server, item) -> tuple[str, list[dict]]:
-    quantity = server.call("GET", f"/inventory/{item['id']}").json()["data"]["quantity"]
-    return quantity, server.call("GET", f"/inventory/{item['id']}/changes").json()["data"]
+pytestmark = needs_square_sdk
 
 
 def test_a_batch_of_square_changes_lands_in_the_native_ledger_under_the_same_ids(server, location_id):
@@ -106,24 +48,34 @@ def test_a_retry_with_the_same_idempotency_key_is_applied_once(server, location_
     assert quantity == 8 and [e["reason_code"] for e in ledger].count("DAMAGE") == 1
 
 
-def _refusals(item, other_location_item):
+def _refusals(item, vaulted, sold, elsewhere):
     """(changes, status, Square code, field) for each kind of refused batch."""
-    far_past = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    days_ago = lambda days: (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    # Between `sold`'s opening of 10 and its sale of 8: a sale of 5 there leaves that sale short.
+    between = (datetime.fromisoformat(sold["created_at"]) + timedelta(milliseconds=1)).isoformat()
     return [
         ([adjustment(item, "IN_STOCK", "SOLD", "11")], 400, "INSUFFICIENT_INVENTORY",
-         "changes[0].quantity_change"),
+         "changes[0].adjustment.quantity"),
         ([adjustment(item, "IN_STOCK", "SOLD", "1"), adjustment(item, "IN_STOCK", "SOLD", "10")],
-         400, "INSUFFICIENT_INVENTORY", "changes[1].quantity_change"),  # atomic: nothing of [0]
+         400, "INSUFFICIENT_INVENTORY", "changes[1].adjustment.quantity"),  # atomic: nothing of [0]
         ([adjustment(dict(item, product_id="no_such_object"), "IN_STOCK", "SOLD", "1")], 404,
-         "NOT_FOUND", "changes[0].catalog_object_id"),
+         "NOT_FOUND", "changes[0].adjustment.catalog_object_id"),
         ([adjustment(item, "SOLD", "IN_STOCK", "1")], 400, "INVALID_VALUE",
          "changes[0].adjustment.to_state"),
-        ([adjustment(item, "IN_STOCK", "SOLD", "1", occurred_at=far_past)], 400, "INVALID_TIME",
+        # Effective time: the organization's window (35 days), not Square's 24 hours.
+        ([adjustment(item, "IN_STOCK", "SOLD", "1", occurred_at=days_ago(36))], 400, "INVALID_TIME",
          "changes[0].adjustment.occurred_at"),
+        ([count(item, "3", occurred_at=later)], 400, "INVALID_TIME",
+         "changes[0].physical_count.occurred_at"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "1", occurred_at=days_ago(2))], 400, "INVALID_TIME",
+         "changes[0].adjustment.occurred_at"),  # before the item existed
+        ([adjustment(sold, "IN_STOCK", "SOLD", "5", occurred_at=between)], 400,
+         "INSUFFICIENT_INVENTORY", "changes[0].adjustment.occurred_at"),  # a later sale breaks
         ([adjustment(item, "IN_STOCK", "SOLD", "0")], 400, "INVALID_VALUE",
          "changes[0].adjustment.quantity"),
         ([adjustment(item, "IN_STOCK", "SOLD", "1.5")], 400, "INVALID_VALUE",
-         "changes[0].quantity_change"),
+         "changes[0].adjustment.quantity"),
         ([adjustment(item, "IN_STOCK", "SOLD", "abc")], 400, "INVALID_VALUE",
          "changes[0].adjustment.quantity"),
         ([count(item, "5", state="RESERVED_FOR_SALE")], 400, "INVALID_VALUE",
@@ -131,18 +83,31 @@ def _refusals(item, other_location_item):
         ([adjustment(item, "IN_STOCK", "SOLD", "1", from_location_id=item["location_id"],
                      to_location_id="elsewhere")], 400, "INVALID_VALUE",
          "changes[0].adjustment.to_location_id"),
-        ([{"type": "TRANSFER", "transfer": {}}], 400, "INVALID_VALUE", "changes[0].type"),
+        ([adjustment(item, "IN_STOCK", "SOLD", "1", employee_id="emp_1", team_member_id="tm_2")],
+         400, "INVALID_VALUE", "changes[0].adjustment.employee_id"),
+        ([{"type": "TRANSFER"}], 400, "MISSING_REQUIRED_PARAMETER", "changes[0].transfer"),
+        ([transfer(item, "loc_nowhere", "1")], 404, "NOT_FOUND", "changes[0].transfer.to_location_id"),
+        ([transfer(item, item["location_id"], "1")], 400, "INVALID_VALUE",
+         "changes[0].transfer.to_location_id"),
+        ([transfer(item, elsewhere, "1", state="SOLD")], 400, "INVALID_VALUE", "changes[0].transfer.state"),
+        ([transfer(item, elsewhere, "0")], 400, "INVALID_VALUE", "changes[0].transfer.quantity"),
+        ([transfer(item, elsewhere, "11")], 400, "INSUFFICIENT_INVENTORY", "changes[0].transfer.quantity"),
+        ([transfer(item, elsewhere, "6"), adjustment(item, "IN_STOCK", "SOLD", "5")], 400,
+         "INSUFFICIENT_INVENTORY", "changes[1].adjustment.quantity"),  # atomic with the transfer
         ([{"type": "ADJUSTMENT"}], 400, "MISSING_REQUIRED_PARAMETER", "changes[0].adjustment"),
-        ([adjustment(other_location_item, "IN_STOCK", "SOLD", "1")], 404, "NOT_FOUND",
-         "changes[0].catalog_object_id"),  # its stock is in the vault, not on the sales floor
+        ([adjustment(vaulted, "IN_STOCK", "SOLD", "1")], 404, "NOT_FOUND",
+         "changes[0].adjustment.catalog_object_id"),  # its stock is in the vault, not on the sales floor
     ]
 
 
-def test_every_refused_batch_has_squares_shape_is_not_retried_and_writes_nothing(server, location_id):
+def test_every_refused_batch_has_squares_shape_is_not_retried_and_writes_nothing(
+        server, location_id, other_location_id):
     item = new_item(server, location_id, quantity=10)
     vaulted = new_item(server, location_id, quantity=10, room_type="vault")
-    cases = _refusals(item, vaulted)
-    before = native_state(server, item)
+    sold = new_item(server, location_id, quantity=10)
+    server.call("PATCH", f"/inventory/{sold['id']}", {"quantity_change": -8, "reason_code": "SALE"})
+    cases = _refusals(item, vaulted, sold, other_location_id)
+    before = [native_state(server, one) for one in (item, sold)]
     results = sdk(server, [batch(changes) for changes, *_ in cases])
     for (changes, status, code, field), result in zip(cases, results):
         assert result["status"] == status, (changes, result)
@@ -150,7 +115,10 @@ def test_every_refused_batch_has_squares_shape_is_not_retried_and_writes_nothing
         [error] = result["errors"]
         assert (error["code"], error["field"]) == (code, field), result
         assert error["category"] == "INVALID_REQUEST_ERROR" and error["detail"]
-    assert native_state(server, item) == before
+    assert [native_state(server, one) for one in (item, sold)] == before
+    elsewhere = server.call("GET", "/inventory", location_id=other_location_id,
+                            product_id=item["product_id"]).json()["data"]
+    assert elsewhere == []  # no transfer created its destination
 
 
 def test_the_same_idempotency_key_with_another_body_is_refused_as_reused(server, location_id):

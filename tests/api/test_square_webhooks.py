@@ -212,6 +212,24 @@ def test_only_sales_floor_count_changes_reach_a_square_subscription(server):
         assert [d["event_id"] for d in logged] == [seen["event"]["event_id"]]
 
 
+def test_a_location_whose_square_room_is_the_vault_notifies_the_vaults_changes_only(server):
+    """The room a location names for Square (square_room_type) is the one its notifications follow."""
+    location = shop(server)
+    moved = server.call("PATCH", f"/locations/{location['id']}", {"square_room_type": "vault"})
+    assert moved.status_code == 200, moved.text
+    floor = new_item(server, location["id"], quantity=10)
+    vault = new_item(server, location["id"], quantity=10, room_type="vault")
+    with subscriber(server) as (receiver, square):
+        sell(server, floor, 1)
+        sell(server, vault, 2)
+        [got] = receiver.wait_for(1)
+        time.sleep(1)  # room for a wrong second notification (the floor's) to arrive
+        assert len(receiver.received) == 1
+        [seen] = checked(square, [got])
+        assert seen["event"]["data"]["id"] == vault["id"]
+        assert [c["quantity"] for c in seen["event"]["data"]["object"]["inventory_counts"]] == ["8"]
+
+
 def test_a_transfers_floor_leg_a_backdated_change_and_archiving_are_notified_with_the_counts_after(server):
     location = shop(server)
     vault = new_item(server, location["id"], quantity=10, room_type="vault")

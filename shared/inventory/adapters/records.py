@@ -40,6 +40,7 @@ SCALES: dict[type, dict[str, int]] = {
 }
 JSON_FIELDS: dict[type, tuple[str, ...]] = {ApiKey: ("scopes",), Event: ("data",),
                                            InventoryItem: ("attributes",),
+                                           LedgerEntry: ("source_application",),
                                            WebhookSubscription: ("events",),
                                            PosConnection: ("settings",), SyncRun: ("summary",)}
 
@@ -153,7 +154,7 @@ def _to_row_validated(record: BaseModel) -> dict[str, Any]:
     json_fields = JSON_FIELDS.get(model, ())
     row: dict[str, Any] = {}
     for name, value in record.model_dump(exclude=set(model.model_computed_fields)).items():
-        if name in json_fields:
+        if name in json_fields and value is not None:  # an optional JSON field left out is NULL
             value = wire.dumps(value)
         elif isinstance(value, Decimal):
             value = to_scaled_int(value, scales[name])

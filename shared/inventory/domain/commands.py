@@ -45,10 +45,22 @@ class Command(BaseModel):
     organization_id: ResourceId | None = None
 
 
+SquareRoomType = Annotated[RoomType, Field(description=(
+    "The room whose items are the location's stock in Square's dialect (/v2/inventory): its "
+    "counts and changes; items in the other rooms are not Square's."))]
+
+
 class CreateLocation(Command):
     name: Name
     time_zone: TimeZoneName
     code: LocationCode | None = None
+    square_room_type: SquareRoomType = RoomType.SALES_FLOOR
+
+
+class UpdateLocation(Command):
+    """PATCH a location: the settings that may change after it is created."""
+
+    square_room_type: SquareRoomType
 
 
 class CreateItem(Command):

@@ -16,6 +16,8 @@ EVENT_TYPES = (INVENTORY_UPDATED, INVENTORY_LOW_STOCK, "inventory.sync.completed
 # A subscriber's own organization; and the revision fields, null on an entry as it is written
 # (only a later change revises it), so every event message stays within 1.5 kB (README, Cost model).
 _NOT_IN_PAYLOAD = frozenset({"organization_id", "revised_at", "revised_by"})
+# The client's own names for a change (a Square change's), in the payload only where it sent them.
+_CLIENT_REFERENCE = ("reference_id", "team_member_id", "source_application")
 
 
 def events_for_change(before: InventoryItem | None, after: InventoryItem,
@@ -24,7 +26,8 @@ def events_for_change(before: InventoryItem | None, after: InventoryItem,
     """Events for one item change; `entry` is None when only attributes changed. `occurred_at`
     in the data is the change's effective instant; the item is its new current state."""
     item = after.model_dump()
-    change = None if entry is None else entry.model_dump(exclude=_NOT_IN_PAYLOAD)
+    change = None if entry is None else entry.model_dump(exclude=_NOT_IN_PAYLOAD | {
+        name for name in _CLIENT_REFERENCE if getattr(entry, name) is None})
     effective = now if entry is None else entry.occurred_at
     events = [Event(id=new_id("evt"), organization_id=after.organization_id,
                     type=INVENTORY_UPDATED, subject_id=after.id, occurred_at=now,

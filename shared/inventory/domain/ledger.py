@@ -14,6 +14,17 @@ from .time import format_instant
 
 
 @dataclass(frozen=True)
+class ClientReference:
+    """The client's own names for a change, kept on its entry as sent: its reference (an order,
+    a receipt), the team member who made it, and the application it came from (Square's
+    `reference_id`, `team_member_id` and `source`)."""
+
+    reference_id: str | None = None
+    team_member_id: str | None = None
+    source_application: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class ChangeContext:
     """Who made a change and under which request, recorded on every ledger entry."""
 
@@ -22,6 +33,7 @@ class ChangeContext:
     idempotency_key: str | None = None
     transfer_id: str | None = None
     sync_id: str | None = None
+    client: ClientReference = ClientReference()
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,9 @@ def place_change(item: InventoryItem, *, quantity_change: Decimal | None = None,
         notes=notes, source=context.source, api_key_id=context.api_key_id,
         idempotency_key=context.idempotency_key, transfer_id=context.transfer_id,
         sync_id=context.sync_id, item_version=changed.version, occurred_at=occurred_at,
-        recorded_at=now, counted_quantity=counted)
+        recorded_at=now, counted_quantity=counted, reference_id=context.client.reference_id,
+        team_member_id=context.client.team_member_id,
+        source_application=context.client.source_application)
     return Placement(changed, entry, tuple(rederived))
 
 

@@ -48,6 +48,8 @@ class Location(Record):
     code: str | None = None
     time_zone: TimeZoneName
     created_at: Instant
+    # The room whose items are the location's stock in Square's dialect (square/mapping.py).
+    square_room_type: RoomType = RoomType.SALES_FLOOR
 
 
 class InventoryItem(Record):
@@ -113,6 +115,10 @@ class LedgerEntry(Record):
     # The last late change that re-derived this entry: its recorded_at and its id (None: never).
     revised_at: Instant | None = None
     revised_by: str | None = None
+    # The client's own names for the change, kept as sent (domain.ledger.ClientReference).
+    reference_id: str | None = None
+    team_member_id: str | None = None
+    source_application: dict[str, str] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..service.results import (BulkApplied, DeliveryRequeued, ItemArchived, ItemChanged,
-                               ItemCreated, LocationCreated, PosConnectionSet, SecretRotated,
-                               SubscriptionCreated, SubscriptionDeleted, SyncQueued, Transferred)
+                               ItemCreated, LocationCreated, LocationUpdated, PosConnectionSet,
+                               SecretRotated, SubscriptionCreated, SubscriptionDeleted, SyncQueued,
+                               Transferred)
 from .views import (ChangeView, DeliveryView, ItemView, LocationView, PosConnectionView,
                     SubscriptionView, SubscriptionWithSecretView, SyncRunView)
 
@@ -35,7 +36,7 @@ def transferred(result: Transferred) -> Body:
                      "changes": ChangeView.show_all(result.entries)}}
 
 
-def location(result: LocationCreated) -> Body:
+def location(result: LocationCreated | LocationUpdated) -> Body:
     return {"data": LocationView.show(result.location)}
 
 

@@ -46,7 +46,7 @@ def fan_out(services: Services, events: Sequence[Event]) -> list[Delivery]:
             if kind not in subscribers:
                 subscribers[kind] = tx.subscriptions_for(*kind)
             for subscription in subscribers[kind]:
-                if services.webhook_renderers[subscription.format.value].carries(event):
+                if services.webhook_renderers[subscription.format.value].carries(event, tx):
                     wanted.append((event, subscription,
                                    tx.get_delivery(delivery_id(event.id, subscription.id))))
         made = []

@@ -9,12 +9,12 @@ from ..domain.attributes import edit_attributes, new_item
 from ..domain.freeform_attributes import merge_attributes
 from ..domain.codes import ChangeSource, ReasonCode, Scope
 from ..domain.commands import BulkUpdate, CreateItem, ListChanges, ListInventory, UpdateItem
-from ..domain.errors import (Conflict, DomainError, FieldError, InvalidInput, NotFound,
-                             VersionMismatch)
+from ..domain.errors import Conflict, NotFound, VersionMismatch
 from ..domain.ledger import ChangeContext, check_occurred_at, open_item
 from ..domain.models import InventoryItem, LedgerEntry
 from ..domain.numbers import normalized
 from .auth import Actor
+from .batches import BatchLine, batch_change
 from .dated_changes import DatedLedger, backdating_window_days
 from .locations import require_location, resolve_location
 from .ports import ItemFilter, Page, Services, Slice, Transaction
@@ -140,54 +140,8 @@ def bulk_change(services: Services, actor: Actor, command: BulkUpdate,
                 idempotency: Idempotency) -> Callable[[Transaction, datetime], BulkApplied]:
     """The decision of a bulk update, for a use case that makes it with other writes in one
     unit of work (the caller's rights are checked now, the changes in its transaction)."""
-    actor.require(Scope.INVENTORY_WRITE)
     actor.check_organization(command.organization_id)
-    window = (backdating_window_days(services, actor.organization_id)
-              if any(line.occurred_at is not None for line in command.updates) else None)
-
-    def decide(tx: Transaction, now: datetime) -> BulkApplied:
-        ids = [line.id for line in command.updates]
-        found = tx.get_items(actor.organization_id, ids)  # every read, at once, before any write
-        originals: dict[str, InventoryItem | None] = {i: found.get(i) for i in ids}
-        current = dict(originals)
-        entries: list[tuple[InventoryItem, InventoryItem, LedgerEntry]] = []
-        problems: list[FieldError] = []
-        context = _context(actor, idempotency, ChangeSource.BULK)
-        ledger = DatedLedger(tx, window)
-        for index, line in enumerate(command.updates):
-            prefix = f"updates[{index}]."
-            item = current[line.id]
-            if item is None:
-                problems.append(FieldError(prefix + "id", "item_not_found", f"no inventory item {line.id}"))
-                continue
-            try:
-                placed = ledger.place(
-                    item, occurred_at=line.occurred_at, now=now,
-                    quantity_change=line.quantity_change, counted=line.quantity,
-                    reason=line.reason, notes=line.notes, context=context,
-                    change_id=services.new_id("chg"), field_prefix=prefix)
-                after, entry = placed.item, placed.entry
-            except DomainError as refusal:
-                problems.extend(refusal.fields or [FieldError(prefix + "id", refusal.code, refusal.message)])
-                continue
-            entries.append((item, after, entry))
-            current[line.id] = after
-        if problems:
-            raise InvalidInput(f"{len(problems)} of {len(command.updates)} updates were refused; "
-                               "nothing was applied", code="bulk_update_refused", fields=problems)
-        # Events are built once every line is placed: a later line may re-derive an earlier
-        # line's entry, and each event shows its entry as it is written.
-        written = [(before, after, ledger.written(entry)) for before, after, entry in entries]
-        for before, after, entry in written:
-            record_change(services, tx, before, after, entry, now, save=False, append=False)
-        ledger.write()
-        for item_id, item in current.items():
-            if item is not originals[item_id]:
-                tx.save_item(item)
-        return BulkApplied([current[item_id] for item_id in dict.fromkeys(ids)],
-                           [entry for _, _, entry in written])
-
-    return decide
+    return batch_change(services, actor, [BatchLine(line) for line in command.updates], idempotency)
 
 
 def archive_item(services: Services, actor: Actor, item_id: str,

@@ -7,11 +7,11 @@ from typing import Protocol, Sequence
 
 from ..domain.codes import Scope
 from ..domain.errors import Conflict, NotFound
-from ..domain.commands import CreateLocation, ListLocations
+from ..domain.commands import CreateLocation, ListLocations, UpdateLocation
 from ..domain.models import Location
 from .auth import Actor
 from .ports import Services, Transaction
-from .results import LocationCreated
+from .results import LocationCreated, LocationUpdated
 from .unit_of_work import Idempotency, Outcome, run_once
 
 
@@ -58,8 +58,25 @@ def create_location(services: Services, actor: Actor, command: CreateLocation,
             raise Conflict(f"another location already has the code {command.code!r}", "code",
                            "duplicate_location_code")
         location = Location(id=services.new_id("loc"), organization_id=org, name=command.name,
-                            time_zone=command.time_zone, code=command.code, created_at=now)
+                            time_zone=command.time_zone, code=command.code, created_at=now,
+                            square_room_type=command.square_room_type)
         tx.save_location(location)
         return LocationCreated(location)
+
+    return run_once(services, actor, idempotency, decide)
+
+
+def update_location(services: Services, actor: Actor, location_id: str, command: UpdateLocation,
+                    idempotency: Idempotency) -> Outcome[LocationUpdated]:
+    """Change a location's settings: the room its Square counts live in."""
+    actor.require(Scope.INVENTORY_WRITE)
+    actor.check_organization(command.organization_id)
+
+    def decide(tx: Transaction, now: datetime) -> LocationUpdated:
+        location = require_location(tx, actor.organization_id, location_id, "location_id")
+        updated = location.model_copy(update={"square_room_type": command.square_room_type})
+        if updated != location:
+            tx.save_location(updated)
+        return LocationUpdated(updated)
 
     return run_once(services, actor, idempotency, decide)

@@ -204,6 +204,10 @@ class InventoryStore(Protocol):
         """One ledger entry by its id, whichever item it belongs to; None for another
         organization's (for dialects that name a change by its id alone, as Square does)."""
         ...
+    def transfer_entries(self, organization_id: str, transfer_id: str) -> Sequence[LedgerEntry]:
+        """A transfer's ledger entries (the one out of its source, then the one into its
+        destination); empty for an unknown id or another organization's."""
+        ...
     def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
                        limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
         """Up to `limit` of the item's ledger entries in (occurred_at, id) order — oldest first, or
@@ -361,7 +365,10 @@ class WebhookRenderer(Protocol):
 
     def new_secret(self) -> str: ...
 
-    def carries(self, event: Event) -> bool: ...
+    def carries(self, event: Event, tx: Transaction) -> bool:
+        """Whether a subscription in this format gets the event (read in the fan-out's
+        transaction, where the format needs more than the event: Square's, the location's room)."""
+        ...
 
     def render(self, store: InventoryStore, event: Event, subscription: WebhookSubscription,
                sent_at: datetime) -> SignedRequest: ...

@@ -51,6 +51,10 @@ class LocationCreated(NamedTuple):
     location: Location
 
 
+class LocationUpdated(NamedTuple):
+    location: Location
+
+
 class SubscriptionCreated(NamedTuple):
     """A new subscription, with its signing secret: shown this once."""
     subscription: WebhookSubscription

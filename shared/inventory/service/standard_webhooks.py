@@ -8,7 +8,7 @@ from ..domain import wire
 from ..domain.models import Event
 from ..domain.signing import new_secret, signed_headers
 from ..domain.webhooks import WebhookSubscription
-from .ports import InventoryStore, SignedRequest
+from .ports import InventoryStore, SignedRequest, Transaction
 
 
 class StandardWebhooks:
@@ -17,7 +17,7 @@ class StandardWebhooks:
     def new_secret(self) -> str:
         return new_secret()
 
-    def carries(self, event: Event) -> bool:
+    def carries(self, event: Event, tx: Transaction) -> bool:
         return True
 
     def render(self, store: InventoryStore, event: Event, subscription: WebhookSubscription,

@@ -43,6 +43,14 @@ NATIVE_CODES = {
     "item_not_found": "NOT_FOUND",
     "negative_stock": "INSUFFICIENT_INVENTORY",  # a bulk refusal names each line's own cause
     "insufficient_available": "INSUFFICIENT_INVENTORY",
+    # A backdated change that would take a later entry below zero: Square's code for stock that
+    # would go negative, sent as 400 (not our 409, which the SDK would retry); the detail names
+    # the entry.
+    "backdated_conflict": "INSUFFICIENT_INVENTORY",
+    "occurred_at_in_future": "INVALID_TIME",
+    "occurred_at_outside_window": "INVALID_TIME",
+    "occurred_before_item": "INVALID_TIME",
+    "location_not_found": "NOT_FOUND",
     "item_archived": "CONFLICT",
     "internal_error": "INTERNAL_SERVER_ERROR",
 }

@@ -16,40 +16,50 @@ class SquareBody(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class Adjustment(SquareBody):
+class SourceApplication(SquareBody):
+    product: Annotated[str, Field(max_length=40)] | None = None
+    application_id: Annotated[str, Field(max_length=100)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class ChangeFields(SquareBody):
+    """What Square's adjustments, counts and transfers have in common."""
+
     id: str | None = None
-    reference_id: str | None = None
+    reference_id: Annotated[str, Field(max_length=255)] | None = None
+    catalog_object_id: Id
+    catalog_object_type: str | None = None
+    quantity: Annotated[str, Field(min_length=1, max_length=40)]
+    occurred_at: Annotated[str, Field(min_length=1, max_length=40)]
+    employee_id: Id | None = None        # the legacy SDK's name for team_member_id
+    team_member_id: Id | None = None
+    source: SourceApplication | None = None
+
+
+class Adjustment(ChangeFields):
     from_state: State
     to_state: State
     location_id: Id | None = None          # the legacy SDK's field
     from_location_id: Id | None = None     # 46.x
     to_location_id: Id | None = None       # 46.x
-    catalog_object_id: Id
-    catalog_object_type: str | None = None
-    quantity: Annotated[str, Field(min_length=1, max_length=40)]
-    occurred_at: Annotated[str, Field(min_length=1, max_length=40)]
-    employee_id: str | None = None
-    team_member_id: str | None = None
 
 
-class PhysicalCount(SquareBody):
-    id: str | None = None
-    reference_id: str | None = None
-    catalog_object_id: Id
-    catalog_object_type: str | None = None
+class PhysicalCount(ChangeFields):
     state: State
     location_id: Id
-    quantity: Annotated[str, Field(min_length=1, max_length=40)]
-    occurred_at: Annotated[str, Field(min_length=1, max_length=40)]
-    employee_id: str | None = None
-    team_member_id: str | None = None
+
+
+class Transfer(ChangeFields):
+    state: State
+    from_location_id: Id
+    to_location_id: Id
 
 
 class Change(SquareBody):
     type: Literal["PHYSICAL_COUNT", "ADJUSTMENT", "TRANSFER"]
     physical_count: PhysicalCount | None = None
     adjustment: Adjustment | None = None
-    transfer: dict | None = None
+    transfer: Transfer | None = None
 
 
 class BatchChange(SquareBody):

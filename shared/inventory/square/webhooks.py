@@ -1,8 +1,9 @@
 """Square-format webhooks: `inventory.count.updated` notifications in Square's payload, signed as
 Square signs them (README, "Square's Inventory API v2", "Webhooks").
 
-A subscription in this format is sent each `inventory.updated` event of a sales-floor item — the
-item Square's counts show — as the item's counts after the change, mapped as the dialect maps
+A subscription in this format is sent each `inventory.updated` event of an item in its location's
+Square room (the sales floor unless the location names another) — the item Square's counts
+show — as the item's counts after the change, mapped as the dialect maps
 counts (mapping.square_counts), each location named by its code where it has one. The signature,
 `x-square-hmacsha256-signature`, is base64(HMAC-SHA256(signature key, notification URL + body)),
 what Square's SDKs check with `square.utils.webhooks_helper.verify_signature`.
@@ -16,12 +17,13 @@ import secrets
 from datetime import datetime
 
 from ..domain import wire
+from ..domain.codes import RoomType
 from ..domain.events import INVENTORY_UPDATED
 from ..domain.models import Event, InventoryItem
 from ..domain.time import format_instant
 from ..domain.webhooks import SQUARE_COUNT_UPDATED, WebhookSubscription
-from ..service.ports import InventoryStore, SignedRequest
-from .mapping import ROOM, square_counts
+from ..service.ports import InventoryStore, SignedRequest, Transaction
+from .mapping import square_counts
 
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
 
@@ -57,8 +59,14 @@ class SquareWebhooks:
         """A signature key, used as its text (as Square's SDKs use theirs)."""
         return secrets.token_urlsafe(32)
 
-    def carries(self, event: Event) -> bool:
-        return event.type == INVENTORY_UPDATED and event.data["item"]["room_type"] == ROOM.value
+    def carries(self, event: Event, tx: Transaction) -> bool:
+        """An `inventory.updated` of an item in its location's Square room (one read: the location)."""
+        if event.type != INVENTORY_UPDATED:
+            return False
+        item = event.data["item"]
+        location = tx.get_location(event.organization_id, item["location_id"])
+        room = location.square_room_type if location is not None else RoomType.SALES_FLOOR
+        return item["room_type"] == room.value
 
     def render(self, store: InventoryStore, event: Event, subscription: WebhookSubscription,
                sent_at: datetime) -> SignedRequest:

@@ -184,6 +184,14 @@ class FirestoreStore:
         owned = [r for r in rows if r["organization_id"] == organization_id]
         return ledger_entry(owned[0]) if owned else None
 
+    def transfer_entries(self, organization_id: str, transfer_id: str) -> list[LedgerEntry]:
+        """A collection-group query on `transfer_id` (infra/firestore.tf gives `ledger.transfer_id`
+        that scope); a transfer has two entries."""
+        rows = [r.to_dict() for r in self.client.collection_group("ledger")
+                .where("transfer_id", "==", transfer_id).limit(5).get()]
+        return sorted((ledger_entry(r) for r in rows if r["organization_id"] == organization_id),
+                      key=lambda entry: (entry.quantity_change > 0, entry.id))
+
     def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
                        limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
         """One query on the item's ledger, ordered by (occurred_at, id), from after the key."""

@@ -79,8 +79,9 @@ def item_from_document(document: dict[str, Any]) -> InventoryItem:
 
 
 def location_from_document(document: dict[str, Any]) -> Location:
-    """A stored location; one written before locations had codes has none."""
-    return from_row(Location, {"code": None, **document})
+    """A stored location; one written before locations had codes has none, and one written
+    before a location named its Square room keeps its counts on the sales floor."""
+    return from_row(Location, {"code": None, "square_room_type": "sales_floor", **document})
 
 
 def subscription_from_document(sealed: SealedRecords, document: dict[str, Any]) -> WebhookSubscription:
@@ -106,6 +107,8 @@ def ledger_entry(row: dict[str, Any]) -> LedgerEntry:
         row = {**row, "recorded_at": row["occurred_at"], "counted_quantity": None}
     if "revised_at" not in row:
         row = {**row, "revised_at": None, "revised_by": None}
+    if "reference_id" not in row:  # written before the client's references were kept
+        row = {**row, "reference_id": None, "team_member_id": None, "source_application": None}
     return from_row(LedgerEntry, row)
 
 

@@ -253,6 +253,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE ledger ADD COLUMN revised_at TEXT;
     ALTER TABLE ledger ADD COLUMN revised_by TEXT;
     """,
+    # 15: Square's changes. An entry keeps the client's own reference, team member and source
+    # application; a transfer's two entries are found by its id (GET /v2/inventory/transfers/{id});
+    # a location names the room its Square counts live in.
+    """
+    ALTER TABLE ledger ADD COLUMN reference_id TEXT;
+    ALTER TABLE ledger ADD COLUMN team_member_id TEXT;
+    ALTER TABLE ledger ADD COLUMN source_application TEXT;
+    CREATE INDEX ledger_by_transfer ON ledger (organization_id, transfer_id) WHERE transfer_id IS NOT NULL;
+    ALTER TABLE locations ADD COLUMN square_room_type TEXT NOT NULL DEFAULT 'sales_floor';
+    """,
 ]
 
 

@@ -477,6 +477,12 @@ class SqliteStore:
                            [organization_id, entry_id])
         return from_row(LedgerEntry, rows[0]) if rows else None
 
+    def transfer_entries(self, organization_id: str, transfer_id: str) -> list[LedgerEntry]:
+        rows = self._query("SELECT * FROM ledger INDEXED BY ledger_by_transfer WHERE organization_id = ?"
+                           " AND transfer_id = ? ORDER BY quantity_change > 0, id",
+                           [organization_id, transfer_id])
+        return [from_row(LedgerEntry, row) for row in rows]
+
     def ledger_by_time(self, organization_id: str, item_id: str, after: tuple[str, str] | None,
                        limit: int, newest_first: bool = False) -> Sequence[LedgerEntry]:
         beyond, order = ("<", "DESC") if newest_first else (">", "ASC")
