@@ -154,6 +154,26 @@ def other_api(gateway, services) -> Api:
 
 
 @pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 for the test's subscriptions."""
+    from receiver import Receiver
+    running = Receiver()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def pos(monkeypatch):
+    """A REST POS on 127.0.0.1 serving no rows until the test gives it some (pages of 50)."""
+    from pos_server import PosServer
+    monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
+    bootstrap.reset()
+    server = PosServer([], page_size=50)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def location(api) -> dict:
     return api.location()
 

@@ -9,7 +9,6 @@ from inventory.datawiz import collection, render
 from inventory.datawiz.answers import ALLOW, DATAWIZ, ROW_ALLOW, answer, format_of
 from inventory.datawiz.page_query import PageQuery
 from inventory.datawiz.rows import InventoryRow, RowsRefused, parse_rows
-from inventory.http.errors import PayloadTooLarge
 from inventory.http.routes import Routes
 
 # Every refusal, the missing key's too, as Datawiz sends it, in the format asked for.
@@ -65,14 +64,8 @@ def read_row(call):
 
 def form_fields(call) -> dict[str, str]:
     """A form-encoded row, under the same size limit as a JSON body."""
-    limit = call.services.settings.max_body_bytes
-    if (call.request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
-    raw = call.request.get_data(cache=True)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
     try:
-        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        return dict(parse_qsl(call.raw_body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
         raise RowsRefused({"non_field_errors": ["The form is not UTF-8."]}) from None
 

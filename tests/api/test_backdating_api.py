@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import events_of
-from inventory import bootstrap, cli
+from inventory import cli
 from inventory.http import openapi
 from inventory.domain.time import format_instant
 from manual_clock import ManualClock
@@ -298,16 +298,6 @@ def test_a_transfer_may_be_dated_and_both_sides_take_its_place(api, history):
     assert response.status == 201, response
     assert [c["occurred_at"] for c in response.json["data"]["changes"]] == [iso(days_ago(1))] * 2
     assert response.json["data"]["to_item"]["created_at"] == iso(days_ago(1))
-
-
-@pytest.fixture
-def pos(monkeypatch):
-    from pos_server import PosServer
-    monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
-    bootstrap.reset()
-    server = PosServer([], page_size=50)
-    yield server
-    server.stop()
 
 
 def test_a_pos_rows_updated_at_dates_its_count_and_later_changes_apply_on_top(pos, api, clock, services):

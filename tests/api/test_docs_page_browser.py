@@ -7,8 +7,6 @@ import json
 import os
 import struct
 import subprocess
-import sys
-import time
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from inventory.local.loopback import free_port
+from local_server import LocalServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 WIDTH, HEIGHT = 1280, 2000
@@ -34,27 +32,9 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 
 @pytest.fixture(scope="module")
 def server_port(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("server")
-    port = free_port()
-    env = dict(os.environ, INVENTORY_DATA_DIR=str(folder / "data"), INVENTORY_STORE="sqlite",
-               PYTHONUNBUFFERED="1")
-    with open(folder / "server.log", "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "inventory.local.server", "--port", str(port)],
-                                   cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, (folder / "server.log").read_text()
-            assert time.monotonic() < deadline, "the local server did not answer"
-            try:
-                requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
-                time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    server = LocalServer(tmp_path_factory.mktemp("server") / "data")
+    yield server.port
+    server.stop()
 
 
 @pytest.fixture(scope="module")

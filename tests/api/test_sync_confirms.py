@@ -3,21 +3,8 @@ confirmed item from one never synced. Confirming writes only that field: no ledg
 version, no event."""
 from __future__ import annotations
 
-import pytest
-
 from conftest import events_of
-from inventory import bootstrap
-from pos_server import PosServer
 from api.test_pos_sync import run
-
-
-@pytest.fixture
-def pos(monkeypatch):
-    monkeypatch.setenv("INVENTORY_WEBHOOK_ALLOW_LOOPBACK", "1")
-    bootstrap.reset()
-    server = PosServer([], page_size=50)
-    yield server
-    server.stop()
 
 
 def by_sku(api) -> dict[str, dict]:

@@ -79,13 +79,6 @@ def server(tmp_path):
         running.stop()
 
 
-@pytest.fixture
-def receiver():
-    running = Receiver()
-    yield running
-    running.stop()
-
-
 def subscribe(server, url, events=("inventory.updated",)):
     response = server.call("POST", "/webhooks", {"url": url, "events": list(events)})
     assert response.status_code == 201, response.text

@@ -17,7 +17,6 @@ from standardwebhooks.webhooks import Webhook
 
 from inventory.local.emulators import stop_group
 from inventory.local.loopback import free_port
-from receiver import Receiver
 from square_sdk.client import SQUARE_VENV, square_webhook_check
 
 pytestmark = pytest.mark.firestore
@@ -97,13 +96,6 @@ class Topology:
 @pytest.fixture(scope="module")
 def topology(firestore_emulator, tmp_path_factory):
     running = Topology(firestore_emulator, tmp_path_factory.mktemp("cloud"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver()
     yield running
     running.stop()
 

@@ -56,13 +56,19 @@ class Call:
             raise from_validation(error) from None
 
     @cached_property
-    def json(self) -> Any:
+    def raw_body(self) -> bytes:
+        """The body's bytes, refused (413) over the size limit, whatever its media type."""
         limit = self.services.settings.max_body_bytes
         if (self.request.content_length or 0) > limit:
             raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
         raw = self.request.get_data(cache=True)
         if len(raw) > limit:
             raise PayloadTooLarge(f"bodies are limited to {limit} bytes")
+        return raw
+
+    @cached_property
+    def json(self) -> Any:
+        raw = self.raw_body
         if not raw.strip():
             raise BadRequest("this request needs a JSON body", "body", "body_required")
         if self.request.mimetype != "application/json":
@@ -98,7 +104,7 @@ class Call:
         if not IDEMPOTENCY_KEY.match(key):
             raise BadRequest("Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 . _ : -",
                              "Idempotency-Key", "invalid_idempotency_key")
-        body = self.json if self.request.get_data(cache=True).strip() else None
+        body = self.json if self.raw_body.strip() else None
         digest = hashlib.sha256(
             f"{self.request.method} {self.request.path}\n{wire.canonical(body)}".encode())
         return Idempotency(key, digest.hexdigest(), render)
